@@ -1,0 +1,229 @@
+/**
+ * The consistency checker (seed 003's report, generalised): both sides' canonical records,
+ * compared field by field, with versions telling a deleted record from a missing one and which
+ * side is newer.
+ */
+import { recordKey, type VersionInfo } from '../records.ts';
+import type { Collection, Side } from '../scenario/format.ts';
+import { sqlValueToJson, sqlValuesEqual, type Row, type SqlValue } from '../sql.ts';
+
+/** A field that differs between the sides. */
+export interface FieldDiff {
+  readonly field: string;
+  readonly old: ReturnType<typeof sqlValueToJson>;
+  readonly new: ReturnType<typeof sqlValueToJson>;
+}
+
+/** How one record differs. */
+export type DiscrepancyKind = 'inconsistent' | 'old-only' | 'new-only' | 'deleted-in-new' | 'deleted-in-old';
+
+/** One record that is not the same on both sides. */
+export interface Discrepancy {
+  readonly collection: string;
+  /** The record's key as JSON (`["SPEC-1","plan"]`). */
+  readonly key: string;
+  readonly kind: DiscrepancyKind;
+  /** Field-level differences, for `inconsistent`. */
+  readonly fields: readonly FieldDiff[];
+  /** Which side holds the newer version, when versions tell. */
+  readonly newer: Side | 'unknown';
+  readonly old: Readonly<Record<string, ReturnType<typeof sqlValueToJson>>> | null;
+  readonly new: Readonly<Record<string, ReturnType<typeof sqlValueToJson>>> | null;
+}
+
+/** Counts for one collection. */
+export interface CollectionCounts {
+  readonly collection: string;
+  /** Records on either side. */
+  readonly total: number;
+  readonly consistent: number;
+  readonly inconsistent: number;
+  /** In old only, not explained by a newer delete in new. */
+  readonly oldOnly: number;
+  /** In new only, not explained by a newer delete in old. */
+  readonly newOnly: number;
+  /** In old only because new deleted it later (pending propagation, not a loss). */
+  readonly deletedInNew: number;
+  /** In new only because old deleted it later. */
+  readonly deletedInOld: number;
+  /** Inconsistent records whose newer version is in old. */
+  readonly newerInOld: number;
+  /** Inconsistent records whose newer version is in new. */
+  readonly newerInNew: number;
+}
+
+/** The result of verify. */
+export interface ConsistencyReport {
+  /** Display names of the sides. */
+  readonly labels: Readonly<Record<Side, string>>;
+  readonly collections: readonly CollectionCounts[];
+  readonly totals: Omit<CollectionCounts, 'collection'>;
+  /** (inconsistent + old-only + new-only + pending deletes) / total; 0 when empty. */
+  readonly mismatchRate: number;
+  /** Up to `limit` discrepancies, oldest key first. */
+  readonly discrepancies: readonly Discrepancy[];
+  /** How many discrepancies there are in all. */
+  readonly discrepancyCount: number;
+}
+
+/** Both sides of one collection, as read by verify. */
+export interface CollectionState {
+  readonly name: string;
+  readonly collection: Collection;
+  readonly oldRows: readonly Row[];
+  readonly newRows: readonly Row[];
+  readonly oldVersions: ReadonlyMap<string, VersionInfo>;
+  readonly newVersions: ReadonlyMap<string, VersionInfo>;
+}
+
+const jsonRecord = (row: Row | undefined, columns: readonly string[]): Readonly<Record<string, ReturnType<typeof sqlValueToJson>>> | null => {
+  if (!row) return null;
+  const out: Record<string, ReturnType<typeof sqlValueToJson>> = {};
+  for (const c of columns) out[c] = sqlValueToJson(row[c] ?? null);
+  return out;
+};
+
+/** Builds the report from both sides' records and versions. */
+export function compareCollections(states: readonly CollectionState[], labels: Readonly<Record<Side, string>>, limit = 1000): ConsistencyReport {
+  const collections: CollectionCounts[] = [];
+  const discrepancies: Discrepancy[] = [];
+  let discrepancyCount = 0;
+  for (const s of states) {
+    const columns = [...s.collection.key, ...s.collection.fields];
+    const oldByKey = indexRows(s.collection, s.oldRows);
+    const newByKey = indexRows(s.collection, s.newRows);
+    const keys = [...new Set([...oldByKey.keys(), ...newByKey.keys()])].sort();
+    const counts = { total: keys.length, consistent: 0, inconsistent: 0, oldOnly: 0, newOnly: 0, deletedInNew: 0, deletedInOld: 0, newerInOld: 0, newerInNew: 0 };
+    for (const key of keys) {
+      const o = oldByKey.get(key);
+      const n = newByKey.get(key);
+      const ov = s.oldVersions.get(key);
+      const nv = s.newVersions.get(key);
+      let kind: DiscrepancyKind | undefined;
+      let fields: FieldDiff[] = [];
+      let newer: Side | 'unknown' = 'unknown';
+      if (o && n) {
+        fields = s.collection.fields
+          .filter((f) => !sqlValuesEqual(o[f] ?? null, n[f] ?? null))
+          .map((f) => ({ field: f, old: sqlValueToJson(o[f] ?? null), new: sqlValueToJson(n[f] ?? null) }));
+        if (fields.length === 0) {
+          counts.consistent++;
+          continue;
+        }
+        kind = 'inconsistent';
+        counts.inconsistent++;
+        newer = newerSide(ov, nv);
+        if (newer === 'old') counts.newerInOld++;
+        if (newer === 'new') counts.newerInNew++;
+      } else if (o) {
+        if (nv?.deleted && nv.version >= (ov?.version ?? 0)) {
+          kind = 'deleted-in-new';
+          counts.deletedInNew++;
+          newer = 'new';
+        } else {
+          kind = 'old-only';
+          counts.oldOnly++;
+          newer = 'old';
+        }
+      } else {
+        if (ov?.deleted && ov.version >= (nv?.version ?? 0)) {
+          kind = 'deleted-in-old';
+          counts.deletedInOld++;
+          newer = 'old';
+        } else {
+          kind = 'new-only';
+          counts.newOnly++;
+          newer = 'new';
+        }
+      }
+      discrepancyCount++;
+      if (discrepancies.length < limit) {
+        discrepancies.push(Object.freeze({ collection: s.name, key, kind, fields: Object.freeze(fields), newer, old: jsonRecord(o, columns), new: jsonRecord(n, columns) }));
+      }
+    }
+    collections.push(Object.freeze({ collection: s.name, ...counts }));
+  }
+  const totals = collections.reduce(
+    (t, c) => ({
+      total: t.total + c.total,
+      consistent: t.consistent + c.consistent,
+      inconsistent: t.inconsistent + c.inconsistent,
+      oldOnly: t.oldOnly + c.oldOnly,
+      newOnly: t.newOnly + c.newOnly,
+      deletedInNew: t.deletedInNew + c.deletedInNew,
+      deletedInOld: t.deletedInOld + c.deletedInOld,
+      newerInOld: t.newerInOld + c.newerInOld,
+      newerInNew: t.newerInNew + c.newerInNew,
+    }),
+    { total: 0, consistent: 0, inconsistent: 0, oldOnly: 0, newOnly: 0, deletedInNew: 0, deletedInOld: 0, newerInOld: 0, newerInNew: 0 },
+  );
+  const diverged = totals.total - totals.consistent;
+  return Object.freeze({
+    labels,
+    collections: Object.freeze(collections),
+    totals: Object.freeze(totals),
+    mismatchRate: totals.total === 0 ? 0 : diverged / totals.total,
+    discrepancies: Object.freeze(discrepancies),
+    discrepancyCount,
+  });
+}
+
+function indexRows(collection: Collection, rows: readonly Row[]): Map<string, Row> {
+  const out = new Map<string, Row>();
+  for (const r of rows) out.set(recordKey(collection, r), r);
+  return out;
+}
+
+function newerSide(ov: VersionInfo | undefined, nv: VersionInfo | undefined): Side | 'unknown' {
+  const o = ov?.version ?? 0;
+  const n = nv?.version ?? 0;
+  if (o === n) return 'unknown';
+  return o > n ? 'old' : 'new';
+}
+
+/** True when both sides hold exactly the same records. */
+export function isConsistent(report: ConsistencyReport): boolean {
+  return report.totals.total === report.totals.consistent;
+}
+
+/** Records that dropping old would lose: old-only ones and those newer in old. */
+export function recordsLostByDrop(report: ConsistencyReport): number {
+  return report.totals.oldOnly + report.totals.newerInOld;
+}
+
+/** A difference between what two sides returned for the same read. */
+export interface RowDiff {
+  readonly key: string;
+  readonly kind: 'missing-in-shadow' | 'extra-in-shadow' | 'changed' | 'order';
+  readonly fields: readonly { readonly field: string; readonly primary: ReturnType<typeof sqlValueToJson>; readonly shadow: ReturnType<typeof sqlValueToJson> }[];
+}
+
+/** Compares the rows two sides returned for one read, by record key (and order when it matters). */
+export function diffReadResults(collection: Collection, primary: readonly Row[], shadow: readonly Row[], ordered: boolean): RowDiff[] {
+  const diffs: RowDiff[] = [];
+  const p = indexRows(collection, primary);
+  const s = indexRows(collection, shadow);
+  for (const [key, row] of p) {
+    const other = s.get(key);
+    if (!other) {
+      diffs.push({ key, kind: 'missing-in-shadow', fields: [] });
+      continue;
+    }
+    const fields = collection.fields
+      .filter((f) => !sqlValuesEqual(row[f] ?? null, other[f] ?? null))
+      .map((f) => ({ field: f, primary: sqlValueToJson(row[f] ?? null), shadow: sqlValueToJson(other[f] ?? null) }));
+    if (fields.length) diffs.push({ key, kind: 'changed', fields });
+  }
+  for (const key of s.keys()) if (!p.has(key)) diffs.push({ key, kind: 'extra-in-shadow', fields: [] });
+  if (ordered && diffs.length === 0) {
+    const pk = primary.map((r) => recordKey(collection, r));
+    const sk = shadow.map((r) => recordKey(collection, r));
+    if (pk.some((k, i) => k !== sk[i])) diffs.push({ key: pk.join(','), kind: 'order', fields: [] });
+  }
+  return diffs;
+}
+
+/** The canonical value of a record (fields only) as a stable string. */
+export function canonicalValue(collection: Collection, row: Readonly<Record<string, SqlValue>>): string {
+  return JSON.stringify(collection.fields.map((f) => sqlValueToJson(row[f] ?? null)));
+}

@@ -1,0 +1,275 @@
+/**
+ * The history checker (Jepsen's set checker, generalised to records that change): from the
+ * history alone it works out which states each record may be in — acknowledged writes applied,
+ * failed ones not, indeterminate ones either way — and holds what was read against that.
+ *
+ * - lost: an acknowledged write whose effect is not readable through the current read path;
+ * - unexpected: a value no write ever produced;
+ * - recovered: an indeterminate write whose effect turned up;
+ * - duplicates: one record returned twice by one read;
+ * - stale reads: a read during the run that missed a write completed before it began (reported,
+ *   not an invariant: fallback reads on a lagging side are stale by design).
+ */
+import { recordKey } from '../records.ts';
+import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
+import type { Params, Row, SqlValue } from '../sql.ts';
+import { applyEffect, stateId, writeTarget, type RecordState } from './model.ts';
+import type { HistoryOp } from './history.ts';
+
+/** An acknowledged write that cannot be read back. */
+export interface LostWrite {
+  readonly collection: string;
+  readonly key: string;
+  /** The last acknowledged write on the record. */
+  readonly operation: { readonly index: number; readonly name: string; readonly params: Params; readonly phase: string };
+  /** States the record may be in (up to 8). */
+  readonly expected: readonly RecordState[];
+  /** What the read path returned (null: nothing). */
+  readonly found: RecordState;
+}
+
+/** A value no write produced. */
+export interface UnexpectedValue {
+  readonly collection: string;
+  readonly key: string;
+  readonly found: RecordState;
+  /** History index of the read that returned it, or "final". */
+  readonly where: number | 'final';
+}
+
+/** What the checker found. */
+export interface HistoryReport {
+  readonly operations: number;
+  readonly writes: number;
+  readonly acknowledgedWrites: number;
+  readonly failedWrites: number;
+  readonly indeterminateWrites: number;
+  readonly reads: number;
+  readonly lost: readonly LostWrite[];
+  readonly unexpected: readonly UnexpectedValue[];
+  readonly unexpectedReads: number;
+  readonly staleReads: number;
+  readonly recovered: number;
+  readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
+  /** No lost writes, no unexpected values, no duplicates. */
+  readonly valid: boolean;
+}
+
+/** One read the final check runs, and the records it must find. */
+export interface FinalRead {
+  readonly collection: string;
+  readonly read: string;
+  readonly params: Params;
+}
+
+/** What a final read returned. */
+export interface FinalObservation extends FinalRead {
+  readonly rows: readonly Row[];
+}
+
+const MAX_STATES = 64;
+
+interface KeyHistory {
+  readonly collection: string;
+  readonly key: string;
+  readonly keyValues: Record<string, SqlValue>;
+  readonly writes: HistoryOp[];
+}
+
+function fieldsOf(collection: Collection, row: Readonly<Record<string, SqlValue>>): RecordState {
+  const out: Record<string, SqlValue> = {};
+  for (const f of collection.fields) out[f] = row[f] ?? null;
+  return out;
+}
+
+function addState(set: Map<string, RecordState>, state: RecordState): void {
+  if (set.size < MAX_STATES) set.set(stateId(state), state);
+}
+
+/** Groups the history's writes by record. */
+function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string, KeyHistory> {
+  const out = new Map<string, KeyHistory>();
+  for (const op of [...ops].sort((a, b) => a.invokedPos - b.invokedPos)) {
+    if (op.kind !== 'write') continue;
+    const w = scenario.operations[op.name] as WriteOperation;
+    const t = writeTarget(scenario, w, op.params);
+    const id = `${t.collection}\u0000${t.key}`;
+    let h = out.get(id);
+    if (!h) {
+      h = { collection: t.collection, key: t.key, keyValues: t.keyValues, writes: [] };
+      out.set(id, h);
+    }
+    h.writes.push(op);
+  }
+  return out;
+}
+
+/**
+ * States a record may be in, applying writes invoked before `until` (a history position): those
+ * completed ok before `certainBefore` definitely, failed ones never, the rest either way.
+ */
+function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certainBefore: number): { possible: Map<string, RecordState>; definite: RecordState; ever: Map<string, RecordState> } {
+  const collection = scenario.collections[h.collection] as Collection;
+  let possible = new Map<string, RecordState>([['null', null]]);
+  const ever = new Map<string, RecordState>([['null', null]]);
+  let definite: RecordState = null;
+  for (const op of h.writes) {
+    if (op.invokedPos >= until) break;
+    const w = scenario.operations[op.name] as WriteOperation;
+    // A failed write has no effect, whenever it completed.
+    if (op.outcome === 'fail') continue;
+    const done = op.completedPos !== undefined && op.completedPos < certainBefore;
+    const next = new Map<string, RecordState>();
+    for (const s of possible.values()) {
+      const applied = applyEffect(collection, w, op.params, s);
+      addState(next, applied);
+      addState(ever, applied);
+      if (!(done && op.outcome === 'ok')) addState(next, s);
+    }
+    possible = next;
+    if (op.outcome === 'ok') definite = applyEffect(collection, w, op.params, definite);
+  }
+  return { possible, definite, ever };
+}
+
+/** Parameters of a collection's check read for one record, from its key and any known state. */
+function checkParams(collection: Collection, keyValues: Record<string, SqlValue>, state: RecordState): Params | undefined {
+  const out: Record<string, SqlValue> = {};
+  for (const [param, column] of Object.entries(collection.check.params)) {
+    if (column in keyValues) out[param] = keyValues[column] ?? null;
+    else if (state && column in state) out[param] = state[column] ?? null;
+    else return undefined;
+  }
+  return out;
+}
+
+/** The reads the final check must run: one per group of records sharing check-read parameters. */
+export function finalReads(scenario: Scenario, ops: readonly HistoryOp[]): FinalRead[] {
+  const groups = new Map<string, FinalRead>();
+  for (const h of keyHistories(scenario, ops).values()) {
+    const collection = scenario.collections[h.collection] as Collection;
+    const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const known = [...ever.values()].find((s) => s !== null) ?? null;
+    if (known === null) continue;
+    const params = checkParams(collection, h.keyValues, known);
+    if (!params) continue;
+    const id = `${h.collection}\u0000${JSON.stringify(params)}`;
+    if (!groups.has(id)) groups.set(id, { collection: h.collection, read: collection.check.read, params });
+  }
+  return [...groups.values()].sort((a, b) => (a.collection + JSON.stringify(a.params)).localeCompare(b.collection + JSON.stringify(b.params)));
+}
+
+/** Checks a history against what the final reads returned. */
+export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[]): HistoryReport {
+  const histories = keyHistories(scenario, ops);
+  const writes = ops.filter((o) => o.kind === 'write');
+  const lost: LostWrite[] = [];
+  const unexpected: UnexpectedValue[] = [];
+  const duplicates: { collection: string; key: string; count: number }[] = [];
+  let recovered = 0;
+  let unexpectedReads = 0;
+  let staleReads = 0;
+
+  // Reads during the run.
+  for (const r of ops) {
+    if (r.kind !== 'read' || r.outcome !== 'ok' || !r.rows) continue;
+    const read = scenario.operations[r.name] as ReadOperation;
+    const collection = scenario.collections[read.collection] as Collection;
+    const seen = new Set<string>();
+    let stale = false;
+    for (const row of r.rows) {
+      const key = recordKey(collection, row);
+      seen.add(key);
+      const h = histories.get(`${read.collection}\u0000${key}`);
+      const found = fieldsOf(collection, row);
+      if (!h) {
+        unexpectedReads++;
+        unexpected.push({ collection: read.collection, key, found, where: r.index });
+        continue;
+      }
+      const { possible, ever } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+      const id = stateId(found);
+      if (!ever.has(id)) {
+        unexpectedReads++;
+        unexpected.push({ collection: read.collection, key, found, where: r.index });
+      } else if (!possible.has(id)) stale = true;
+    }
+    // The check read of a collection must return every record of its group that surely exists.
+    if (collection.check.read === r.name) {
+      for (const h of histories.values()) {
+        if (h.collection !== read.collection || seen.has(h.key)) continue;
+        const { possible, ever } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+        if (possible.has('null')) continue;
+        const known = [...ever.values()].find((s) => s !== null) ?? null;
+        const params = checkParams(collection, h.keyValues, known);
+        if (params && JSON.stringify(params) === JSON.stringify(pickParams(r.params, Object.keys(params)))) stale = true;
+      }
+    }
+    if (stale) staleReads++;
+  }
+
+  // The final state, read through the current phase's read path.
+  const observedByKey = new Map<string, RecordState>();
+  const checkedGroups = new Set<string>();
+  for (const f of finals) {
+    const collection = scenario.collections[f.collection] as Collection;
+    checkedGroups.add(`${f.collection}\u0000${JSON.stringify(f.params)}`);
+    const counts = new Map<string, number>();
+    for (const row of f.rows) {
+      const key = recordKey(collection, row);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      observedByKey.set(`${f.collection}\u0000${key}`, fieldsOf(collection, row));
+      if (!histories.has(`${f.collection}\u0000${key}`)) unexpected.push({ collection: f.collection, key, found: fieldsOf(collection, row), where: 'final' });
+    }
+    for (const [key, count] of counts) if (count > 1) duplicates.push({ collection: f.collection, key, count });
+  }
+  for (const [id, h] of histories) {
+    const collection = scenario.collections[h.collection] as Collection;
+    const { possible, definite, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const known = [...ever.values()].find((s) => s !== null) ?? null;
+    const params = known ? checkParams(collection, h.keyValues, known) : undefined;
+    if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
+    const found = observedByKey.get(id) ?? null;
+    const fid = stateId(found);
+    if (possible.has(fid)) {
+      if (fid !== stateId(definite)) recovered++;
+      continue;
+    }
+    if (found !== null && !ever.has(fid)) {
+      unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
+      continue;
+    }
+    const lastAck = [...h.writes].reverse().find((w) => w.outcome === 'ok');
+    if (!lastAck) continue;
+    lost.push({
+      collection: h.collection,
+      key: h.key,
+      operation: { index: lastAck.index, name: lastAck.name, params: lastAck.params, phase: lastAck.phase },
+      expected: [...possible.values()].slice(0, 8),
+      found,
+    });
+  }
+
+  const acknowledgedWrites = writes.filter((w) => w.outcome === 'ok').length;
+  return Object.freeze({
+    operations: ops.length,
+    writes: writes.length,
+    acknowledgedWrites,
+    failedWrites: writes.filter((w) => w.outcome === 'fail').length,
+    indeterminateWrites: writes.filter((w) => w.outcome === 'info' || w.outcome === undefined).length,
+    reads: ops.length - writes.length,
+    lost: Object.freeze(lost),
+    unexpected: Object.freeze(unexpected),
+    unexpectedReads,
+    staleReads,
+    recovered,
+    duplicates: Object.freeze(duplicates),
+    valid: lost.length === 0 && unexpected.length === 0 && duplicates.length === 0,
+  });
+}
+
+function pickParams(params: Params, names: readonly string[]): Params {
+  const out: Record<string, SqlValue> = {};
+  for (const n of names) out[n] = params[n] ?? null;
+  return out;
+}

@@ -1,0 +1,24 @@
+/** What actions (backfill, reverse-sync, verify, drop) may use of the engine that runs them. */
+import type { Metrics } from './checks/metrics.ts';
+import type { Clock } from './clock.ts';
+import type { DatabaseFiles } from './database-files.ts';
+import type { EngineEvent } from './events.ts';
+import type { CrashPoint } from './faults.ts';
+import type { Phase } from './phases.ts';
+import type { RecordAccess } from './records.ts';
+import type { Scenario } from './scenario/format.ts';
+
+export interface EngineContext {
+  readonly scenario: Scenario;
+  readonly files: DatabaseFiles;
+  readonly records: RecordAccess;
+  readonly clock: Clock;
+  /** Throws CrashSignal when an armed crash fault fires at `point`. */
+  crashPoint(point: CrashPoint): void;
+  readonly metrics: Metrics;
+  /** Current phase. */
+  phase(): Phase;
+  /** Waits until broken files are reloaded; throws CrashSignal when the engine is gone. */
+  gate(): Promise<void>;
+  emit(event: EngineEvent): void;
+}

@@ -1,0 +1,180 @@
+/**
+ * The database files of a rehearsal — one (`shared`) or two (`split`) — with the commit path of
+ * DESIGN.md section 5: commit in sql.js, append the committed transaction to the journal, and
+ * acknowledge when the durable store says so. Checkpoints and reloads from durable state live here.
+ */
+import type { DurableStore, RecoveredFile } from './durability/durable-store.ts';
+import { StorageError } from './durability/types.ts';
+import type { CrashPoint } from './faults.ts';
+import { engineTablesDdl } from './records.ts';
+import type { Scenario, Side } from './scenario/format.ts';
+import { runInTransaction, type BoundStatement, type SqlDatabase, type SqlEngine } from './sql.ts';
+
+export type FileName = 'main' | 'old' | 'new';
+
+interface OpenFile {
+  db: SqlDatabase;
+  seq: number;
+  sinceCheckpoint: number;
+}
+
+/** A committed transaction and when it is safe to acknowledge. */
+export interface Commit {
+  readonly file: FileName;
+  readonly seq: number;
+  /** Resolves when the change may be acknowledged; rejects with StorageError if it was not stored. */
+  readonly durable: Promise<void>;
+}
+
+export interface DatabaseFilesHooks {
+  crashPoint(point: CrashPoint): void;
+}
+
+/** Opens, commits to, checkpoints and reloads the files of one rehearsal. */
+export class DatabaseFiles {
+  readonly #files = new Map<FileName, OpenFile>();
+  #closed = false;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly sql: SqlEngine,
+    private readonly store: DurableStore,
+    private readonly hooks: DatabaseFilesHooks,
+    private readonly checkpointEvery: number,
+  ) {}
+
+  /** The files of this topology. */
+  get names(): readonly FileName[] {
+    return this.scenario.topology === 'shared' ? ['main'] : ['old', 'new'];
+  }
+
+  /** The file holding `side`. */
+  fileOf(side: Side): FileName {
+    return this.scenario.topology === 'shared' ? 'main' : side;
+  }
+
+  /** The open database holding `side`. */
+  db(side: Side): SqlDatabase {
+    return this.#open(this.fileOf(side)).db;
+  }
+
+  /** The open database of `file`. */
+  dbOf(file: FileName): SqlDatabase {
+    return this.#open(file).db;
+  }
+
+  /** Last committed journal entry of `file`. */
+  seqOf(file: FileName): number {
+    return this.#open(file).seq;
+  }
+
+  /** Rebuilds every file from durable state; a fresh rehearsal gets its schemas as journal entry 1. */
+  async recoverAll(): Promise<{ fresh: boolean; problems: string[] }> {
+    const problems: string[] = [];
+    let fresh = true;
+    const recovered: [FileName, RecoveredFile][] = [];
+    try {
+      for (const name of this.names) recovered.push([name, await this.store.recover(name, this.sql)]);
+    } catch (error) {
+      for (const [, r] of recovered) r.db.close();
+      throw error;
+    }
+    for (const [name, r] of recovered) {
+      problems.push(...r.problems);
+      fresh &&= r.fresh;
+      this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
+    }
+    if (fresh) {
+      for (const name of this.names) {
+        const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
+        const ddl: BoundStatement[] = sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)].map((sql) => ({ sql })));
+        await this.commit(name, ddl).durable;
+      }
+    }
+    return { fresh, problems };
+  }
+
+  /**
+   * Commits `statements` to `file` in one transaction and appends it to the journal. Synchronous
+   * up to the append, so no other operation interleaves. Throws SqlError (rolled back) or
+   * StorageError (the file lost a journal entry and must be reloaded first).
+   */
+  commit(file: FileName, statements: readonly BoundStatement[]): Commit {
+    if (this.store.isBroken(file)) throw new StorageError(`"${file}" is being reloaded after a storage failure`);
+    const f = this.#open(file);
+    runInTransaction(f.db, statements);
+    this.hooks.crashPoint('before-persist');
+    f.seq += 1;
+    f.sinceCheckpoint += 1;
+    const durable = this.store.append(file, { seq: f.seq, statements });
+    return { file, seq: f.seq, durable };
+  }
+
+  /** Files that lost a journal entry and need a reload. */
+  brokenFiles(): FileName[] {
+    return this.names.filter((n) => this.store.isBroken(n));
+  }
+
+  /** Rebuilds broken files from durable state, discarding what was committed in memory but never stored. */
+  async reloadBroken(): Promise<FileName[]> {
+    const broken = this.brokenFiles();
+    if (broken.length === 0) return [];
+    await this.store.settled();
+    for (const name of broken) {
+      const old = this.#files.get(name);
+      const r = await this.store.recover(name, this.sql);
+      old?.db.close();
+      this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
+      this.store.clearBroken(name);
+    }
+    return broken;
+  }
+
+  /** Replaces the whole database of `file` (restoring a backup) and checkpoints it at once. */
+  async replace(file: FileName, db: SqlDatabase): Promise<void> {
+    const f = this.#open(file);
+    await this.store.durable(file);
+    const old = f.db;
+    f.db = db;
+    old.close();
+    // The snapshot covers every journal entry so far: replay after it starts from the new image.
+    await this.store.checkpoint(file, db.export(), f.seq);
+    f.sinceCheckpoint = 0;
+  }
+
+  /** Checkpoints files whose journal grew past the threshold. */
+  async maybeCheckpoint(): Promise<number> {
+    let written = 0;
+    for (const name of this.names) {
+      const f = this.#open(name);
+      if (f.sinceCheckpoint >= this.checkpointEvery && !this.store.isBroken(name)) {
+        await this.checkpoint(name);
+        written++;
+      }
+    }
+    return written;
+  }
+
+  /** Checkpoints one file now. */
+  async checkpoint(file: FileName): Promise<void> {
+    const f = this.#open(file);
+    const seq = f.seq;
+    const bytes = f.db.export();
+    f.sinceCheckpoint = 0;
+    await this.store.checkpoint(file, bytes, seq);
+  }
+
+  /** Closes every database (after a crash, or when done). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const f of this.#files.values()) f.db.close();
+    this.#files.clear();
+  }
+
+  #open(file: FileName): OpenFile {
+    const f = this.#files.get(file);
+    if (!f) throw new Error(`file "${file}" is not open`);
+    return f;
+  }
+}

@@ -1,0 +1,666 @@
+/**
+ * The scenario validator: first the shape (every field, with its path), then the SQL, prepared
+ * against the declared schemas, so that `operations.storeArtifact.new[1]: no such table:
+ * agent_output` is found before a rehearsal starts rather than in the middle of one.
+ */
+import { SqlError, type SqlDatabase, type SqlEngine } from '../sql.ts';
+import { scanParams } from '../sql-params.ts';
+import {
+  EFFECT_TYPES,
+  POLICIES,
+  SCENARIO_FORMAT,
+  SCENARIO_VERSION,
+  TOPOLOGIES,
+  type Collection,
+  type Operation,
+  type ParamSpec,
+  type Scenario,
+  type Side,
+  type ValueRef,
+  type WriteOperation,
+} from './format.ts';
+
+/** One thing wrong with a scenario, at a path such as `operations.storeArtifact.new[1]`. */
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The result of validation: the typed scenario, or every problem found. */
+export type Validation = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** Largest scenario file accepted, in characters. */
+export const MAX_SCENARIO_CHARS = 1_000_000;
+const MAX_SQL_CHARS = 20_000;
+const MAX_TEXT_CHARS = 4_000;
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const ID = /^[a-z][a-z0-9-]{0,62}$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Prefix of the tables and parameters the engine owns. */
+export const RESERVED_PREFIX = '__cutover';
+
+/** Parses and validates scenario text (a file or a share link's payload). */
+export function parseScenario(text: string, sql: SqlEngine): Validation {
+  if (text.length > MAX_SCENARIO_CHARS) {
+    return fail('', `scenario is ${text.length} characters; the limit is ${MAX_SCENARIO_CHARS}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return fail('', `not valid JSON: ${(error as Error).message}`);
+  }
+  return validateScenario(value, sql);
+}
+
+/** Validates a parsed scenario: its shape, then every statement against the declared schemas. */
+export function validateScenario(value: unknown, sql: SqlEngine): Validation {
+  const shape = validateShape(value);
+  if (shape.length > 0) return { ok: false, problems: shape };
+  const scenario = value as Scenario;
+  const problems = validateSql(scenario, sql);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario };
+}
+
+function fail(path: string, message: string): Validation {
+  return { ok: false, problems: [{ path, message }] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shape
+
+type Json = unknown;
+
+class ShapeChecker {
+  readonly problems: Problem[] = [];
+
+  add(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  object(path: string, v: Json, required: readonly string[], optional: readonly string[] = []): v is Record<string, Json> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.add(path, `expected an object, found ${describe(v)}`);
+      return false;
+    }
+    const allowed = new Set([...required, ...optional]);
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) this.add(join(path, key), `the key "${key}" is not allowed`);
+      else if (!allowed.has(key)) this.add(join(path, key), `unknown key "${key}"${suggest(key, [...allowed])}`);
+    }
+    for (const key of required) {
+      if (!(key in v)) this.add(join(path, key), 'is required');
+    }
+    return true;
+  }
+
+  /** A record whose keys are names the scenario chooses (operations, collections). */
+  map(path: string, v: Json, keyPattern: RegExp, what: string): v is Record<string, Json> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.add(path, `expected an object of ${what}, found ${describe(v)}`);
+      return false;
+    }
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) this.add(join(path, key), `the key "${key}" is not allowed`);
+      else if (!keyPattern.test(key)) this.add(join(path, key), `"${key}" is not a valid name (letters, digits and _, starting with a letter)`);
+    }
+    return true;
+  }
+
+  string(path: string, v: Json, max = MAX_TEXT_CHARS): v is string {
+    if (typeof v !== 'string') {
+      this.add(path, `expected a string, found ${describe(v)}`);
+      return false;
+    }
+    if (v.trim() === '') {
+      this.add(path, 'must not be empty');
+      return false;
+    }
+    if (v.length > max) {
+      this.add(path, `is ${v.length} characters; the limit is ${max}`);
+      return false;
+    }
+    return true;
+  }
+
+  stringArray(path: string, v: Json, max = MAX_SQL_CHARS, allowEmpty = true): v is string[] {
+    if (!Array.isArray(v)) {
+      this.add(path, `expected an array of strings, found ${describe(v)}`);
+      return false;
+    }
+    if (!allowEmpty && v.length === 0) this.add(path, 'must not be empty');
+    let ok = true;
+    v.forEach((item, i) => {
+      ok = this.string(`${path}[${i}]`, item, max) && ok;
+    });
+    return ok;
+  }
+
+  enumValue<T extends string>(path: string, v: Json, values: readonly T[]): v is T {
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      this.add(path, `expected one of ${values.map((x) => `"${x}"`).join(', ')}, found ${describe(v)}`);
+      return false;
+    }
+    return true;
+  }
+
+  integer(path: string, v: Json, min: number, max: number): v is number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.add(path, `expected an integer from ${min} to ${max}, found ${describe(v)}`);
+      return false;
+    }
+    return true;
+  }
+
+  probability(path: string, v: Json): v is number {
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      this.add(path, `expected a probability from 0 to 1, found ${describe(v)}`);
+      return false;
+    }
+    return true;
+  }
+
+  sqlValue(path: string, v: Json): boolean {
+    if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return true;
+    this.add(path, `expected a string, a finite number or null, found ${describe(v)}`);
+    return false;
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function describe(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 37)}..."` : `"${v}"`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function suggest(key: string, allowed: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const close = allowed.find((a) => a.toLowerCase() === lower || editDistance(a.toLowerCase(), lower) <= 2);
+  return close ? ` (did you mean "${close}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}
+
+const PARAM_GENERATORS = ['const', 'oneOf', 'int', 'template', 'text', 'now', 'existing', 'nullable', 'object', 'list'] as const;
+const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
+
+function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Record<string, Json>, depth = 0): void {
+  if (depth > 4) {
+    c.add(path, 'parameter generators nest too deeply (limit 4)');
+    return;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    c.add(path, `expected a parameter generator such as {"oneOf": [...]}, found ${describe(v)}`);
+    return;
+  }
+  const keys = Object.keys(v);
+  const generator = keys.find((k) => (PARAM_GENERATORS as readonly string[]).includes(k));
+  if (!generator) {
+    c.add(path, `no generator: use one of ${PARAM_GENERATORS.join(', ')}`);
+    return;
+  }
+  const spec = v as Record<string, Json>;
+  switch (generator) {
+    case 'const':
+      c.object(path, v, ['const']);
+      c.sqlValue(`${path}.const`, spec.const);
+      return;
+    case 'oneOf':
+      c.object(path, v, ['oneOf']);
+      if (!Array.isArray(spec.oneOf) || spec.oneOf.length === 0) c.add(`${path}.oneOf`, 'expected a non-empty array of values');
+      else spec.oneOf.forEach((x, i) => c.sqlValue(`${path}.oneOf[${i}]`, x));
+      return;
+    case 'int':
+    case 'text': {
+      c.object(path, v, [generator]);
+      const range = spec[generator];
+      const limit = generator === 'text' ? 500 : Number.MAX_SAFE_INTEGER;
+      const min = generator === 'text' ? 0 : Number.MIN_SAFE_INTEGER;
+      if (!Array.isArray(range) || range.length !== 2) c.add(`${path}.${generator}`, 'expected [min, max]');
+      else if (c.integer(`${path}.${generator}[0]`, range[0], min, limit) && c.integer(`${path}.${generator}[1]`, range[1], min, limit) && (range[0] as number) > (range[1] as number)) {
+        c.add(`${path}.${generator}`, `min ${String(range[0])} is greater than max ${String(range[1])}`);
+      }
+      return;
+    }
+    case 'template':
+      c.object(path, v, ['template']);
+      if (c.string(`${path}.template`, spec.template, 500)) {
+        for (const m of (spec.template as string).matchAll(TEMPLATE_PLACEHOLDER)) {
+          const problem = templatePlaceholderProblem(m[1] as string);
+          if (problem) c.add(`${path}.template`, problem);
+        }
+      }
+      return;
+    case 'now':
+      c.object(path, v, ['now']);
+      c.enumValue(`${path}.now`, spec.now, ['iso', 'iso-ms', 'ms'] as const);
+      return;
+    case 'existing': {
+      c.object(path, v, ['existing', 'field'], ['missing']);
+      if (c.string(`${path}.existing`, spec.existing, 64)) {
+        const coll = collections[spec.existing as string];
+        if (!coll || typeof coll !== 'object') c.add(`${path}.existing`, `no collection named "${String(spec.existing)}"`);
+        else if (c.string(`${path}.field`, spec.field, 64)) {
+          const cc = coll as Partial<Collection>;
+          const columns = [...(Array.isArray(cc.key) ? cc.key : []), ...(Array.isArray(cc.fields) ? cc.fields : [])];
+          if (!columns.includes(spec.field as string)) c.add(`${path}.field`, `collection "${String(spec.existing)}" has no column "${String(spec.field)}"`);
+        }
+      }
+      if ('missing' in spec) c.probability(`${path}.missing`, spec.missing);
+      return;
+    }
+    case 'nullable':
+      c.object(path, v, ['nullable', 'of']);
+      c.probability(`${path}.nullable`, spec.nullable);
+      checkParamSpec(c, `${path}.of`, spec.of, collections, depth + 1);
+      return;
+    case 'list': {
+      c.object(path, v, ['list', 'length']);
+      const range = spec.length;
+      if (!Array.isArray(range) || range.length !== 2) c.add(`${path}.length`, 'expected [min, max]');
+      else if (c.integer(`${path}.length[0]`, range[0], 0, 100) && c.integer(`${path}.length[1]`, range[1], 0, 100) && (range[0] as number) > (range[1] as number)) {
+        c.add(`${path}.length`, `min ${String(range[0])} is greater than max ${String(range[1])}`);
+      }
+      checkParamSpec(c, `${path}.list`, spec.list, collections, depth + 1);
+      return;
+    }
+    case 'object':
+      if (c.object(path, v, ['object']) && c.map(`${path}.object`, spec.object, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
+        for (const [k, sub] of Object.entries(spec.object as Record<string, Json>)) checkParamSpec(c, `${path}.object.${k}`, sub, collections, depth + 1);
+      }
+      return;
+  }
+}
+
+/** Why a `{...}` placeholder in a template is not understood, or undefined when it is. */
+export function templatePlaceholderProblem(body: string): string | undefined {
+  const [name, ...args] = body.split(':');
+  switch (name) {
+    case 'seq':
+      return args.length === 0 ? undefined : '{seq} takes no arguments';
+    case 'int': {
+      const [a, b] = args.map(Number);
+      return args.length === 2 && Number.isInteger(a) && Number.isInteger(b) && (a as number) <= (b as number) ? undefined : `{${body}}: use {int:min:max}`;
+    }
+    case 'hex': {
+      const n = Number(args[0]);
+      return args.length === 1 && Number.isInteger(n) && n >= 1 && n <= 32 ? undefined : `{${body}}: use {hex:length} with length 1 to 32`;
+    }
+    case 'pick':
+      return args.length === 1 && (args[0] as string).split('|').every((s) => s.length > 0) ? undefined : `{${body}}: use {pick:a|b|c}`;
+    default:
+      return `unknown placeholder {${body}}: use {seq}, {int:min:max}, {hex:n} or {pick:a|b}`;
+  }
+}
+
+function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<string, Json>): void {
+  if (typeof v === 'string') {
+    if (!(v in params)) c.add(path, `no parameter named "${v}"`);
+    return;
+  }
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    if ('value' in v) {
+      if (c.object(path, v, ['value'])) c.sqlValue(`${path}.value`, (v as { value: Json }).value);
+      return;
+    }
+    if (c.object(path, v, ['param', 'ifNull'])) {
+      const ref = v as { param: Json; ifNull: Json };
+      if (typeof ref.param !== 'string' || !(ref.param in params)) c.add(`${path}.param`, `no parameter named ${describe(ref.param)}`);
+      c.sqlValue(`${path}.ifNull`, ref.ifNull);
+    }
+    return;
+  }
+  c.add(path, `expected a parameter name, {"param", "ifNull"} or {"value"}, found ${describe(v)}`);
+}
+
+function validateShape(value: Json): Problem[] {
+  const c = new ShapeChecker();
+  if (
+    !c.object('', value, ['format', 'version', 'id', 'title', 'summary', 'topology', 'policy', 'schema', 'collections', 'operations', 'drop', 'seedData', 'workload'], ['sources', 'labels', 'settings'])
+  ) {
+    return c.problems;
+  }
+  const s = value;
+  if (s.format !== SCENARIO_FORMAT) c.add('format', `expected "${SCENARIO_FORMAT}", found ${describe(s.format)}`);
+  if (typeof s.version === 'number' && s.version > SCENARIO_VERSION) {
+    c.add('version', `format version ${s.version} is newer than this build reads (${SCENARIO_VERSION}); update Cutover Lab`);
+  } else if (s.version !== SCENARIO_VERSION) c.add('version', `expected ${SCENARIO_VERSION}, found ${describe(s.version)}`);
+  if (c.string('id', s.id, 63) && !ID.test(s.id as string)) c.add('id', 'use lower-case letters, digits and dashes, starting with a letter');
+  c.string('title', s.title, 200);
+  c.string('summary', s.summary);
+  if ('sources' in s) c.stringArray('sources', s.sources, 500);
+  const topologyOk = c.enumValue('topology', s.topology, TOPOLOGIES);
+  if (c.enumValue('policy', s.policy, POLICIES) && topologyOk && s.policy === 'atomic' && s.topology !== 'shared') {
+    c.add('policy', `"atomic" needs topology "shared": one transaction cannot span two databases`);
+  }
+  if ('labels' in s && c.object('labels', s.labels, [], ['old', 'new'])) {
+    const labels = s.labels as Record<string, Json>;
+    if ('old' in labels) c.string('labels.old', labels.old, 40);
+    if ('new' in labels) c.string('labels.new', labels.new, 40);
+  }
+  if (c.object('schema', s.schema, ['old', 'new'])) {
+    const schema = s.schema as Record<string, Json>;
+    c.stringArray('schema.old', schema.old, MAX_SQL_CHARS, false);
+    c.stringArray('schema.new', schema.new, MAX_SQL_CHARS, false);
+  }
+
+  const collections: Record<string, Json> = {};
+  if (c.map('collections', s.collections, NAME, 'collections')) {
+    Object.assign(collections, s.collections);
+    if (Object.keys(collections).length === 0) c.add('collections', 'declare at least one collection');
+  }
+  const operations: Record<string, Json> = {};
+  if (c.map('operations', s.operations, NAME, 'operations')) {
+    Object.assign(operations, s.operations);
+    if (Object.keys(operations).length === 0) c.add('operations', 'declare at least one operation');
+  }
+
+  for (const [name, coll] of Object.entries(collections)) {
+    const p = `collections.${name}`;
+    if (!c.object(p, coll, ['key', 'fields', 'rows', 'upsert', 'remove', 'check'], ['backfillMarksSource'])) continue;
+    const key = coll.key;
+    const fields = coll.fields;
+    const columns: string[] = [];
+    if (c.stringArray(`${p}.key`, key, 64, false)) columns.push(...(key as string[]));
+    if (c.stringArray(`${p}.fields`, fields, 64)) columns.push(...(fields as string[]));
+    const dup = columns.find((col, i) => columns.indexOf(col) !== i);
+    if (dup) c.add(`${p}.fields`, `column "${dup}" is listed twice`);
+    for (const col of columns) if (!NAME.test(col)) c.add(`${p}`, `"${col}" is not a valid column name`);
+    if (c.object(`${p}.rows`, coll.rows, ['old', 'new'])) {
+      const rows = coll.rows as Record<string, Json>;
+      c.string(`${p}.rows.old`, rows.old, MAX_SQL_CHARS);
+      c.string(`${p}.rows.new`, rows.new, MAX_SQL_CHARS);
+    }
+    for (const part of ['upsert', 'remove'] as const) {
+      if (c.object(`${p}.${part}`, coll[part], ['old', 'new'])) {
+        const stmts = coll[part] as Record<string, Json>;
+        c.stringArray(`${p}.${part}.old`, stmts.old, MAX_SQL_CHARS, false);
+        c.stringArray(`${p}.${part}.new`, stmts.new, MAX_SQL_CHARS, false);
+      }
+    }
+    if ('backfillMarksSource' in coll) c.stringArray(`${p}.backfillMarksSource`, coll.backfillMarksSource);
+    if (c.object(`${p}.check`, coll.check, ['read', 'params'])) {
+      const check = coll.check as Record<string, Json>;
+      if (c.string(`${p}.check.read`, check.read, 64)) {
+        const read = operations[check.read as string] as Record<string, Json> | undefined;
+        if (!read || typeof read !== 'object') c.add(`${p}.check.read`, `no operation named "${String(check.read)}"`);
+        else if (read.kind !== 'read') c.add(`${p}.check.read`, `"${String(check.read)}" is not a read`);
+        else if (read.collection !== name) c.add(`${p}.check.read`, `"${String(check.read)}" reads collection ${describe(read.collection)}, not "${name}"`);
+        else if (c.map(`${p}.check.params`, check.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters')) {
+          const mapping = check.params as Record<string, Json>;
+          const readParams = typeof read.params === 'object' && read.params !== null ? Object.keys(read.params) : [];
+          for (const rp of readParams) if (!(rp in mapping)) c.add(`${p}.check.params`, `the read's parameter "${rp}" is not mapped to a record column`);
+          for (const [param, col] of Object.entries(mapping)) {
+            if (!readParams.includes(param)) c.add(`${p}.check.params.${param}`, `"${String(check.read)}" has no parameter "${param}"`);
+            if (typeof col !== 'string' || !columns.includes(col)) c.add(`${p}.check.params.${param}`, `${describe(col)} is not a column of "${name}"`);
+          }
+        }
+      }
+    }
+  }
+
+  for (const [name, op] of Object.entries(operations)) {
+    const p = `operations.${name}`;
+    if (typeof op !== 'object' || op === null || Array.isArray(op)) {
+      c.add(p, `expected an object, found ${describe(op)}`);
+      continue;
+    }
+    const kind = (op as Record<string, Json>).kind;
+    if (kind === 'write') {
+      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'effect'], ['description', 'compensate'])) continue;
+    } else if (kind === 'read') {
+      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'collection'], ['description', 'ordered'])) continue;
+    } else {
+      c.add(`${p}.kind`, `expected "write" or "read", found ${describe(kind)}`);
+      continue;
+    }
+    const o = op as Record<string, Json>;
+    if ('description' in o) c.string(`${p}.description`, o.description);
+    const params: Record<string, Json> = {};
+    if (c.map(`${p}.params`, o.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters')) {
+      Object.assign(params, o.params);
+      for (const [param, spec] of Object.entries(params)) {
+        if (param.startsWith('__')) c.add(`${p}.params.${param}`, 'parameter names starting with "__" are reserved for the engine');
+        checkParamSpec(c, `${p}.params.${param}`, spec, collections);
+      }
+    }
+    if (kind === 'read') {
+      c.string(`${p}.old`, o.old, MAX_SQL_CHARS);
+      c.string(`${p}.new`, o.new, MAX_SQL_CHARS);
+      if (c.string(`${p}.collection`, o.collection, 64) && !(o.collection as string in collections)) c.add(`${p}.collection`, `no collection named "${String(o.collection)}"`);
+      if ('ordered' in o && typeof o.ordered !== 'boolean') c.add(`${p}.ordered`, `expected true or false, found ${describe(o.ordered)}`);
+      continue;
+    }
+    c.stringArray(`${p}.old`, o.old);
+    c.stringArray(`${p}.new`, o.new);
+    if (Array.isArray(o.old) && Array.isArray(o.new) && o.old.length === 0 && o.new.length === 0) c.add(p, 'a write needs statements on at least one side');
+    if ('compensate' in o && c.object(`${p}.compensate`, o.compensate, [], ['old', 'new'])) {
+      const comp = o.compensate as Record<string, Json>;
+      if ('old' in comp) c.stringArray(`${p}.compensate.old`, comp.old);
+      if ('new' in comp) c.stringArray(`${p}.compensate.new`, comp.new);
+    }
+    if (c.object(`${p}.effect`, o.effect, ['collection', 'type', 'key'], ['set', 'append'])) {
+      const effect = o.effect as Record<string, Json>;
+      const type = effect.type;
+      c.enumValue(`${p}.effect.type`, type, EFFECT_TYPES);
+      const coll = typeof effect.collection === 'string' ? (collections[effect.collection] as Record<string, Json> | undefined) : undefined;
+      if (!coll || typeof coll !== 'object') {
+        c.add(`${p}.effect.collection`, `no collection named ${describe(effect.collection)}`);
+        continue;
+      }
+      const keyCols = Array.isArray(coll.key) ? (coll.key as string[]) : [];
+      const fieldCols = Array.isArray(coll.fields) ? (coll.fields as string[]) : [];
+      if (c.map(`${p}.effect.key`, effect.key, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'key columns')) {
+        const keyMap = effect.key as Record<string, Json>;
+        for (const col of keyCols) if (!(col in keyMap)) c.add(`${p}.effect.key`, `key column "${col}" of "${String(effect.collection)}" is not set`);
+        for (const [col, ref] of Object.entries(keyMap)) {
+          if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, `"${col}" is not a key column of "${String(effect.collection)}"`);
+          checkValueRef(c, `${p}.effect.key.${col}`, ref, params);
+        }
+      }
+      if ('append' in effect) {
+        if (type !== 'update' && type !== 'upsert') c.add(`${p}.effect.append`, 'only "update" and "upsert" can append');
+        else if (c.map(`${p}.effect.append`, effect.append, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
+          for (const [col, item] of Object.entries(effect.append as Record<string, Json>)) {
+            if (!fieldCols.includes(col)) c.add(`${p}.effect.append.${col}`, `"${col}" is not a field of "${String(effect.collection)}"`);
+            if (c.map(`${p}.effect.append.${col}`, item, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'JSON keys')) {
+              for (const [k, ref] of Object.entries(item as Record<string, Json>)) checkValueRef(c, `${p}.effect.append.${col}.${k}`, ref, params);
+            }
+          }
+        }
+      }
+      if (type === 'delete') {
+        if ('set' in effect) c.add(`${p}.effect.set`, 'a delete sets no fields');
+      } else if (!('set' in effect)) {
+        if ((type === 'insert' || type === 'upsert') && fieldCols.length > 0) c.add(`${p}.effect.set`, `is required for "${String(type)}"`);
+        if (type === 'update' && !('append' in effect)) c.add(`${p}.effect`, 'an update must set or append at least one field');
+      } else if (c.map(`${p}.effect.set`, effect.set, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
+        const setMap = effect.set as Record<string, Json>;
+        for (const [col, ref] of Object.entries(setMap)) {
+          if (!fieldCols.includes(col)) c.add(`${p}.effect.set.${col}`, `"${col}" is not a field of "${String(effect.collection)}"`);
+          checkValueRef(c, `${p}.effect.set.${col}`, ref, params);
+        }
+        if (type === 'insert' || type === 'upsert') {
+          for (const col of fieldCols) if (!(col in setMap)) c.add(`${p}.effect.set`, `"${String(type)}" must set every field; "${col}" is missing`);
+        }
+      }
+    }
+  }
+
+  c.stringArray('drop', s.drop, MAX_SQL_CHARS, false);
+
+  if (Array.isArray(s.seedData)) {
+    s.seedData.forEach((step, i) => {
+      const p = `seedData[${i}]`;
+      if (!c.object(p, step, ['operation', 'count'])) return;
+      const op = operations[step.operation as string] as Record<string, Json> | undefined;
+      if (typeof step.operation !== 'string' || !op) c.add(`${p}.operation`, `no operation named ${describe(step.operation)}`);
+      else if (op.kind !== 'write') c.add(`${p}.operation`, `"${step.operation}" is not a write`);
+      c.integer(`${p}.count`, step.count, 0, 100_000);
+    });
+  } else c.add('seedData', `expected an array, found ${describe(s.seedData)}`);
+
+  if (c.object('workload', s.workload, ['mix'])) {
+    const mix = (s.workload as Record<string, Json>).mix;
+    if (c.map('workload.mix', mix, NAME, 'operation weights')) {
+      let positive = 0;
+      for (const [opName, weight] of Object.entries(mix as Record<string, Json>)) {
+        if (!(opName in operations)) c.add(`workload.mix.${opName}`, `no operation named "${opName}"`);
+        if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) c.add(`workload.mix.${opName}`, `expected a weight of 0 or more, found ${describe(weight)}`);
+        else if (weight > 0) positive++;
+      }
+      if (positive === 0) c.add('workload.mix', 'give at least one operation a positive weight');
+    }
+  }
+
+  if ('settings' in s && c.object('settings', s.settings, [], ['checkpointEvery', 'backfillBatchSize', 'compareInReadNew', 'retryAttempts'])) {
+    const st = s.settings as Record<string, Json>;
+    if ('checkpointEvery' in st) c.integer('settings.checkpointEvery', st.checkpointEvery, 1, 100_000);
+    if ('backfillBatchSize' in st) c.integer('settings.backfillBatchSize', st.backfillBatchSize, 1, 10_000);
+    if ('retryAttempts' in st) c.integer('settings.retryAttempts', st.retryAttempts, 1, 10);
+    if ('compareInReadNew' in st && typeof st.compareInReadNew !== 'boolean') c.add('settings.compareInReadNew', `expected true or false, found ${describe(st.compareInReadNew)}`);
+  }
+  return c.problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+/** Opens scratch databases holding the declared schemas, as a rehearsal would. */
+function openScratch(scenario: Scenario, sql: SqlEngine, problems: Problem[]): Record<Side, SqlDatabase> {
+  const oldDb = sql.open();
+  const newDb = scenario.topology === 'shared' ? oldDb : sql.open();
+  const apply = (db: SqlDatabase, side: Side): void => {
+    scenario.schema[side].forEach((ddl, i) => {
+      const path = `schema.${side}[${i}]`;
+      try {
+        db.describe(ddl);
+      } catch (error) {
+        // describe fails for statements on tables an earlier DDL creates only if they are not yet
+        // created; DDL runs in order, so prepare failures here are real errors.
+        problems.push({ path, message: (error as Error).message });
+        return;
+      }
+      if (/__cutover/i.test(ddl)) {
+        problems.push({ path, message: `names starting with "${RESERVED_PREFIX}" are reserved for the engine` });
+        return;
+      }
+      try {
+        db.exec(ddl);
+      } catch (error) {
+        problems.push({ path, message: (error as Error).message });
+      }
+    });
+  };
+  apply(oldDb, 'old');
+  apply(newDb, 'new');
+  return { old: oldDb, new: newDb };
+}
+
+function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
+  const problems: Problem[] = [];
+  const dbs = openScratch(scenario, sql, problems);
+  try {
+    if (problems.length > 0) return problems;
+    const check = (path: string, side: Side, text: string, allowedParams: readonly string[], expect?: { columns: readonly string[] }): void => {
+      const keyword = firstKeyword(text);
+      if (FORBIDDEN_STATEMENTS.has(keyword)) {
+        problems.push({ path, message: `${keyword} is not allowed here: the engine owns transactions, attached databases and pragmas` });
+        return;
+      }
+      let shape;
+      try {
+        shape = dbs[side].describe(text);
+      } catch (error) {
+        problems.push({ path, message: error instanceof SqlError ? error.message : String(error) });
+        return;
+      }
+      const scan = scanParams(text);
+      for (const other of scan.otherStyles) problems.push({ path, message: `parameter ${other}: use named parameters like :name` });
+      for (const p of scan.named) {
+        if (!allowedParams.includes(p)) problems.push({ path, message: `uses :${p}, which is not ${allowedParams.length ? `one of ${allowedParams.map((a) => `:${a}`).join(', ')}` : 'declared'}` });
+      }
+      if (expect) {
+        if (shape.columns.length === 0) {
+          problems.push({ path, message: 'must be a query that returns rows' });
+          return;
+        }
+        const dup = shape.columns.find((col, i) => shape.columns.indexOf(col) !== i);
+        if (dup) problems.push({ path, message: `returns column "${dup}" twice` });
+        const missing = expect.columns.filter((col) => !shape.columns.includes(col));
+        if (missing.length) problems.push({ path, message: `returns no column ${missing.map((m) => `"${m}"`).join(', ')} (returns ${shape.columns.join(', ')})` });
+      }
+    };
+
+    for (const [name, coll] of Object.entries(scenario.collections)) {
+      const p = `collections.${name}`;
+      const columns = [...coll.key, ...coll.fields];
+      for (const side of ['old', 'new'] as const) {
+        check(`${p}.rows.${side}`, side, coll.rows[side], [], { columns });
+        coll.upsert[side].forEach((s, i) => check(`${p}.upsert.${side}[${i}]`, side, s, columns));
+        coll.remove[side].forEach((s, i) => check(`${p}.remove.${side}[${i}]`, side, s, coll.key));
+      }
+      coll.backfillMarksSource?.forEach((s, i) => check(`${p}.backfillMarksSource[${i}]`, 'old', s, columns));
+    }
+    for (const [name, op] of Object.entries(scenario.operations)) {
+      const p = `operations.${name}`;
+      const params = Object.keys(op.params);
+      if (op.kind === 'read') {
+        const coll = scenario.collections[op.collection] as Collection;
+        const columns = [...coll.key, ...coll.fields];
+        check(`${p}.old`, 'old', op.old, params, { columns });
+        check(`${p}.new`, 'new', op.new, params, { columns });
+        continue;
+      }
+      const write: WriteOperation = op;
+      for (const side of ['old', 'new'] as const) {
+        write[side].forEach((s, i) => check(`${p}.${side}[${i}]`, side, s, params));
+        write.compensate?.[side]?.forEach((s, i) => check(`${p}.compensate.${side}[${i}]`, side, s, params));
+      }
+    }
+    scenario.drop.forEach((s, i) => check(`drop[${i}]`, 'old', s, []));
+  } finally {
+    dbs.old.close();
+    if (dbs.new !== dbs.old) dbs.new.close();
+  }
+  return problems;
+}
+
+const FORBIDDEN_STATEMENTS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'ATTACH', 'DETACH', 'VACUUM', 'PRAGMA']);
+
+/** The first keyword of a statement, upper-cased, skipping comments. */
+export function firstKeyword(sql: string): string {
+  const stripped = sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '');
+  return (/^[A-Za-z]+/.exec(stripped)?.[0] ?? '').toUpperCase();
+}
+
+/** Formats problems one per line, as the CLI prints them. */
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n');
+}
+
+/** The operations of a scenario, typed by kind. */
+export function operationsOf(scenario: Scenario): [string, Operation][] {
+  return Object.entries(scenario.operations);
+}
+
+/** Re-exported for callers that only need the checks on value references. */
+export type { ValueRef, ParamSpec };

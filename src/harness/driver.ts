@@ -1,0 +1,252 @@
+/**
+ * The driver: what holds a rehearsal from the outside, as a tab's user or a CI job does. It keeps
+ * the history (which must survive the engine's crashes), reopens the engine after a crash, and
+ * knows how a careful operator repairs and moves phases. Simulations, tests and the coming
+ * `rehearse()` API are built on it.
+ */
+import type { ConsistencyReport } from '../engine/checks/consistency.ts';
+import { History, type HistoryOp } from '../engine/checks/history.ts';
+import { checkHistory, finalReads, type FinalObservation, type HistoryReport } from '../engine/checks/history-checker.ts';
+import type { VirtualClock } from '../engine/clock.ts';
+import type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
+import { isCrash, type CrashPoint, type FaultSpec } from '../engine/faults.ts';
+import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
+import type { Random } from '../engine/random.ts';
+import { Rehearsal, type MoveOptions, type RehearsalPorts } from '../engine/rehearsal.ts';
+import type { CopyProgress, OperationResult, PhaseMove } from '../engine/results.ts';
+import type { Scenario } from '../engine/scenario/format.ts';
+import { Workload, type Invocation } from '../engine/workload.ts';
+
+export interface DriverOptions {
+  readonly scenario: Scenario;
+  readonly seed: number | string;
+  readonly durability: DurabilityMode;
+  readonly ports: RehearsalPorts & { readonly clock: VirtualClock };
+  readonly random: Random;
+  /** Rehearsal id in the backend (default "rehearsal"). */
+  readonly id?: string;
+  /** Log every step (for failing runs). */
+  readonly log?: (line: string) => void;
+}
+
+/** Something the driver did, for the replay log. */
+export type StepLog = (line: string) => void;
+
+/** Drives one rehearsal through crashes. */
+export class Driver {
+  readonly history = new History();
+  readonly workload: Workload;
+  readonly scenario: Scenario;
+  readonly clock: VirtualClock;
+  readonly backend: KeyValueBackend;
+  #rehearsal: Rehearsal | undefined;
+  #crashes: (CrashPoint | 'now' | 'storage')[] = [];
+  #recoveryProblems: string[] = [];
+  #lostAcks = 0;
+  readonly #log: StepLog;
+
+  constructor(private readonly options: DriverOptions) {
+    this.scenario = options.scenario;
+    this.clock = options.ports.clock;
+    this.backend = options.ports.backend;
+    this.workload = new Workload(options.scenario, options.random.fork('workload'), () => this.clock.now());
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  /** The current engine incarnation. */
+  get rehearsal(): Rehearsal {
+    if (!this.#rehearsal) throw new Error('the driver has not opened the rehearsal');
+    return this.#rehearsal;
+  }
+
+  /** Crash points hit so far, in order. */
+  get crashes(): readonly (CrashPoint | 'now' | 'storage')[] {
+    return this.#crashes;
+  }
+
+  /** Problems recovery reported (corrupt snapshots skipped, and so on). */
+  get recoveryProblems(): readonly string[] {
+    return this.#recoveryProblems;
+  }
+
+  /** Acknowledged journal entries storage never stored (unsafe-ack-first). */
+  get lostAcks(): number {
+    return this.#lostAcks;
+  }
+
+  /** Opens (or reopens after a crash) the rehearsal from durable state. */
+  async open(faults: readonly FaultSpec[] = []): Promise<Rehearsal> {
+    const r = await Rehearsal.open({
+      scenario: this.scenario,
+      id: this.options.id ?? 'rehearsal',
+      seed: this.options.seed,
+      durability: this.options.durability,
+      ports: this.options.ports,
+      faults,
+      persistMetricsEvery: 0,
+    });
+    r.on((e) => {
+      if (e.type === 'lost-ack') this.#lostAcks += e.seqs.length;
+    });
+    this.#recoveryProblems.push(...r.recoveryProblems);
+    this.#rehearsal = r;
+    return r;
+  }
+
+  /** After a crash: every pending operation becomes indeterminate and the engine reopens. */
+  async recover(point: CrashPoint | 'now' | 'storage'): Promise<void> {
+    this.#crashes.push(point);
+    for (const op of this.history.pending()) this.history.indeterminate(op, this.clock.now(), `crashed at ${point}`);
+    this.#log(`crash at ${point}; recovering`);
+    // Timers of the dead incarnation (deferred flushes) must not fire into the new one: they
+    // were cancelled by dispose; let the clock run whatever is due.
+    await this.clock.runDue();
+    await this.open();
+  }
+
+  /** Runs `fn` against the engine; a crash inside recovers and returns undefined. */
+  async guarded<T>(what: string, fn: (r: Rehearsal) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn(this.rehearsal);
+    } catch (e) {
+      if (!isCrash(e)) throw e;
+      this.#log(`${what}: ${e.message}`);
+      await this.recover(e.point);
+      return undefined;
+    }
+  }
+
+  /** Invokes one operation, recording it in the history. Returns undefined when the engine crashed. */
+  async invoke(inv: Invocation, seed = false): Promise<OperationResult | undefined> {
+    const r = this.rehearsal;
+    const op = this.history.invoke(inv.name, inv.kind, inv.params, r.phase, this.clock.now(), seed);
+    try {
+      const result = await r.execute(inv.name, inv.params);
+      this.history.complete(op, result, this.clock.now());
+      if (inv.kind === 'write' && result.outcome !== 'fail') this.workload.observeWrite(inv.name, inv.params);
+      return result;
+    } catch (e) {
+      if (!isCrash(e)) throw e;
+      if (inv.kind === 'write') this.workload.observeWrite(inv.name, inv.params);
+      if (!this.rehearsal.dead) throw e;
+      // Only the first to notice recovers; others find the new incarnation already open.
+      if (this.#rehearsal === r) await this.recover(e.point);
+      else this.history.indeterminate(op, this.clock.now(), `crashed at ${e.point}`);
+      return undefined;
+    }
+  }
+
+  /** Invokes several operations at once (pipelined), in order. */
+  async invokeConcurrently(invs: readonly Invocation[]): Promise<(OperationResult | undefined)[]> {
+    const r = this.rehearsal;
+    const ops: HistoryOp[] = invs.map((inv) => this.history.invoke(inv.name, inv.kind, inv.params, r.phase, this.clock.now()));
+    const settled = await Promise.allSettled(invs.map((inv) => r.execute(inv.name, inv.params)));
+    let crash: CrashPoint | 'now' | 'storage' | undefined;
+    const results = settled.map((s, i) => {
+      const op = ops[i] as HistoryOp;
+      const inv = invs[i] as Invocation;
+      if (s.status === 'fulfilled') {
+        this.history.complete(op, s.value, this.clock.now());
+        if (inv.kind === 'write' && s.value.outcome !== 'fail') this.workload.observeWrite(inv.name, inv.params);
+        return s.value;
+      }
+      if (!isCrash(s.reason)) throw s.reason as Error;
+      crash ??= s.reason.point;
+      if (inv.kind === 'write') this.workload.observeWrite(inv.name, inv.params);
+      return undefined;
+    });
+    if (crash !== undefined) await this.recover(crash);
+    return results;
+  }
+
+  /** Writes the scenario's seed data (in old-only, before the rehearsal starts). */
+  async seed(): Promise<void> {
+    for (const step of this.scenario.seedData) {
+      for (let i = 0; i < step.count; i++) await this.invoke(this.workload.invocation(step.operation), true);
+    }
+  }
+
+  /** Runs a whole backfill or reverse-sync pass, surviving crashes (it resumes from its cursor). */
+  async runCopy(action: 'backfill' | 'reverse-sync', between?: () => Promise<void>): Promise<CopyProgress | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (this.rehearsal.phase === 'old-dropped') return undefined;
+      const p = await this.guarded(action, (r) => (action === 'backfill' ? r.backfill : r.reverseSync).run(between));
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  /** Runs verify, surviving crashes. */
+  async verify(): Promise<ConsistencyReport | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const report = await this.guarded('verify', (r) => r.verify());
+      if (report) return report;
+    }
+    return undefined;
+  }
+
+  /** Backfill, then reverse-sync, then verify: the careful operator's repair. */
+  async repair(between?: () => Promise<void>): Promise<ConsistencyReport | undefined> {
+    if (this.rehearsal.phase === 'old-dropped') return undefined;
+    await this.runCopy('backfill', between);
+    await this.runCopy('reverse-sync', between);
+    return this.verify();
+  }
+
+  /** Moves one phase forward, repairing first until the guard allows it. */
+  async moveForward(options: MoveOptions & { careless?: boolean } = {}): Promise<PhaseMove | undefined> {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const from = this.rehearsal.phase;
+      const to = PHASES[phaseIndex(from) + 1];
+      if (!to) return undefined;
+      const move = await this.guarded(`move ${from} -> ${to}`, (r) => r.movePhase(to, options.careless ? { force: true, acceptDataLoss: true } : options));
+      if (move?.ok) {
+        this.#log(`moved ${from} -> ${to}`);
+        return move;
+      }
+      if (move) this.#log(`move ${from} -> ${to} refused: ${move.reasons.join('; ')}`);
+      await this.repair();
+    }
+    return undefined;
+  }
+
+  /** Rolls back to `to`, running remedies first (restore, reverse-sync) unless careless. */
+  async rollBack(to: Phase, careless = false): Promise<PhaseMove | undefined> {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      if (phaseIndex(to) >= phaseIndex(this.rehearsal.phase)) return undefined;
+      if (this.rehearsal.phase === 'old-dropped') {
+        const restored = await this.guarded('restore backup', (r) => r.restoreBackup());
+        if (restored?.ok) this.#log('restored the backup (now new-only)');
+        continue;
+      }
+      const plan = await this.guarded('plan rollback', (r) => r.planRollback(to));
+      if (!plan) continue;
+      if (plan.blocked && !careless) {
+        this.#log(`rollback to ${to} blocked: ${plan.hazards.map((h) => `${h.kind} (${h.count})`).join(', ')}; running remedies`);
+        if (plan.hazards.some((h) => h.remedy === 'reverse-sync' && h.count > 0)) await this.runCopy('reverse-sync');
+        continue;
+      }
+      const from = this.rehearsal.phase;
+      const move = await this.guarded(`roll back ${from} -> ${to}`, (r) => r.movePhase(to, { acceptHazards: careless }));
+      if (move?.ok) {
+        this.#log(`rolled back ${from} -> ${to}`);
+        return move;
+      }
+    }
+    return undefined;
+  }
+
+  /** Reads every record back through the current phase's read path and checks the history. */
+  async checkHistory(): Promise<HistoryReport> {
+    const finals: FinalObservation[] = [];
+    for (const read of finalReads(this.scenario, this.history.ops)) {
+      let rows: FinalObservation['rows'] | undefined;
+      for (let attempt = 0; attempt < 5 && rows === undefined; attempt++) {
+        const result = await this.guarded('final read', (r) => r.execute(read.read, read.params));
+        if (result?.outcome === 'ok') rows = result.rows ?? [];
+      }
+      finals.push({ ...read, rows: rows ?? [] });
+    }
+    return checkHistory(this.scenario, this.history.ops, finals);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * `simulate`: for each seed, seed data, a workload, a walk through all six phases with a backfill
+ * racing live writes during dual-write and random rollbacks along the way, random faults including
+ * a crash at every named crash point; then a final crash, recovery, repair, verify and the history
+ * check. Everything runs on a virtual clock and an in-memory durable store, so the same seed gives
+ * the same report, byte for byte.
+ */
+import type { LostWrite } from '../engine/checks/history-checker.ts';
+import { VirtualClock } from '../engine/clock.ts';
+import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
+import type { DurabilityMode } from '../engine/durability/types.ts';
+import { CORRUPTIONS, CRASH_POINTS, type CrashPoint, type FaultSpec } from '../engine/faults.ts';
+import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
+import { createRandom, type Random } from '../engine/random.ts';
+import type { Scenario } from '../engine/scenario/format.ts';
+import type { SqlEngine } from '../engine/sql.ts';
+import { webCryptoSha256 } from '../store/digest.ts';
+import { MemoryBackend } from '../store/memory-backend.ts';
+import { withCostModel } from './cost-model.ts';
+import { Driver } from './driver.ts';
+
+/** 2025-11-13 00:00:00 UTC, the day of seeds 000 and 001: simulated timestamps start here. */
+export const SIMULATION_EPOCH_MS = Date.UTC(2025, 10, 13);
+
+export interface SimulateOptions {
+  readonly scenario: Scenario;
+  readonly sql: SqlEngine;
+  readonly seeds: number;
+  /** First seed (default 1); seeds run from here upwards. */
+  readonly seedStart?: number;
+  /** Operations per seed, seed data not counted. */
+  readonly ops: number;
+  /** Probability per operation of arming a random fault. */
+  readonly faultRate: number;
+  readonly durability: DurabilityMode;
+  /** Skip remedies and override guards, to show what they prevent. */
+  readonly careless?: boolean;
+  /** How the scenario was named on the command line, for replay commands. */
+  readonly scenarioArg?: string;
+  /** Called after each seed. */
+  readonly onRun?: (run: RunReport, done: number) => void;
+}
+
+/** An invariant that failed, with what replays it. */
+export interface Failure {
+  readonly seed: number;
+  /** Where it was found. */
+  readonly step: string;
+  readonly invariant: 'lost-writes' | 'unexpected-values' | 'duplicates' | 'inconsistent-rows' | 'error';
+  readonly detail: string;
+  /** The exact command that replays this seed. */
+  readonly command: string;
+}
+
+/** One seed's figures. */
+export interface RunReport {
+  readonly seed: number;
+  readonly operations: number;
+  readonly acknowledgedWrites: number;
+  readonly failedWrites: number;
+  readonly indeterminateWrites: number;
+  readonly lostWrites: readonly LostWrite[];
+  readonly unexpectedReads: number;
+  readonly staleReads: number;
+  readonly inconsistentRows: number;
+  readonly recovered: number;
+  readonly duplicates: number;
+  readonly crashes: number;
+  readonly crashPoints: Readonly<Record<string, number>>;
+  readonly faultsArmed: number;
+  readonly rollbacks: number;
+  readonly phaseMoves: number;
+  readonly finalPhase: Phase;
+  readonly recoveryProblems: number;
+  readonly lostAcknowledgements: number;
+  readonly failures: readonly Failure[];
+  /** The run's steps, kept only when it failed. */
+  readonly log?: readonly string[];
+}
+
+/** The whole simulation. */
+export interface SimulationReport {
+  readonly format: 'cutover-lab/simulation';
+  readonly version: 1;
+  readonly scenario: string;
+  readonly settings: { readonly seeds: number; readonly seedStart: number; readonly ops: number; readonly faultRate: number; readonly durability: DurabilityMode; readonly careless: boolean };
+  readonly totals: {
+    readonly runs: number;
+    readonly operations: number;
+    readonly acknowledgedWrites: number;
+    readonly lostWrites: number;
+    readonly unexpectedReads: number;
+    readonly staleReads: number;
+    readonly inconsistentRows: number;
+    readonly recovered: number;
+    readonly duplicates: number;
+    readonly crashes: number;
+    readonly rollbacks: number;
+    readonly recoveryProblems: number;
+  };
+  readonly crashPoints: Readonly<Record<string, number>>;
+  /** Every lost write, with the operation that wrote it. */
+  readonly lost: readonly (LostWrite & { readonly seed: number })[];
+  readonly failures: readonly Failure[];
+  readonly runs: readonly RunReport[];
+}
+
+/** Runs the simulation. */
+export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
+  const seedStart = options.seedStart ?? 1;
+  const runs: RunReport[] = [];
+  for (let i = 0; i < options.seeds; i++) {
+    const run = await simulateSeed(options, seedStart + i);
+    runs.push(run);
+    options.onRun?.(run, i + 1);
+  }
+  const sum = (f: (r: RunReport) => number): number => runs.reduce((n, r) => n + f(r), 0);
+  const crashPoints: Record<string, number> = {};
+  for (const p of [...CRASH_POINTS, 'now', 'storage']) crashPoints[p] = sum((r) => r.crashPoints[p] ?? 0);
+  return {
+    format: 'cutover-lab/simulation',
+    version: 1,
+    scenario: options.scenario.id,
+    settings: { seeds: options.seeds, seedStart, ops: options.ops, faultRate: options.faultRate, durability: options.durability, careless: options.careless ?? false },
+    totals: {
+      runs: runs.length,
+      operations: sum((r) => r.operations),
+      acknowledgedWrites: sum((r) => r.acknowledgedWrites),
+      lostWrites: sum((r) => r.lostWrites.length),
+      unexpectedReads: sum((r) => r.unexpectedReads),
+      staleReads: sum((r) => r.staleReads),
+      inconsistentRows: sum((r) => r.inconsistentRows),
+      recovered: sum((r) => r.recovered),
+      duplicates: sum((r) => r.duplicates),
+      crashes: sum((r) => r.crashes),
+      rollbacks: sum((r) => r.rollbacks),
+      recoveryProblems: sum((r) => r.recoveryProblems),
+    },
+    crashPoints,
+    lost: runs.flatMap((r) => r.lostWrites.map((l) => ({ seed: r.seed, ...l }))),
+    failures: runs.flatMap((r) => r.failures),
+    runs,
+  };
+}
+
+/** The command that replays one seed. */
+export function replayCommand(options: SimulateOptions, seed: number): string {
+  return [
+    'npx cutover-lab simulate',
+    `--scenario ${options.scenarioArg ?? options.scenario.id}`,
+    '--seeds 1',
+    `--seed-start ${seed}`,
+    `--ops ${options.ops}`,
+    `--fault-rate ${options.faultRate}`,
+    `--durability ${options.durability}`,
+    ...(options.careless ? ['--careless'] : []),
+  ].join(' ');
+}
+
+/** Faults a simulation arms at random, with weights. */
+function randomFault(random: Random, scenario: Scenario): FaultSpec | 'corrupt-and-crash' {
+  const side = random.pick(['old', 'new'] as const);
+  const ops = Object.keys(scenario.operations);
+  const kind = random.weighted([
+    ['write-error', 30],
+    ['read-error', 15],
+    ['busy', 15],
+    ['latency', 10],
+    ['storage-quota', 10],
+    ['crash', 12],
+    ['corrupt', 8],
+  ] as const);
+  switch (kind) {
+    case 'write-error':
+      return { kind, side, once: true, ...(random.chance(0.3) ? { operation: random.pick(ops) } : {}) };
+    case 'read-error':
+      return { kind, side, once: true };
+    case 'busy':
+      // Up to 7 busy answers: more than the retry budget (6 attempts) sometimes, so retries can run out.
+      return { kind, side, times: random.int(1, 7) };
+    case 'latency':
+      return { kind, side, once: true, latencyMs: random.int(5, 250) };
+    case 'storage-quota':
+      return { kind, once: true };
+    case 'crash':
+      return { kind, once: true, point: random.pick(CRASH_POINTS) };
+    case 'corrupt':
+      return 'corrupt-and-crash';
+  }
+}
+
+async function simulateSeed(options: SimulateOptions, seed: number): Promise<RunReport> {
+  const { ops: total, faultRate } = options;
+  const random = createRandom(`${options.scenario.id}:${seed}`);
+  const walk = random.fork('walk');
+  const faultPicks = random.fork('faults');
+  const clock = new VirtualClock(SIMULATION_EPOCH_MS);
+  const backend = new MemoryBackend();
+  // Checkpoint often, so that crashes during checkpoints and snapshot corruption get exercised.
+  const scenario: Scenario = { ...options.scenario, settings: { ...options.scenario.settings, checkpointEvery: 25 } };
+  const log: string[] = [];
+  const driver = new Driver({
+    scenario,
+    seed,
+    durability: options.durability,
+    ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend, digest: webCryptoSha256, clock },
+    random,
+    log: (line) => log.push(`[${driver.history.ops.length}] ${line}`),
+  });
+  const failures: Failure[] = [];
+  const careless = options.careless ?? false;
+  let rollbacks = 0;
+  let phaseMoves = 0;
+  let faultsArmed = 0;
+  let inconsistentRows = 0;
+
+  try {
+    await driver.open();
+    await driver.seed();
+
+    // One crash at every named point, armed at a random moment of the window where it can fire.
+    const windows: Record<CrashPoint, [number, number]> = {
+      'before-authoritative': [0, total - 1],
+      'between-writes': [Math.floor(total / 6), Math.floor((4 * total) / 6)],
+      'after-writes-before-ack': [0, total - 1],
+      'mid-backfill-batch': [Math.floor(total / 6), Math.floor(total / 3)],
+      'before-persist': [0, total - 1],
+      'during-checkpoint': [0, total - 1],
+    };
+    const scheduled = new Map<number, CrashPoint[]>();
+    for (const point of CRASH_POINTS) {
+      const [a, b] = windows[point];
+      const at = walk.int(Math.max(0, a), Math.max(0, Math.min(total - 1, b)));
+      scheduled.set(at, [...(scheduled.get(at) ?? []), point]);
+    }
+    const moveAt = (k: number): number => Math.floor((k * total) / 6);
+    let nextMove = 1;
+    let backfillRunning = false;
+
+    const arm = async (spec: FaultSpec | 'corrupt-and-crash'): Promise<void> => {
+      faultsArmed++;
+      if (spec === 'corrupt-and-crash') {
+        const file = faultPicks.pick(scenario.topology === 'shared' ? ['main'] : ['old', 'new']);
+        const kind = faultPicks.pick(CORRUPTIONS);
+        const done = await corruptNewestSnapshot(backend, 'rehearsal/rehearsal', file, kind, faultPicks);
+        log.push(`[${driver.history.ops.length}] corrupt newest snapshot of ${file} (${kind}): ${done ? `generation ${done.generation}` : 'none yet'}`);
+        driver.rehearsal.crash();
+        await driver.recover('now');
+        return;
+      }
+      driver.rehearsal.faults.add(spec);
+      log.push(`[${driver.history.ops.length}] arm ${JSON.stringify(spec)}`);
+    };
+
+    for (let i = 0; i < total; i++) {
+      // Phase walk: forward at fixed points, sometimes rolling back first and coming forward again.
+      if (nextMove <= 5 && i >= moveAt(nextMove)) {
+        const phase = driver.rehearsal.phase;
+        if (phaseIndex(phase) >= 2 && walk.chance(0.35)) {
+          const back = PHASES[Math.max(1, phaseIndex(phase) - walk.int(1, 2))] as Phase;
+          const rolled = await driver.rollBack(back, careless);
+          if (rolled) rollbacks++;
+          for (let j = walk.int(2, 6); j > 0; j--) await driver.invoke(driver.workload.next());
+          while (phaseIndex(driver.rehearsal.phase) < phaseIndex(phase)) {
+            if (!(await driver.moveForward({ careless }))) break;
+            phaseMoves++;
+          }
+        }
+        if (phaseIndex(driver.rehearsal.phase) === nextMove - 1) {
+          if (await driver.moveForward({ careless })) phaseMoves++;
+        }
+        nextMove = phaseIndex(driver.rehearsal.phase) + 1;
+        if (driver.rehearsal.phase === 'dual-write' && !backfillRunning) {
+          // The backfill starts with dual-write and races the live workload, a batch every few operations.
+          backfillRunning = true;
+          await driver.guarded('start backfill', (r) => r.backfill.start(walk.int(5, 20)));
+        }
+      }
+
+      for (const point of scheduled.get(i) ?? []) await arm({ kind: 'crash', point, once: true });
+      if (walk.chance(faultRate)) await arm(randomFault(faultPicks, scenario));
+
+      if (backfillRunning && i % 3 === 0) {
+        const p = await driver.guarded('backfill batch', (r) => r.backfill.step());
+        if (p && p.status !== 'running' && p.status !== 'paused') backfillRunning = false;
+        if (p?.status === 'running' && walk.chance(0.1)) await driver.guarded('resize backfill', (r) => r.backfill.setBatchSize(walk.int(3, 30)));
+      }
+
+      if (walk.chance(0.08)) {
+        await driver.invokeConcurrently(Array.from({ length: walk.int(2, 4) }, () => driver.workload.next()));
+      } else {
+        await driver.invoke(driver.workload.next());
+      }
+      await clock.sleep(walk.int(5, 60));
+
+      if (driver.rehearsal.phase === 'new-only' && nextMove === 5 && i + 1 >= moveAt(5)) {
+        // Before the drop the operator repairs and verifies; what differs then is what the drop would lose.
+        const report = careless ? undefined : await driver.repair();
+        if (report) inconsistentRows = report.totals.total - report.totals.consistent;
+      }
+    }
+
+    // The end: crash, recover, repair, verify, and read everything back.
+    driver.rehearsal.crash();
+    await driver.recover('now');
+    driver.rehearsal.faults.clear();
+    if (driver.rehearsal.phase !== 'old-dropped') {
+      const report = careless ? await driver.verify() : await driver.repair();
+      if (report) inconsistentRows = report.totals.total - report.totals.consistent;
+    }
+    const check = await driver.checkHistory();
+    const command = replayCommand(options, seed);
+    if (check.lost.length > 0) {
+      failures.push({ seed, step: 'final history check', invariant: 'lost-writes', detail: `${check.lost.length} acknowledged writes are not readable through the ${driver.rehearsal.phase} read path`, command });
+    }
+    if (check.unexpected.length > 0) {
+      failures.push({ seed, step: 'history check', invariant: 'unexpected-values', detail: `${check.unexpected.length} values no write produced`, command });
+    }
+    if (check.duplicates.length > 0) failures.push({ seed, step: 'final history check', invariant: 'duplicates', detail: `${check.duplicates.length} records returned twice`, command });
+    if (inconsistentRows > 0) failures.push({ seed, step: 'final verify', invariant: 'inconsistent-rows', detail: `${inconsistentRows} records differ between the sides after backfill and reverse-sync`, command });
+
+    const crashPoints: Record<string, number> = {};
+    for (const p of driver.crashes) crashPoints[p] = (crashPoints[p] ?? 0) + 1;
+    return {
+      seed,
+      operations: check.operations,
+      acknowledgedWrites: check.acknowledgedWrites,
+      failedWrites: check.failedWrites,
+      indeterminateWrites: check.indeterminateWrites,
+      lostWrites: check.lost,
+      unexpectedReads: check.unexpectedReads + check.unexpected.filter((u) => u.where === 'final').length,
+      staleReads: check.staleReads,
+      inconsistentRows,
+      recovered: check.recovered,
+      duplicates: check.duplicates.length,
+      crashes: driver.crashes.length,
+      crashPoints,
+      faultsArmed,
+      rollbacks,
+      phaseMoves,
+      finalPhase: driver.rehearsal.phase,
+      recoveryProblems: driver.recoveryProblems.length,
+      lostAcknowledgements: driver.lostAcks,
+      failures,
+      ...(failures.length > 0 ? { log: log.slice(-400) } : {}),
+    };
+  } catch (error) {
+    const e = error as Error;
+    return {
+      seed,
+      operations: driver.history.ops.length,
+      acknowledgedWrites: 0,
+      failedWrites: 0,
+      indeterminateWrites: 0,
+      lostWrites: [],
+      unexpectedReads: 0,
+      staleReads: 0,
+      inconsistentRows: 0,
+      recovered: 0,
+      duplicates: 0,
+      crashes: driver.crashes.length,
+      crashPoints: {},
+      faultsArmed,
+      rollbacks,
+      phaseMoves,
+      finalPhase: 'old-only',
+      recoveryProblems: driver.recoveryProblems.length,
+      lostAcknowledgements: driver.lostAcks,
+      failures: [{ seed, step: `operation ${driver.history.ops.length}`, invariant: 'error', detail: `${e.name}: ${e.message}`, command: replayCommand(options, seed) }],
+      log: [...log.slice(-400), String(e.stack ?? e)],
+    };
+  }
+}

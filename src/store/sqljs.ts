@@ -1,0 +1,153 @@
+import type { Database, SqlJsStatic, Statement } from 'sql.js';
+import { SqlError, type Params, type Row, type SqlDatabase, type SqlEngine, type StatementShape } from '../engine/sql.ts';
+import { scanParams } from '../engine/sql-params.ts';
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/** True when `bytes` begins with the SQLite file header. */
+export function hasSqliteHeader(bytes: Uint8Array): boolean {
+  if (bytes.length < 100) return false;
+  for (let i = 0; i < SQLITE_HEADER.length; i++) if (bytes[i] !== SQLITE_HEADER.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The SQL port on sql.js. `SQL` is the initialised module: loading it differs in Node and the browser. */
+export function createSqlJsEngine(SQL: SqlJsStatic): SqlEngine {
+  return {
+    open(bytes) {
+      if (bytes !== undefined && bytes.length > 0) {
+        // sql.js happily "opens" any bytes and fails later; check up front for a clear message.
+        if (!hasSqliteHeader(bytes)) throw new SqlError('not a SQLite database (the file header is missing)', '');
+      }
+      const db = new SQL.Database(bytes && bytes.length > 0 ? bytes : undefined);
+      const wrapped = new SqlJsDatabase(db);
+      if (bytes && bytes.length > 0) {
+        try {
+          wrapped.query('SELECT count(*) AS n FROM sqlite_master');
+        } catch (error) {
+          wrapped.close();
+          throw new SqlError(`not a usable SQLite database: ${(error as Error).message}`, '');
+        }
+      }
+      return wrapped;
+    },
+  };
+}
+
+function prefixed(params: Params | undefined): Record<string, Params[string]> | undefined {
+  if (!params) return undefined;
+  const out: Record<string, Params[string]> = {};
+  for (const [k, v] of Object.entries(params)) out[`:${k}`] = v;
+  return out;
+}
+
+class SqlJsDatabase implements SqlDatabase {
+  readonly #db: Database;
+  // Preparing is most of the cost of a small statement; the engine reuses a few dozen texts.
+  readonly #cache = new Map<string, Statement>();
+  #closed = false;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  // sql.js does not export sqlite3_get_autocommit; the engine opens and closes transactions only
+  // through exec('BEGIN' | 'COMMIT' | 'ROLLBACK'), so tracking them here is exact.
+  #inTransaction = false;
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  #statement(sql: string): Statement {
+    let st = this.#cache.get(sql);
+    if (!st) {
+      try {
+        st = this.#db.prepare(sql);
+      } catch (error) {
+        throw new SqlError((error as Error).message, sql);
+      }
+      if (this.#cache.size > 200) {
+        const [oldestSql, oldest] = this.#cache.entries().next().value as [string, Statement];
+        oldest.free();
+        this.#cache.delete(oldestSql);
+      }
+      this.#cache.set(sql, st);
+    }
+    return st;
+  }
+
+  run(sql: string, params?: Params): number {
+    this.#assertOpen();
+    const st = this.#statement(sql);
+    try {
+      st.run(prefixed(params) ?? null);
+    } catch (error) {
+      st.reset();
+      throw new SqlError((error as Error).message, sql);
+    }
+    return this.#db.getRowsModified();
+  }
+
+  query(sql: string, params?: Params): Row[] {
+    this.#assertOpen();
+    const st = this.#statement(sql);
+    const rows: Row[] = [];
+    try {
+      st.bind(prefixed(params) ?? null);
+      while (st.step()) rows.push(st.getAsObject() as Row);
+    } catch (error) {
+      throw new SqlError((error as Error).message, sql);
+    } finally {
+      st.reset();
+    }
+    return rows;
+  }
+
+  exec(script: string): void {
+    this.#assertOpen();
+    const upper = script.trim().toUpperCase();
+    try {
+      this.#db.exec(script);
+    } catch (error) {
+      throw new SqlError((error as Error).message, script);
+    }
+    if (upper === 'BEGIN' || upper.startsWith('BEGIN ')) this.#inTransaction = true;
+    else if (upper === 'COMMIT' || upper === 'ROLLBACK' || upper === 'END') this.#inTransaction = false;
+  }
+
+  describe(sql: string): StatementShape {
+    this.#assertOpen();
+    let count = 0;
+    let columns: string[] = [];
+    try {
+      for (const st of this.#db.iterateStatements(sql)) {
+        count++;
+        if (count === 1) columns = st.getColumnNames();
+        st.free();
+      }
+    } catch (error) {
+      throw new SqlError((error as Error).message, sql);
+    }
+    if (count === 0) throw new SqlError('empty statement', sql);
+    if (count > 1) throw new SqlError(`expected one statement, found ${count}`, sql);
+    return { columns, params: scanParams(sql).named };
+  }
+
+  export(): Uint8Array {
+    this.#assertOpen();
+    return this.#db.export();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    for (const st of this.#cache.values()) st.free();
+    this.#cache.clear();
+    this.#db.close();
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SqlError('database is closed', '');
+  }
+}

@@ -322,8 +322,9 @@ export class Rehearsal {
     let ticket: Ticket | undefined;
     let previous: { record: Row | undefined; version: VersionInfo | undefined } | undefined;
     const authObs = await this.#writeSide(auth, 'write', name, op[auth], op, params, version, key, rk, {
-      capture: writesSecond && this.scenario.policy === 'compensate' ? (p) => (previous = p) : undefined,
+      capture: writesSecond ? (p) => (previous = p) : undefined,
       onCommit: () => (ticket = this.#sequencer.take()),
+      base: 'self',
     });
     if (!authObs.ok) {
       ticket?.done();
@@ -338,7 +339,7 @@ export class Rehearsal {
     this.#crashPoint('between-writes');
     await (ticket as Ticket | undefined)?.wait();
     this.#assertAlive();
-    const secondObs = await this.#writeSide(second, 'write', name, op[second], op, params, version, key, rk, {});
+    const secondObs = await this.#writeSide(second, 'write', name, op[second], op, params, version, key, rk, { base: previous?.version });
     ticket?.done();
     if (secondObs.ok) {
       this.#metrics.inc('cutover_dual_write_total', { result: 'succeeded' });
@@ -399,7 +400,8 @@ export class Rehearsal {
         try {
           await this.#gate();
           const db = this.#files.db(sides[0]);
-          const statements = sides.flatMap((side) => this.#sideStatements(side, db, op[side], op, params, version, key, rk));
+          const base = this.#records.readVersion(db, sides[0], op.effect.collection, rk);
+          const statements = sides.flatMap((side, i) => this.#sideStatements(side, db, op[side], op, params, version, key, rk, i === 0 ? 'self' : base));
           await this.#files.commit(this.#files.fileOf(sides[0]), statements).durable;
         } catch (e) {
           error = this.#classify(e);
@@ -422,12 +424,20 @@ export class Rehearsal {
     }
   }
 
-  /** The op's statements for one side plus the version bookkeeping, decided against the current state. */
-  #sideStatements(side: Side, db: SqlDatabase, sqls: readonly string[], op: WriteOperation, params: Params, version: number, key: Record<string, SqlValue>, rk: string): BoundStatement[] {
+  /**
+   * The op's statements for one side plus the version bookkeeping, decided against the current
+   * state. `base` is the authoritative side's version before this write: a partial change (an
+   * update, an append) applied to a side that was not at that version leaves it half-old, so it
+   * keeps its older version and backfill or reverse-sync copies the whole record later. This keeps
+   * the invariant that equal versions mean equal records.
+   */
+  #sideStatements(side: Side, db: SqlDatabase, sqls: readonly string[], op: WriteOperation, params: Params, version: number, key: Record<string, SqlValue>, rk: string, base: VersionInfo | undefined | 'self'): BoundStatement[] {
     const type = op.effect.type;
     const existed = type === 'insert' || type === 'update' ? this.#records.readRecord(db, side, op.effect.collection, key) !== undefined : undefined;
     const statements: BoundStatement[] = sqls.map((sql) => ({ sql, params: paramsFor(sql, params) }));
-    const writesVersion = type === 'upsert' || type === 'delete' || (type === 'insert' && !existed) || (type === 'update' && existed);
+    const partial = type === 'update' || (type === 'upsert' && op.effect.append !== undefined);
+    const inStep = base === 'self' || sameVersion(base, this.#records.readVersion(db, side, op.effect.collection, rk));
+    const writesVersion = (type === 'upsert' || type === 'delete' || (type === 'insert' && !existed) || (type === 'update' && existed)) && (!partial || inStep);
     if (writesVersion) statements.push(this.#records.versionStatement(side, op.effect.collection, rk, version, type === 'delete'));
     return statements;
   }
@@ -446,12 +456,14 @@ export class Rehearsal {
       capture?: ((previous: { record: Row | undefined; version: VersionInfo | undefined }) => void) | undefined;
       onCommit?: () => void;
       statements?: BoundStatement[];
+      /** The authoritative side's version before this write ('self' when this is the authoritative side). */
+      base?: VersionInfo | undefined | 'self';
     },
   ): Promise<Observation> {
-    return this.#callSide(side, access === 'compensate' ? 'write' : 'write', name, access, async () => {
+    return this.#callSide(side, 'write', name, access, async () => {
       const db = this.#files.db(side);
       if (opts.capture) opts.capture({ record: this.#records.readRecord(db, side, op.effect.collection, key), version: this.#records.readVersion(db, side, op.effect.collection, rk) });
-      const statements = opts.statements ?? this.#sideStatements(side, db, sqls, op, params, version, key, rk);
+      const statements = opts.statements ?? this.#sideStatements(side, db, sqls, op, params, version, key, rk, 'base' in opts ? opts.base : 'self');
       const commit = this.#files.commit(this.#files.fileOf(side), statements);
       opts.onCommit?.();
       await commit.durable;
@@ -934,6 +946,7 @@ export class Rehearsal {
   #die(signal: CrashSignal): void {
     if (this.#dead) return;
     this.#dead = signal;
+    this.#sequencer.abort(signal);
     this.#store.dispose();
     this.#files.close();
     for (const resolve of this.#drained.splice(0)) resolve();
@@ -1132,6 +1145,11 @@ function paramsFor(sql: string, params: Params): Params {
   const out: Record<string, SqlValue> = {};
   for (const n of names) out[n] = params[n] ?? null;
   return out;
+}
+
+function sameVersion(a: VersionInfo | undefined, b: VersionInfo | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.version === b.version && a.deleted === b.deleted;
 }
 
 function freezeResult(r: OperationResult): OperationResult {

@@ -25,7 +25,8 @@ export class Sequencer {
   #next = 0;
   #done = new Set<number>();
   #lowest = 0;
-  #waiters: { ticket: number; resolve: () => void }[] = [];
+  #waiters: { ticket: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #aborted: unknown;
 
   /** Takes the next ticket. */
   take(): Ticket {
@@ -47,10 +48,17 @@ export class Sequencer {
   }
 
   #wait(ticket: number): Promise<void> {
+    if (this.#aborted !== undefined) return Promise.reject(this.#aborted);
     if (ticket <= this.#lowest) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#waiters.push({ ticket, resolve });
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ ticket, resolve, reject });
     });
+  }
+
+  /** Wakes every waiter with `reason` (the engine died): nobody may wait on a ticket that will never be done. */
+  abort(reason: unknown): void {
+    this.#aborted = reason;
+    for (const w of this.#waiters.splice(0)) w.reject(reason);
   }
 
   #wake(): void {

@@ -205,7 +205,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     durability: options.durability,
     ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend, digest: webCryptoSha256, clock },
     random,
-    log: (line) => log.push(`[${driver.history.ops.length}] ${line}`),
+    log: (line) => { log.push(`[${driver.history.ops.length}] ${line}`); if (process.env.SIM_TRACE) console.log(`[${driver.history.ops.length}] ${line}`); },
   });
   const failures: Failure[] = [];
   const careless = options.careless ?? false;

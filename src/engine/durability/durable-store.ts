@@ -221,7 +221,10 @@ export class DurableStore {
     this.#disposed = true;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
+    // Whoever waits for these entries must wake up: they will never be stored.
+    const lost = this.#queue;
     this.#queue = [];
+    for (const p of lost) p.reject(new StorageError('the store was closed before this entry was stored'));
   }
 
   #flushSoon(): void {

@@ -1,0 +1,13 @@
+import { loadNodeSqlEngine } from './src/harness/node-sql.ts';
+import { BUILT_IN_SCENARIOS } from './src/scenarios/index.ts';
+import { Driver } from './src/harness/driver.ts';
+import * as sim from './src/harness/simulate.ts';
+import { History } from './src/engine/checks/history.ts';
+const sql = await loadNodeSqlEngine();
+const KEY = 'sess-17-a636';
+const origInvoke = History.prototype.invoke;
+const origComplete = History.prototype.complete;
+const origInfo = History.prototype.indeterminate;
+History.prototype.complete = function (op, result, at) { origComplete.call(this, op, result, at); if (JSON.stringify(op.params).includes(KEY)) console.log('op', op.index, op.name, op.phase, result.outcome, result.version, result.note ?? '', JSON.stringify(result.observations.map(o => [o.side, o.ok, o.error?.message]))); };
+History.prototype.indeterminate = function (op, at, why) { if (JSON.stringify(op.params).includes(KEY) && op.outcome === undefined) console.log('op', op.index, op.name, op.phase, 'INFO', why); origInfo.call(this, op, at, why); };
+const r = await sim.simulate({ scenario: BUILT_IN_SCENARIOS['session-json']!, sql, seeds: 1, seedStart: 1, ops: 200, faultRate: 0.1, durability: 'strict' });

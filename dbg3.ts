@@ -1,0 +1,11 @@
+import { loadNodeSqlEngine } from './src/harness/node-sql.ts';
+import { BUILT_IN_SCENARIOS } from './src/scenarios/index.ts';
+import * as sim from './src/harness/simulate.ts';
+import { History } from './src/engine/checks/history.ts';
+const sql = await loadNodeSqlEngine();
+const origInvoke = History.prototype.invoke;
+let last: string[] = [];
+History.prototype.invoke = function (...a: any[]) { const op = (origInvoke as any).apply(this, a); last.push(`${op.index} ${op.name} ${op.phase}`); if (last.length > 8) last.shift(); return op; };
+const origPush = Array.prototype.push;
+process.on('exit', () => { console.log(last.join('\n')); });
+const r = await sim.simulate({ scenario: BUILT_IN_SCENARIOS[process.argv[2]!]!, sql, seeds: 1, seedStart: Number(process.argv[3]), ops: 200, faultRate: 0.1, durability: 'strict', onRun: () => {} });

@@ -1,0 +1,211 @@
+/**
+ * `cutover-lab`, the command line: validate scenarios and run simulations headless.
+ *
+ *   cutover-lab validate <scenario.json>
+ *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--json]
+ *   cutover-lab scenarios
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DURABILITY_MODES, type DurabilityMode } from '../engine/durability/types.ts';
+import type { Scenario } from '../engine/scenario/format.ts';
+import { formatProblems, MAX_SCENARIO_CHARS, parseScenario, validateScenario } from '../engine/scenario/validate.ts';
+import type { SqlEngine } from '../engine/sql.ts';
+import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
+import { loadNodeSqlEngine } from './node-sql.ts';
+import { simulate, type SimulationReport } from './simulate.ts';
+
+const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
+
+Usage:
+  cutover-lab validate <scenario.json>
+      Check a scenario file: its shape, then every statement prepared against its schemas.
+      Exit 0 when valid; otherwise print every problem with its path and exit 1.
+
+  cutover-lab simulate --scenario <id|file> [options]
+      Run seeded simulations: seed data, a workload, all six phases with a backfill during
+      dual-write, random rollbacks and faults (a crash at every named crash point), then
+      recover, repair, verify and check the history. Exit 1 when an invariant fails.
+      --seeds N            seeds to run (default 10)
+      --seed-start S       first seed (default 1)
+      --ops M              operations per seed (default 200)
+      --fault-rate R       probability per operation of arming a fault (default 0.1)
+      --durability MODE    strict | group | unsafe-ack-first (default strict)
+      --careless           skip remedies and override guards, to see what they prevent
+      --json               print the report as JSON (the same seed gives the same bytes)
+
+  cutover-lab scenarios
+      List the built-in scenarios.
+
+Built-in scenarios: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')}`;
+
+/** Exit codes: 0 ok, 1 an invariant or validation failed, 2 bad usage or unreadable input. */
+class UsageError extends Error {}
+
+async function readScenarioFile(path: string): Promise<string> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new UsageError(`cannot read ${path}: no such file`);
+  }
+  if (size > MAX_SCENARIO_CHARS * 4) throw new UsageError(`${path} is ${size} bytes; a scenario may be at most ${MAX_SCENARIO_CHARS} characters`);
+  return readFile(path, 'utf8');
+}
+
+async function loadScenario(arg: string, sql: SqlEngine): Promise<Scenario> {
+  const builtIn = BUILT_IN_SCENARIOS[arg];
+  const validation = builtIn ? validateScenario(builtIn, sql) : parseScenario(await readScenarioFile(arg), sql);
+  if (!validation.ok) {
+    throw new UsageError(`${arg} is not a valid scenario:\n${formatProblems(validation.problems)}`);
+  }
+  return validation.scenario;
+}
+
+async function validateCommand(args: string[], out: (s: string) => void): Promise<number> {
+  const path = args[0];
+  if (!path || args.length > 1) throw new UsageError('usage: cutover-lab validate <scenario.json>');
+  const sql = await loadNodeSqlEngine();
+  const validation = parseScenario(await readScenarioFile(path), sql);
+  if (!validation.ok) {
+    out(`${path}: ${validation.problems.length} problem${validation.problems.length === 1 ? '' : 's'}`);
+    out(formatProblems(validation.problems));
+    return 1;
+  }
+  const s = validation.scenario;
+  const ops = Object.values(s.operations);
+  out(`${path}: valid — "${s.id}", ${s.topology} topology, ${s.policy} policy, ${Object.keys(s.collections).length} collection(s), ${ops.filter((o) => o.kind === 'write').length} writes, ${ops.filter((o) => o.kind === 'read').length} reads`);
+  return 0;
+}
+
+function number(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${value}: ${rule}`);
+  return n;
+}
+
+async function simulateCommand(args: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        scenario: { type: 'string' },
+        seeds: { type: 'string' },
+        'seed-start': { type: 'string' },
+        ops: { type: 'string' },
+        'fault-rate': { type: 'string' },
+        durability: { type: 'string' },
+        careless: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (!v.scenario) throw new UsageError('simulate needs --scenario <id|file>');
+  const seeds = number(v.seeds, 'seeds', 10, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number from 1 to 100000');
+  const seedStart = number(v['seed-start'], 'seed-start', 1, (n) => Number.isInteger(n) && n >= 0, 'a whole number, 0 or more');
+  const ops = number(v.ops, 'ops', 200, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'a whole number from 1 to 1000000');
+  const faultRate = number(v['fault-rate'], 'fault-rate', 0.1, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
+  const durability = (v.durability ?? 'strict') as DurabilityMode;
+  if (!(DURABILITY_MODES as readonly string[]).includes(durability)) throw new UsageError(`--durability ${durability}: use ${DURABILITY_MODES.join(', ')}`);
+
+  const sql = await loadNodeSqlEngine();
+  const scenario = await loadScenario(v.scenario, sql);
+  const progress = process.stderr.isTTY && !v.json;
+  const report = await simulate({
+    scenario,
+    sql,
+    seeds,
+    seedStart,
+    ops,
+    faultRate,
+    durability,
+    careless: v.careless ?? false,
+    scenarioArg: v.scenario,
+    onRun: (run, done) => {
+      if (progress) process.stderr.write(`\r  seed ${done}/${seeds} — ${run.lostWrites.length ? `${run.lostWrites.length} lost` : 'ok'}      `);
+      else if (!v.json && done % Math.max(1, Math.floor(seeds / 10)) === 0) err(`  ${done}/${seeds} seeds`);
+    },
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  if (v.json) out(JSON.stringify(report, null, 2));
+  else out(formatSummary(report));
+  return report.failures.length > 0 ? 1 : 0;
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** The readable summary of a simulation. */
+export function formatSummary(r: SimulationReport): string {
+  const s = r.settings;
+  const t = r.totals;
+  const ok = (x: number): string => (x === 0 ? '✓' : '✗');
+  const lines = [
+    `Cutover Lab simulation — ${r.scenario}: ${n(s.seeds)} seed${s.seeds === 1 ? '' : 's'} × ${n(s.ops)} operations, fault rate ${s.faultRate}, durability ${s.durability}${s.careless ? ', careless operator' : ''}`,
+    '',
+    `  runs                        ${n(t.runs).padStart(9)}`,
+    `  operations                  ${n(t.operations).padStart(9)}`,
+    `  acknowledged writes         ${n(t.acknowledgedWrites).padStart(9)}`,
+    `  lost acknowledged writes    ${n(t.lostWrites).padStart(9)}  ${ok(t.lostWrites)}`,
+    `  unexpected reads            ${n(t.unexpectedReads).padStart(9)}  ${ok(t.unexpectedReads)}`,
+    `  inconsistent rows           ${n(t.inconsistentRows).padStart(9)}  ${ok(t.inconsistentRows)}  (after the final backfill, reverse-sync and verify)`,
+    `  duplicates                  ${n(t.duplicates).padStart(9)}  ${ok(t.duplicates)}`,
+    `  stale reads                 ${n(t.staleReads).padStart(9)}     (reads that missed a completed write; fallback reads may)`,
+    `  recovered indeterminate     ${n(t.recovered).padStart(9)}     (writes cut short by a crash that turned up)`,
+    `  crashes                     ${n(t.crashes).padStart(9)}     (${Object.entries(r.crashPoints).filter(([, c]) => c > 0).map(([p, c]) => `${p} ${c}`).join(', ')})`,
+    `  rollbacks                   ${n(t.rollbacks).padStart(9)}`,
+    `  corrupt snapshots skipped   ${n(t.recoveryProblems).padStart(9)}`,
+    '',
+  ];
+  if (r.lost.length > 0) {
+    lines.push(`Lost acknowledged writes (${r.lost.length}):`);
+    for (const l of r.lost.slice(0, 50)) {
+      lines.push(`  seed ${l.seed}: ${l.collection} ${l.key} — ${l.operation.name} #${l.operation.index} in ${l.operation.phase} ${JSON.stringify(l.operation.params)}; read back ${l.found === null ? 'nothing' : JSON.stringify(l.found)}`);
+    }
+    if (r.lost.length > 50) lines.push(`  … and ${r.lost.length - 50} more (--json lists them all)`);
+    lines.push('');
+  }
+  if (r.failures.length === 0) {
+    lines.push('All invariants held.');
+  } else {
+    lines.push(`${r.failures.length} failure${r.failures.length === 1 ? '' : 's'}:`);
+    for (const f of r.failures.slice(0, 20)) lines.push(`  seed ${f.seed}, ${f.step}: ${f.detail}`, `    replay: ${f.command}`);
+    if (r.failures.length > 20) lines.push(`  … and ${r.failures.length - 20} more`);
+  }
+  return lines.join('\n');
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(rest, out);
+      case 'simulate':
+        return await simulateCommand(rest, out, err);
+      case 'scenarios':
+        for (const s of Object.values(BUILT_IN_SCENARIOS)) out(`${s.id.padEnd(22)} ${s.title}`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      return 2;
+    }
+    throw e;
+  }
+}

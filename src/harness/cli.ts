@@ -13,7 +13,8 @@ import { formatProblems, MAX_SCENARIO_CHARS, parseScenario, validateScenario } f
 import type { SqlEngine } from '../engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 import { loadNodeSqlEngine } from './node-sql.ts';
-import { simulate, type SimulationReport } from './simulate.ts';
+import { simulate } from './simulate.ts';
+import { formatSummary } from './summary.ts';
 
 const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
 
@@ -136,48 +137,6 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   if (v.json) out(JSON.stringify(report, null, 2));
   else out(formatSummary(report));
   return report.failures.length > 0 ? 1 : 0;
-}
-
-const n = (x: number): string => x.toLocaleString('en-US');
-
-/** The readable summary of a simulation. */
-export function formatSummary(r: SimulationReport): string {
-  const s = r.settings;
-  const t = r.totals;
-  const ok = (x: number): string => (x === 0 ? '✓' : '✗');
-  const lines = [
-    `Cutover Lab simulation — ${r.scenario}: ${n(s.seeds)} seed${s.seeds === 1 ? '' : 's'} × ${n(s.ops)} operations, fault rate ${s.faultRate}, durability ${s.durability}${s.careless ? ', careless operator' : ''}`,
-    '',
-    `  runs                        ${n(t.runs).padStart(9)}`,
-    `  operations                  ${n(t.operations).padStart(9)}`,
-    `  acknowledged writes         ${n(t.acknowledgedWrites).padStart(9)}`,
-    `  lost acknowledged writes    ${n(t.lostWrites).padStart(9)}  ${ok(t.lostWrites)}`,
-    `  unexpected reads            ${n(t.unexpectedReads).padStart(9)}  ${ok(t.unexpectedReads)}`,
-    `  inconsistent rows           ${n(t.inconsistentRows).padStart(9)}  ${ok(t.inconsistentRows)}  (after the final backfill, reverse-sync and verify)`,
-    `  duplicates                  ${n(t.duplicates).padStart(9)}  ${ok(t.duplicates)}`,
-    `  stale reads                 ${n(t.staleReads).padStart(9)}     (reads that missed a completed write; fallback reads may)`,
-    `  recovered indeterminate     ${n(t.recovered).padStart(9)}     (writes cut short by a crash that turned up)`,
-    `  crashes                     ${n(t.crashes).padStart(9)}     (${Object.entries(r.crashPoints).filter(([, c]) => c > 0).map(([p, c]) => `${p} ${c}`).join(', ')})`,
-    `  rollbacks                   ${n(t.rollbacks).padStart(9)}`,
-    `  corrupt snapshots skipped   ${n(t.recoveryProblems).padStart(9)}`,
-    '',
-  ];
-  if (r.lost.length > 0) {
-    lines.push(`Lost acknowledged writes (${r.lost.length}):`);
-    for (const l of r.lost.slice(0, 50)) {
-      lines.push(`  seed ${l.seed}: ${l.collection} ${l.key} — ${l.operation.name} #${l.operation.index} in ${l.operation.phase} ${JSON.stringify(l.operation.params)}; read back ${l.found === null ? 'nothing' : JSON.stringify(l.found)}`);
-    }
-    if (r.lost.length > 50) lines.push(`  … and ${r.lost.length - 50} more (--json lists them all)`);
-    lines.push('');
-  }
-  if (r.failures.length === 0) {
-    lines.push('All invariants held.');
-  } else {
-    lines.push(`${r.failures.length} failure${r.failures.length === 1 ? '' : 's'}:`);
-    for (const f of r.failures.slice(0, 20)) lines.push(`  seed ${f.seed}, ${f.step}: ${f.detail}`, `    replay: ${f.command}`);
-    if (r.failures.length > 20) lines.push(`  … and ${r.failures.length - 20} more`);
-  }
-  return lines.join('\n');
 }
 
 /** Runs the CLI; returns the exit code. */

@@ -170,6 +170,18 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   let unexpectedReads = 0;
   let staleReads = 0;
 
+  // Records by the group of the check read that finds them, so each read looks at its own group only.
+  const byGroup = new Map<string, KeyHistory[]>();
+  for (const h of histories.values()) {
+    const collection = scenario.collections[h.collection] as Collection;
+    const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const known = [...ever.values()].find((s) => s !== null) ?? null;
+    const params = checkParams(collection, h.keyValues, known);
+    if (!params) continue;
+    const id = `${h.collection}\u0000${JSON.stringify(params)}`;
+    byGroup.set(id, [...(byGroup.get(id) ?? []), h]);
+  }
+
   // Reads during the run.
   for (const r of ops) {
     if (r.kind !== 'read' || r.outcome !== 'ok' || !r.rows) continue;
@@ -196,13 +208,11 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     }
     // The check read of a collection must return every record of its group that surely exists.
     if (collection.check.read === r.name) {
-      for (const h of histories.values()) {
-        if (h.collection !== read.collection || seen.has(h.key)) continue;
-        const { possible, ever } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
-        if (possible.has('null')) continue;
-        const known = [...ever.values()].find((s) => s !== null) ?? null;
-        const params = checkParams(collection, h.keyValues, known);
-        if (params && JSON.stringify(params) === JSON.stringify(pickParams(r.params, Object.keys(params)))) stale = true;
+      const group = byGroup.get(`${read.collection}\u0000${JSON.stringify(pickParams(r.params, Object.keys(collection.check.params)))}`) ?? [];
+      for (const h of group) {
+        if (seen.has(h.key)) continue;
+        const { possible } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+        if (!possible.has('null')) stale = true;
       }
     }
     if (stale) staleReads++;

@@ -1,0 +1,77 @@
+/**
+ * The key-value backend on IndexedDB, through idb-keyval with a custom store whose transactions
+ * ask for `strict` durability: a write resolves only once the browser has flushed it to disk, so
+ * an acknowledged change survives a killed tab and a power cut alike.
+ */
+import { get, promisifyRequest, type UseStore } from 'idb-keyval';
+import { StorageError, type BackendWrite, type KeyValueBackend } from '../engine/durability/types.ts';
+
+/** Name of the IndexedDB database and object store holding every rehearsal. */
+export const IDB_DATABASE = 'cutover-lab';
+export const IDB_STORE = 'rehearsals';
+
+/**
+ * idb-keyval's `createStore`, with `{ durability: 'strict' }` on every transaction. Chromium
+ * defaults to 'relaxed' (complete before the data reaches disk); strict is what the contract needs.
+ */
+export function createStrictStore(dbName = IDB_DATABASE, storeName = IDB_STORE): UseStore {
+  let opening: Promise<IDBDatabase> | undefined;
+  const open = (): Promise<IDBDatabase> => {
+    opening ??= (() => {
+      const request = indexedDB.open(dbName);
+      request.onupgradeneeded = () => {
+        if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
+      };
+      return promisifyRequest(request).then((db) => {
+        // Another tab upgrading the database closes this connection; reopen on next use.
+        db.onversionchange = () => {
+          db.close();
+          opening = undefined;
+        };
+        return db;
+      });
+    })();
+    return opening;
+  };
+  return async (txMode, callback) => {
+    const db = await open();
+    return callback(db.transaction(storeName, txMode, { durability: 'strict' }).objectStore(storeName));
+  };
+}
+
+/** The durable store's backend on IndexedDB. */
+export class IndexedDbBackend implements KeyValueBackend {
+  readonly #store: UseStore;
+
+  constructor(store: UseStore = createStrictStore()) {
+    this.#store = store;
+  }
+
+  get(key: string): Promise<unknown> {
+    return get(key, this.#store);
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    // Every key starts with the prefix and sorts before prefix + U+FFFF.
+    return this.#store('readonly', (store) => promisifyRequest(store.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)))).then((keys) => keys.map(String));
+  }
+
+  async write(change: BackendWrite): Promise<void> {
+    try {
+      await this.#store('readwrite', (store) => {
+        for (const [key, value] of change.set ?? []) store.put(value, key);
+        for (const key of change.delete ?? []) store.delete(key);
+        // Resolves on 'complete' (durable, strict), rejects on 'abort' or 'error': all or nothing.
+        return promisifyRequest(store.transaction);
+      });
+    } catch (error) {
+      throw new StorageError(`IndexedDB refused the write: ${describe(error)}`, error);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DOMException) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -413,6 +413,9 @@ export class Rehearsal {
         await this.#sleep(this.#backoff(attempts));
         continue;
       }
+      // A refused journal write leaves the change in memory only: reload before answering, as
+      // the one-side path does, so nobody sees a write that failed.
+      if (error?.kind === 'storage') await this.#gate();
       const durationMs = this.#ports.clock.now() - start;
       for (const side of sides) {
         this.#metrics.observeLatency(side, durationMs, this.#ports.clock.now());

@@ -106,30 +106,65 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
 
 /**
  * States a record may be in, applying writes invoked before `until` (a history position): those
- * completed ok before `certainBefore` definitely, failed ones never, the rest either way.
+ * completed ok before `certainBefore` definitely, failed ones never, the rest either way. Writes
+ * whose intervals overlap may have taken effect in any order, so every order is tried.
+ * `settled` is the same without indeterminate writes: a state outside it came from one of them.
  */
-function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certainBefore: number): { possible: Map<string, RecordState>; definite: RecordState; ever: Map<string, RecordState> } {
+function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certainBefore: number): { possible: Map<string, RecordState>; settled: Map<string, RecordState>; ever: Map<string, RecordState> } {
   const collection = scenario.collections[h.collection] as Collection;
-  let possible = new Map<string, RecordState>([['null', null]]);
   const ever = new Map<string, RecordState>([['null', null]]);
-  let definite: RecordState = null;
-  for (const op of h.writes) {
-    if (op.invokedPos >= until) break;
-    const w = scenario.operations[op.name] as WriteOperation;
-    // A failed write has no effect, whenever it completed.
-    if (op.outcome === 'fail') continue;
-    const done = op.completedPos !== undefined && op.completedPos < certainBefore;
-    const next = new Map<string, RecordState>();
-    for (const s of possible.values()) {
-      const applied = applyEffect(collection, w, op.params, s);
-      addState(next, applied);
-      addState(ever, applied);
-      if (!(done && op.outcome === 'ok')) addState(next, s);
-    }
-    possible = next;
-    if (op.outcome === 'ok') definite = applyEffect(collection, w, op.params, definite);
+  // A failed write has no effect, whenever it completed.
+  const writes = h.writes.filter((op) => op.invokedPos < until && op.outcome !== 'fail');
+  const groups: HistoryOp[][] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (const op of writes) {
+    const last = groups[groups.length - 1];
+    if (last && op.invokedPos < end) last.push(op);
+    else groups.push([op]);
+    end = Math.max(end, op.completedPos ?? Number.POSITIVE_INFINITY);
   }
-  return { possible, definite, ever };
+  const run = (includeIndeterminate: boolean): Map<string, RecordState> => {
+    let possible = new Map<string, RecordState>([['null', null]]);
+    for (const group of groups) {
+      const next = new Map<string, RecordState>();
+      for (const order of orders(group)) {
+        let states = possible;
+        for (const op of order) {
+          const w = scenario.operations[op.name] as WriteOperation;
+          const certain = op.outcome === 'ok' && op.completedPos !== undefined && op.completedPos < certainBefore;
+          const mayApply = includeIndeterminate || op.outcome === 'ok';
+          const after = new Map<string, RecordState>();
+          for (const st of states.values()) {
+            if (mayApply) {
+              const applied = applyEffect(collection, w, op.params, st);
+              addState(after, applied);
+              addState(ever, applied);
+            }
+            if (!certain && (!mayApply || includeIndeterminate || op.outcome !== 'ok' || op.completedPos === undefined || op.completedPos >= certainBefore)) addState(after, st);
+          }
+          states = after;
+        }
+        for (const [id, st] of states) addState(next, st), void id;
+      }
+      possible = next;
+    }
+    return possible;
+  };
+  const possible = run(true);
+  const settled = run(false);
+  return { possible, settled, ever };
+}
+
+/** Every order of a small group of concurrent writes (up to 5; larger groups keep invocation order). */
+function orders(group: readonly HistoryOp[]): HistoryOp[][] {
+  if (group.length <= 1 || group.length > 5) return [[...group]];
+  const out: HistoryOp[][] = [];
+  const permute = (rest: HistoryOp[], acc: HistoryOp[]): void => {
+    if (rest.length === 0) out.push(acc);
+    rest.forEach((op, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...acc, op]));
+  };
+  permute([...group], []);
+  return out;
 }
 
 /** Parameters of a collection's check read for one record, from its key and any known state. */
@@ -229,28 +264,12 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       const key = recordKey(collection, row);
       counts.set(key, (counts.get(key) ?? 0) + 1);
       observedByKey.set(`${f.collection}\u0000${key}`, fieldsOf(collection, row));
-      if (!histories.has(`${f.collection}\u0000${key}`)) unexpected.push({ collection: f.collection, key, found: fieldsOf(collection, row), where: 'final' });
     }
     for (const [key, count] of counts) if (count > 1) duplicates.push({ collection: f.collection, key, count });
   }
-  for (const [id, h] of histories) {
-    const collection = scenario.collections[h.collection] as Collection;
-    const { possible, definite, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const known = [...ever.values()].find((s) => s !== null) ?? null;
-    const params = known ? checkParams(collection, h.keyValues, known) : undefined;
-    if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
-    const found = observedByKey.get(id) ?? null;
-    const fid = stateId(found);
-    if (possible.has(fid)) {
-      if (fid !== stateId(definite)) recovered++;
-      continue;
-    }
-    if (found !== null && !ever.has(fid)) {
-      unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
-      continue;
-    }
+  const lostOf = (h: KeyHistory, possible: Map<string, RecordState>, found: RecordState): void => {
     const lastAck = [...h.writes].reverse().find((w) => w.outcome === 'ok');
-    if (!lastAck) continue;
+    if (!lastAck) return;
     lost.push({
       collection: h.collection,
       key: h.key,
@@ -258,6 +277,35 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       expected: [...possible.values()].slice(0, 8),
       found,
     });
+  };
+  // Everything read back must be a state some write could have produced, and the latest possible.
+  for (const [id, found] of observedByKey) {
+    const [collectionName, key] = id.split('\u0000') as [string, string];
+    const h = histories.get(id);
+    if (!h) {
+      unexpected.push({ collection: collectionName, key, found, where: 'final' });
+      continue;
+    }
+    const { possible, settled, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const fid = stateId(found);
+    if (possible.has(fid)) {
+      if (!settled.has(fid)) recovered++;
+    } else if (!ever.has(fid)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
+    else lostOf(h, possible, found);
+  }
+  // Every record of a group read back must be there unless it may not exist.
+  for (const [id, h] of histories) {
+    if (observedByKey.has(id)) continue;
+    const collection = scenario.collections[h.collection] as Collection;
+    const { possible, settled, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const known = [...ever.values()].find((s) => s !== null) ?? null;
+    const params = known ? checkParams(collection, h.keyValues, known) : undefined;
+    if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
+    if (possible.has('null')) {
+      if (!settled.has('null')) recovered++;
+      continue;
+    }
+    lostOf(h, possible, null);
   }
 
   const acknowledgedWrites = writes.filter((w) => w.outcome === 'ok').length;

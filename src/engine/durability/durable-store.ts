@@ -317,7 +317,15 @@ export class DurableStore {
     const deletions: string[] = [];
     if (previous) {
       for (const old of index) {
-        if (old.generation < previous.generation && !this.#protected.has(old.key)) deletions.push(old.key);
+        if (old.generation >= previous.generation || this.#protected.has(old.key)) continue;
+        // Recovery stops at the first good generation, so an older one of a newer format may
+        // never have been looked at in this incarnation: look before deleting.
+        const record = (await this.#backend.get(old.key)) as Partial<SnapshotRecord> | undefined;
+        if (typeof record?.format === 'number' && record.format > SNAPSHOT_FORMAT) {
+          this.#protected.add(old.key);
+          continue;
+        }
+        deletions.push(old.key);
       }
     }
     let trimmed = 0;

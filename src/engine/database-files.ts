@@ -4,7 +4,7 @@
  * acknowledge when the durable store says so. Checkpoints and reloads from durable state live here.
  */
 import type { DurableStore, RecoveredFile } from './durability/durable-store.ts';
-import { StorageError } from './durability/types.ts';
+import { ReadOnlyError, StorageError } from './durability/types.ts';
 import type { CrashPoint } from './faults.ts';
 import { engineTablesDdl } from './records.ts';
 import type { Scenario, Side } from './scenario/format.ts';
@@ -84,7 +84,14 @@ export class DatabaseFiles {
       fresh &&= r.fresh;
       this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
     }
-    if (fresh) {
+    if (fresh && this.store.readOnly) {
+      // Another tab is creating this rehearsal: show the empty schemas, store nothing.
+      for (const name of this.names) {
+        const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
+        const db = this.#open(name).db;
+        for (const sql of sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)])) db.exec(sql);
+      }
+    } else if (fresh) {
       for (const name of this.names) {
         const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
         const ddl: BoundStatement[] = sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)].map((sql) => ({ sql })));
@@ -100,6 +107,7 @@ export class DatabaseFiles {
    * StorageError (the file lost a journal entry and must be reloaded first).
    */
   commit(file: FileName, statements: readonly BoundStatement[]): Commit {
+    if (this.store.readOnly) throw new ReadOnlyError();
     if (this.store.isBroken(file)) throw new StorageError(`"${file}" is being reloaded after a storage failure`);
     const f = this.#open(file);
     runInTransaction(f.db, statements);
@@ -144,6 +152,7 @@ export class DatabaseFiles {
 
   /** Checkpoints files whose journal grew past the threshold. */
   async maybeCheckpoint(): Promise<number> {
+    if (this.store.readOnly) return 0;
     let written = 0;
     for (const name of this.names) {
       const f = this.#open(name);

@@ -12,7 +12,7 @@ import type { EngineContext } from './context.ts';
 import { DatabaseFiles } from './database-files.ts';
 import { DurableStore } from './durability/durable-store.ts';
 import { FaultyBackend } from './durability/faulty-backend.ts';
-import { RecoveryError, StorageError, type Digest, type DurabilityMode, type KeyValueBackend } from './durability/types.ts';
+import { ReadOnlyError, RecoveryError, StorageError, type Digest, type DurabilityMode, type KeyValueBackend } from './durability/types.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { CrashSignal, FaultInjector, isCrash, type CrashPoint, type FaultSpec } from './faults.ts';
 import { PHASES, ROUTES, phaseIndex, readsTouchOld, writesBothSides, type Phase, type Route } from './phases.ts';
@@ -44,6 +44,8 @@ export interface RehearsalOptions {
   readonly faults?: readonly FaultSpec[];
   /** Save the metrics every N operations (0: only when asked); default 100. */
   readonly persistMetricsEvery?: number;
+  /** Open without writing anything: another tab holds the writer lock. Writes fail with a message saying so. */
+  readonly readOnly?: boolean;
 }
 
 /** What the engine remembers across crashes besides the databases (stored as meta). */
@@ -159,7 +161,9 @@ export class Rehearsal {
     const faults = new FaultInjector(createRandom(options.seed).fork(`faults#${opens}`));
     for (const f of options.faults ?? []) faults.add(f);
     let crashHook: (point: CrashPoint) => void = (point) => faults.crashPoint(point);
+    const readOnly = options.readOnly ?? false;
     const store = new DurableStore({
+      readOnly,
       backend: new FaultyBackend(ports.backend, () => faults.refuseStorageWrite()),
       namespace: `rehearsal/${options.id}`,
       mode: options.durability,
@@ -171,7 +175,7 @@ export class Rehearsal {
     });
     const files = new DatabaseFiles(scenario, ports.sql, store, { crashPoint: (p) => crashHook(p) }, resolveSettings(scenario).checkpointEvery);
     const { fresh, problems } = await files.recoverAll();
-    const crashed = stored?.openNow === true;
+    const crashed = stored?.openNow === true && !readOnly;
     const control: ControlState = stored
       ? { ...stored, backups: [...stored.backups], opens, openNow: true }
       : {
@@ -203,8 +207,10 @@ export class Rehearsal {
       metrics.inc('cutover_lost_acknowledged_writes_total', {}, seqs.length);
       rehearsal.#emit({ type: 'lost-ack', file, seqs, message: `acknowledged journal entries ${seqs.join(', ')} of "${file}" were never stored: ${error.message}` });
     });
-    if (!stored) await store.writeMeta(SCENARIO, scenario);
-    await store.writeMeta(CONTROL, control);
+    if (!readOnly) {
+      if (!stored) await store.writeMeta(SCENARIO, scenario);
+      await store.writeMeta(CONTROL, control);
+    }
     await rehearsal.#reconcile();
     rehearsal.#versionHigh = Math.max(...(['old', 'new'] as const).filter((s) => rehearsal.#sideExists(s)).map((s) => rehearsal.#records.maxVersion(files.db(s), s)), 0);
     rehearsal.#recoveryProblems = problems;
@@ -239,6 +245,11 @@ export class Rehearsal {
   /** What recovery found wrong and skipped when this incarnation opened. */
   get recoveryProblems(): readonly string[] {
     return this.#recoveryProblems;
+  }
+
+  /** Whether this incarnation refuses every write (another tab is the writer). */
+  get readOnly(): boolean {
+    return this.#store.readOnly;
   }
 
   /** Whether the engine is gone (crashed or closed). */
@@ -721,7 +732,8 @@ export class Rehearsal {
     } catch (e) {
       if (!(e instanceof StorageError)) throw e;
       await this.#gate();
-      return Object.freeze({ ok: false, from: this.#control.phase, to, reasons: [`storage refused the change (${e.message}); the phase is still "${this.#control.phase}"`], hazards: [] });
+      const reason = e instanceof ReadOnlyError ? e.message : `storage refused the change (${e.message}); the phase is still "${this.#control.phase}"`;
+      return Object.freeze({ ok: false, from: this.#control.phase, to, reasons: [reason], hazards: [] });
     }
   }
 
@@ -774,6 +786,7 @@ export class Rehearsal {
 
   /** Stores the control state; when storage refuses, keeps it in memory (the databases already agree with it). */
   async #persistControlLeniently(): Promise<void> {
+    if (this.readOnly) return;
     try {
       await this.#store.writeMeta(CONTROL, this.#control);
     } catch (e) {
@@ -919,6 +932,7 @@ export class Rehearsal {
 
   /** Saves the metrics to durable storage (figures survive a reload). */
   async saveMetrics(): Promise<void> {
+    if (this.readOnly) return;
     try {
       await this.#store.writeMeta(METRICS, this.#metrics.snapshot());
     } catch (e) {
@@ -939,8 +953,10 @@ export class Rehearsal {
     if (this.dead) return;
     await this.#drain();
     await this.#store.settled();
-    await this.saveMetrics();
-    await this.#store.writeMeta(CONTROL, { ...this.#control, openNow: false });
+    if (!this.readOnly) {
+      await this.saveMetrics();
+      await this.#store.writeMeta(CONTROL, { ...this.#control, openNow: false });
+    }
     this.#closed = true;
     this.#store.dispose();
     this.#files.close();

@@ -39,12 +39,19 @@ export function createStrictStore(dbName = IDB_DATABASE, storeName = IDB_STORE):
   };
 }
 
+/** Test hooks: see a write's transaction before it commits (to abort it, as a full quota does). */
+export interface IndexedDbHooks {
+  beforeCommit?(transaction: IDBTransaction): void;
+}
+
 /** The durable store's backend on IndexedDB. */
 export class IndexedDbBackend implements KeyValueBackend {
   readonly #store: UseStore;
+  readonly #hooks: IndexedDbHooks;
 
-  constructor(store: UseStore = createStrictStore()) {
+  constructor(store: UseStore = createStrictStore(), hooks: IndexedDbHooks = {}) {
     this.#store = store;
+    this.#hooks = hooks;
   }
 
   get(key: string): Promise<unknown> {
@@ -59,10 +66,20 @@ export class IndexedDbBackend implements KeyValueBackend {
   async write(change: BackendWrite): Promise<void> {
     try {
       await this.#store('readwrite', (store) => {
-        for (const [key, value] of change.set ?? []) store.put(value, key);
-        for (const key of change.delete ?? []) store.delete(key);
+        const done = promisifyRequest(store.transaction);
+        try {
+          for (const [key, value] of change.set ?? []) store.put(value, key);
+          for (const key of change.delete ?? []) store.delete(key);
+          this.#hooks.beforeCommit?.(store.transaction);
+        } catch (error) {
+          // A put that throws (a value that cannot be cloned) would otherwise let the puts before
+          // it commit on their own: abort, so the write stays all or nothing.
+          done.catch(() => undefined);
+          store.transaction.abort();
+          throw error;
+        }
         // Resolves on 'complete' (durable, strict), rejects on 'abort' or 'error': all or nothing.
-        return promisifyRequest(store.transaction);
+        return done;
       });
     } catch (error) {
       throw new StorageError(`IndexedDB refused the write: ${describe(error)}`, error);
@@ -71,6 +88,7 @@ export class IndexedDbBackend implements KeyValueBackend {
 }
 
 function describe(error: unknown): string {
+  if (error === null || error === undefined) return 'the transaction was aborted';
   if (error instanceof DOMException) return `${error.name}: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);

@@ -16,6 +16,7 @@
 import type { Clock } from '../clock.ts';
 import { runInTransaction, type SqlDatabase, type SqlEngine } from '../sql.ts';
 import {
+  ReadOnlyError,
   RecoveryError,
   SNAPSHOT_FORMAT,
   StorageError,
@@ -42,6 +43,8 @@ export interface DurableStoreOptions {
   readonly groupMaxEntries?: number;
   /** Called at each checkpoint step; a crash injector throws from here. */
   readonly onCheckpointStep?: (file: string, step: CheckpointStep) => void;
+  /** Refuse every write (a second tab while another holds the writer lock). */
+  readonly readOnly?: boolean;
 }
 
 /** What recovery rebuilt for one file. */
@@ -109,6 +112,8 @@ export type LostAckListener = (file: string, seqs: readonly number[], error: Sto
 /** Journal, checkpoints and recovery for the database files of one rehearsal. */
 export class DurableStore {
   readonly mode: DurabilityMode;
+  /** Whether every write is refused with ReadOnlyError. */
+  readonly readOnly: boolean;
   readonly #backend: KeyValueBackend;
   readonly #ns: string;
   readonly #digest: Digest;
@@ -142,6 +147,7 @@ export class DurableStore {
     this.#flushDelay = options.unsafeFlushDelayMs ?? 50;
     this.#groupMax = options.groupMaxEntries ?? 256;
     this.#onStep = options.onCheckpointStep;
+    this.readOnly = options.readOnly ?? false;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ export class DurableStore {
    * store's mode; rejects with StorageError when it was not stored (strict, group).
    */
   append(file: string, entry: JournalEntry): Promise<void> {
+    if (this.readOnly) return Promise.reject(new ReadOnlyError());
     if (this.#disposed) return Promise.reject(new StorageError('the store was closed'));
     const broken = this.#broken.get(file);
     if (broken) return Promise.reject(new StorageError(`the journal of "${file}" lost an entry (${broken.message}); recover it first`, broken));
@@ -296,6 +303,7 @@ export class DurableStore {
    * a snapshot must never make durable a change whose append failed.
    */
   async checkpoint(file: string, bytes: Uint8Array, seq: number): Promise<CheckpointInfo> {
+    if (this.readOnly) throw new ReadOnlyError();
     await this.durable(file);
     this.#onStep?.(file, 'before-snapshot');
     const index = await this.#snapshotIndex(file);
@@ -456,12 +464,14 @@ export class DurableStore {
 
   /** Stores a control-state value; resolves once durable, whatever the mode. */
   async writeMeta(name: string, value: unknown): Promise<void> {
+    if (this.readOnly) throw new ReadOnlyError();
     if (this.#disposed) throw new StorageError('the store was closed');
     await this.#backend.write({ set: [[`${this.#ns}/meta/${name}`, value]] });
   }
 
   /** Stores a backup of `bytes` under `name`. */
   async writeBackup(name: string, bytes: Uint8Array, info: Readonly<Record<string, string | number>>): Promise<void> {
+    if (this.readOnly) throw new ReadOnlyError();
     const record: BackupRecord = { format: SNAPSHOT_FORMAT, checksum: await this.#digest(bytes), byteLength: bytes.length, bytes, info };
     await this.#backend.write({ set: [[`${this.#ns}/backup/${name}`, record]] });
   }
@@ -491,6 +501,7 @@ export class DurableStore {
 
   /** Deletes everything stored for this rehearsal. */
   async destroy(): Promise<void> {
+    if (this.readOnly) throw new ReadOnlyError();
     const keys = await this.#backend.keys(`${this.#ns}/`);
     if (keys.length > 0) await this.#backend.write({ delete: keys });
   }

@@ -59,12 +59,20 @@ export type Digest = (bytes: Uint8Array) => Promise<string>;
 
 /** Storage refused a write (quota, an aborted transaction); nothing of that write was stored. */
 export class StorageError extends Error {
-  override readonly name = 'StorageError';
+  override readonly name: string = 'StorageError';
   constructor(
     message: string,
     /** What the backend said. */
     override readonly cause?: unknown,
   ) {
+    super(message);
+  }
+}
+
+/** A write attempted through a read-only store: another tab is the rehearsal's writer. */
+export class ReadOnlyError extends StorageError {
+  override readonly name = 'ReadOnlyError';
+  constructor(message = 'this tab is read-only: another tab holds the rehearsal open for writing') {
     super(message);
   }
 }

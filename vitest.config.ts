@@ -26,6 +26,17 @@ export default defineConfig({
           },
         },
       },
+      {
+        test: {
+          // End-to-end: Node drives Chromium (playwright-core) against pages served by Vite.
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

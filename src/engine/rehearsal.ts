@@ -517,9 +517,23 @@ export class Rehearsal {
       let fallback: 'empty' | 'error' | undefined;
       if (route.fallback && (!served.obs.ok || served.rows.length === 0)) {
         fallback = served.obs.ok ? 'empty' : 'error';
+        const primary = route.reads;
         served = await readSide(route.fallback);
         servedBy = route.fallback;
         this.#metrics.inc('cutover_fallbacks_total', { reason: fallback });
+        if (this.#settings.fallbackHidesDeleted && served.obs.ok) {
+          // An application keeping tombstones: what the serving side deleted later stays deleted.
+          const db = this.#files.db(primary);
+          const fb = this.#files.db(servedBy);
+          served = {
+            ...served,
+            rows: served.rows.filter((row) => {
+              const key = recordKey(collection, row);
+              const gone = this.#records.readVersion(db, primary, op.collection, key);
+              return !(gone?.deleted && gone.version >= (this.#records.readVersion(fb, servedBy, op.collection, key)?.version ?? 0));
+            }),
+          };
+        }
       }
       const compareWith = route.shadow ?? (phase === 'read-new' && this.#settings.compareInReadNew ? 'old' : undefined);
       let shadow: OperationResult['shadow'];
@@ -665,7 +679,14 @@ export class Rehearsal {
       } else if (!c.lastVerify?.clean) {
         reasons.push(`the last verify found ${c.lastVerify?.diverged} records that differ: run backfill (and reverse-sync), then verify again`);
       }
-      return { to, ok: reasons.length === 0, reasons, overridable: true };
+      const warnings: string[] = [];
+      const deletes = Object.values(this.scenario.operations).some((op) => op.kind === 'write' && op.effect.type === 'delete');
+      if (to === 'new-only' && deletes && !this.#settings.fallbackHidesDeleted) {
+        warnings.push(
+          'in new-only, reads fall back to read-only old when new has no rows: a record deleted from now on comes back from old until old is dropped (the seeds\' fallback); set settings.fallbackHidesDeleted if the application keeps tombstones',
+        );
+      }
+      return { to, ok: reasons.length === 0, reasons, overridable: true, ...(warnings.length ? { warnings } : {}) };
     }
     if (to === 'old-dropped') {
       if (!c.backfillValid) reasons.push('no backfill has completed since writes started reaching new');
@@ -749,7 +770,7 @@ export class Rehearsal {
         if (to === 'old-dropped') await this.#drop();
         else await this.#setPhase(to, forced);
         this.#emit({ type: 'phase', from, to, how: 'forward', forced: forced || acceptedLoss });
-        return Object.freeze({ ok: true, from, to, reasons: guard.ok ? [] : guard.reasons, hazards: [] });
+        return Object.freeze({ ok: true, from, to, reasons: guard.ok ? [] : guard.reasons, hazards: [], ...(guard.warnings ? { warnings: guard.warnings } : {}) });
       }
       const plan = await this.#planRollback(to);
       if (from === 'old-dropped') return Object.freeze({ ok: false, from, to, reasons: ['the old schema is dropped: restore the backup first (restoreBackup)'], hazards: plan.hazards });

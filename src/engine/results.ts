@@ -90,6 +90,8 @@ export interface GuardCheck {
   readonly recordsLost?: number;
   /** Whether `force` may override (everything but data loss). */
   readonly overridable: boolean;
+  /** Hazards of the target phase that do not block the move. */
+  readonly warnings?: readonly string[];
 }
 
 /** The outcome of a phase move. */
@@ -100,6 +102,8 @@ export interface PhaseMove {
   /** Why it was refused. */
   readonly reasons: readonly string[];
   readonly hazards: readonly Hazard[];
+  /** Hazards of the new phase that did not block the move. */
+  readonly warnings?: readonly string[];
 }
 
 /** Progress of a backfill or reverse-sync pass. */

@@ -216,7 +216,10 @@ export class Driver {
       if (phaseIndex(to) >= phaseIndex(this.rehearsal.phase)) return undefined;
       if (this.rehearsal.phase === 'old-dropped') {
         const restored = await this.guarded('restore backup', (r) => r.restoreBackup());
-        if (restored?.ok) this.#log('restored the backup (now new-only)');
+        if (restored?.ok) {
+          this.#log('restored the backup (now new-only)');
+          if (to === 'new-only') return restored;
+        }
         continue;
       }
       const plan = await this.guarded('plan rollback', (r) => r.planRollback(to));

@@ -178,18 +178,29 @@ function checkParams(collection: Collection, keyValues: Record<string, SqlValue>
   return out;
 }
 
+/**
+ * The check-read parameters of a record: from a state it may have had, or — when every write to
+ * it failed — from what its writes would have made, so that a failed write's effect is looked for.
+ */
+function groupParams(scenario: Scenario, h: KeyHistory): Params | undefined {
+  const collection = scenario.collections[h.collection] as Collection;
+  const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+  let known = [...ever.values()].find((s) => s !== null) ?? null;
+  for (const op of h.writes) {
+    if (known) break;
+    known = applyEffect(collection, scenario.operations[op.name] as WriteOperation, op.params, null);
+  }
+  return known ? checkParams(collection, h.keyValues, known) : undefined;
+}
+
 /** The reads the final check must run: one per group of records sharing check-read parameters. */
 export function finalReads(scenario: Scenario, ops: readonly HistoryOp[]): FinalRead[] {
   const groups = new Map<string, FinalRead>();
   for (const h of keyHistories(scenario, ops).values()) {
-    const collection = scenario.collections[h.collection] as Collection;
-    const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const known = [...ever.values()].find((s) => s !== null) ?? null;
-    if (known === null) continue;
-    const params = checkParams(collection, h.keyValues, known);
+    const params = groupParams(scenario, h);
     if (!params) continue;
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
-    if (!groups.has(id)) groups.set(id, { collection: h.collection, read: collection.check.read, params });
+    if (!groups.has(id)) groups.set(id, { collection: h.collection, read: (scenario.collections[h.collection] as Collection).check.read, params });
   }
   return [...groups.values()].sort((a, b) => (a.collection + JSON.stringify(a.params)).localeCompare(b.collection + JSON.stringify(b.params)));
 }
@@ -208,10 +219,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   // Records by the group of the check read that finds them, so each read looks at its own group only.
   const byGroup = new Map<string, KeyHistory[]>();
   for (const h of histories.values()) {
-    const collection = scenario.collections[h.collection] as Collection;
-    const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const known = [...ever.values()].find((s) => s !== null) ?? null;
-    const params = checkParams(collection, h.keyValues, known);
+    const params = groupParams(scenario, h);
     if (!params) continue;
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
     byGroup.set(id, [...(byGroup.get(id) ?? []), h]);
@@ -296,10 +304,8 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   // Every record of a group read back must be there unless it may not exist.
   for (const [id, h] of histories) {
     if (observedByKey.has(id)) continue;
-    const collection = scenario.collections[h.collection] as Collection;
-    const { possible, settled, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const known = [...ever.values()].find((s) => s !== null) ?? null;
-    const params = known ? checkParams(collection, h.keyValues, known) : undefined;
+    const { possible, settled } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const params = groupParams(scenario, h);
     if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
     if (possible.has('null')) {
       if (!settled.has('null')) recovered++;

@@ -103,6 +103,12 @@ export interface ScenarioSettings {
   readonly compareInReadNew?: boolean;
   /** Attempts for a transient error, the first included (default 6: 100 ms → 1.6 s). */
   readonly retryAttempts?: number;
+  /**
+   * Drop rows a fallback read returns when the serving side deleted them later (an application
+   * that keeps tombstones). Default false: the seeds' fallback returns them, and a record deleted
+   * in new comes back from old until old is dropped.
+   */
+  readonly fallbackHidesDeleted?: boolean;
 }
 
 /** A scenario, version 1. */
@@ -137,6 +143,7 @@ export function resolveSettings(scenario: Scenario): Required<ScenarioSettings> 
     backfillBatchSize: scenario.settings?.backfillBatchSize ?? 50,
     compareInReadNew: scenario.settings?.compareInReadNew ?? false,
     retryAttempts: scenario.settings?.retryAttempts ?? 6,
+    fallbackHidesDeleted: scenario.settings?.fallbackHidesDeleted ?? false,
   };
 }
 

@@ -531,12 +531,14 @@ function validateShape(value: Json): Problem[] {
     }
   }
 
-  if ('settings' in s && c.object('settings', s.settings, [], ['checkpointEvery', 'backfillBatchSize', 'compareInReadNew', 'retryAttempts'])) {
+  if ('settings' in s && c.object('settings', s.settings, [], ['checkpointEvery', 'backfillBatchSize', 'compareInReadNew', 'retryAttempts', 'fallbackHidesDeleted'])) {
     const st = s.settings as Record<string, Json>;
     if ('checkpointEvery' in st) c.integer('settings.checkpointEvery', st.checkpointEvery, 1, 100_000);
     if ('backfillBatchSize' in st) c.integer('settings.backfillBatchSize', st.backfillBatchSize, 1, 10_000);
     if ('retryAttempts' in st) c.integer('settings.retryAttempts', st.retryAttempts, 1, 10);
-    if ('compareInReadNew' in st && typeof st.compareInReadNew !== 'boolean') c.add('settings.compareInReadNew', `expected true or false, found ${describe(st.compareInReadNew)}`);
+    for (const flag of ['compareInReadNew', 'fallbackHidesDeleted'] as const) {
+      if (flag in st && typeof st[flag] !== 'boolean') c.add(`settings.${flag}`, `expected true or false, found ${describe(st[flag])}`);
+    }
   }
   return c.problems;
 }

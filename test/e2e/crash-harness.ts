@@ -1,0 +1,180 @@
+/**
+ * Real crashes: Chromium runs the crash page on a persistent profile and is killed with SIGKILL at
+ * random moments in the middle of a write stream, then restarted on the same profile. Every write
+ * the page acknowledged before the kill must be there after recovery, and PRAGMA integrity_check
+ * must say ok. In unsafe-ack-first the same procedure must find losses.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
+import type { DurabilityMode } from '../../src/engine/durability/types.ts';
+import { createRandom } from '../../src/engine/random.ts';
+
+export interface CrashTrialOptions {
+  readonly mode: DurabilityMode;
+  readonly crashes: number;
+  /** Seeds the kill moments. */
+  readonly seed?: number;
+  /** Writes in flight at once in the page. */
+  readonly concurrency?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface CrashTrialResult {
+  readonly mode: DurabilityMode;
+  readonly crashes: number;
+  readonly acknowledged: number;
+  /** Acknowledged writes missing after recovery. */
+  readonly lost: readonly string[];
+  /** integrity_check of each file after each recovery ("ok" expected). */
+  readonly integrity: readonly string[];
+  /** What recovery reported (corrupt snapshots skipped and the like). */
+  readonly recoveryProblems: readonly string[];
+}
+
+const root = resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+interface RunningBrowser {
+  readonly process: ChildProcess;
+  readonly browser: Browser;
+}
+
+async function launch(profile: string): Promise<RunningBrowser> {
+  // Chromium is started by hand, not by Playwright, so that the test owns the process and can kill it.
+  const child = spawn(chromiumPath, [...chromiumArgs, '--headless=new', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const wsUrl = await new Promise<string>((ok, fail) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(new Error(`Chromium did not start: ${buffer.slice(-500)}`)), 30_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(buffer);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1] as string);
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`Chromium exited (${code}) before listening: ${buffer.slice(-500)}`)));
+  });
+  child.stderr?.removeAllListeners('data');
+  child.stderr?.resume();
+  const browser = await chromium.connectOverCDP(wsUrl);
+  return { process: child, browser };
+}
+
+/** Every descendant of `pid` (Chromium's zygote and utility processes can leave its process group). */
+async function descendants(pid: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isInteger(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function kill(b: RunningBrowser): Promise<void> {
+  const pid = b.process.pid;
+  if (pid === undefined) return;
+  // The whole tree at once — browser, renderers, storage service — as a crash takes them all. A
+  // storage process left running would hold IndexedDB's files when the next browser starts.
+  const tree = [pid, ...(await descendants(pid))];
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group may already be gone.
+  }
+  for (const p of tree) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (tree.some(alive) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+  if (tree.some(alive)) throw new Error(`Chromium processes survived SIGKILL: ${tree.filter(alive).join(', ')}`);
+}
+
+/** Runs one trial: `crashes` SIGKILLs during a write stream, then a last recovery. */
+export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTrialResult> {
+  const log = options.log ?? (() => undefined);
+  const random = createRandom(`crash:${options.mode}:${options.seed ?? 1}`);
+  const port = await freePort();
+  const server: ViteDevServer = await createServer({ root, logLevel: 'silent', server: { port, strictPort: true, host: '127.0.0.1' } });
+  await server.listen();
+  const profile = await mkdtemp(join(tmpdir(), 'cutover-crash-'));
+  const url = `http://127.0.0.1:${port}/test/e2e/crash/index.html`;
+  const acknowledged = new Set<string>();
+  const lost = new Set<string>();
+  const integrity: string[] = [];
+  const recoveryProblems: string[] = [];
+  try {
+    for (let round = 0; round <= options.crashes; round++) {
+      const b = await launch(profile);
+      try {
+        const context = b.browser.contexts()[0] ?? (await b.browser.newContext());
+        const page = await context.newPage();
+        page.on('console', (m) => {
+          const text = m.text();
+          if (text.startsWith('ACK ')) acknowledged.add(text.slice(4));
+        });
+        await page.goto(url);
+        await page.waitForFunction(() => window.harness?.ready === true, null, { timeout: 60_000 });
+        const state = await page.evaluate((mode) => window.harness.open(mode), options.mode);
+        const present = new Set(state.jobs);
+        const missing = [...acknowledged].filter((j) => !present.has(j));
+        for (const j of missing) lost.add(j);
+        integrity.push(...state.integrity);
+        recoveryProblems.push(...state.problems);
+        log(`round ${round}: recovered ${state.jobs.length} jobs, acknowledged so far ${acknowledged.size}, missing ${missing.length}, integrity ${state.integrity.join('/')}`);
+        if (round === options.crashes) break;
+        // Start the stream and kill the browser at a random moment in it.
+        void page.evaluate(([run, c]) => window.harness.stream(run, c), [`r${round}`, options.concurrency ?? 4] as [string, number]).catch(() => undefined);
+        await new Promise((ok) => setTimeout(ok, random.int(300, 1500)));
+      } finally {
+        await kill(b);
+      }
+    }
+  } finally {
+    await server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+  return { mode: options.mode, crashes: options.crashes, acknowledged: acknowledged.size, lost: [...lost].sort(), integrity, recoveryProblems };
+}

@@ -1,0 +1,17 @@
+// `npm run test:crash`: 20 real SIGKILL crashes per durability mode, with the figures.
+import { parseArgs } from 'node:util';
+import { DURABILITY_MODES, type DurabilityMode } from '../../src/engine/durability/types.ts';
+import { runCrashTrial } from './crash-harness.ts';
+
+const { values } = parseArgs({ options: { crashes: { type: 'string', default: '20' }, modes: { type: 'string', default: DURABILITY_MODES.join(',') }, verbose: { type: 'boolean', default: false } } });
+let failed = false;
+for (const mode of values.modes.split(',') as DurabilityMode[]) {
+  const r = await runCrashTrial({ mode, crashes: Number(values.crashes), log: values.verbose ? (l) => console.error(`  ${l}`) : undefined });
+  const badIntegrity = r.integrity.filter((x) => x !== 'ok').length;
+  console.log(`${mode}: crashes: ${r.crashes}, acknowledged: ${r.acknowledged}, lost: ${r.lost.length}, integrity ok: ${r.integrity.length - badIntegrity}/${r.integrity.length}`);
+  if (r.lost.length > 0) console.log(`  lost: ${r.lost.slice(0, 20).join(', ')}${r.lost.length > 20 ? ` … (${r.lost.length})` : ''}`);
+  if (r.recoveryProblems.length > 0) console.log(`  recovery reported: ${r.recoveryProblems.slice(0, 3).join(' | ')}`);
+  const expectLoss = mode === 'unsafe-ack-first';
+  if (badIntegrity > 0 || (expectLoss ? r.lost.length === 0 : r.lost.length > 0)) failed = true;
+}
+process.exit(failed ? 1 : 0);

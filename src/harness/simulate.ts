@@ -71,7 +71,7 @@ export interface RunReport {
   readonly rollbacks: number;
   readonly phaseMoves: number;
   readonly finalPhase: Phase;
-  readonly recoveryProblems: number;
+  readonly snapshotsSkipped: number;
   readonly lostAcknowledgements: number;
   readonly failures: readonly Failure[];
   /** The run's steps, kept only when it failed. */
@@ -96,7 +96,8 @@ export interface SimulationReport {
     readonly duplicates: number;
     readonly crashes: number;
     readonly rollbacks: number;
-    readonly recoveryProblems: number;
+    /** Snapshots recovery found damaged or of a newer format and did not use. */
+    readonly snapshotsSkipped: number;
   };
   readonly crashPoints: Readonly<Record<string, number>>;
   /** Every lost write, with the operation that wrote it. */
@@ -134,7 +135,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       duplicates: sum((r) => r.duplicates),
       crashes: sum((r) => r.crashes),
       rollbacks: sum((r) => r.rollbacks),
-      recoveryProblems: sum((r) => r.recoveryProblems),
+      snapshotsSkipped: sum((r) => r.snapshotsSkipped),
     },
     crashPoints,
     lost: runs.flatMap((r) => r.lostWrites.map((l) => ({ seed: r.seed, ...l }))),
@@ -339,7 +340,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       rollbacks,
       phaseMoves,
       finalPhase: driver.rehearsal.phase,
-      recoveryProblems: driver.recoveryProblems.length,
+      snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures,
       ...(failures.length > 0 ? { log: log.slice(-400) } : {}),
@@ -364,7 +365,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       rollbacks,
       phaseMoves,
       finalPhase: 'old-only',
-      recoveryProblems: driver.recoveryProblems.length,
+      snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures: [{ seed, step: `operation ${driver.history.ops.length}`, invariant: 'error', detail: `${e.name}: ${e.message}`, command: replayCommand(options, seed) }],
       log: [...log.slice(-400), String(e.stack ?? e)],

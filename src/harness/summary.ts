@@ -21,7 +21,7 @@ export function formatSummary(r: SimulationReport): string {
     `  recovered indeterminate     ${n(t.recovered).padStart(9)}     (writes cut short by a crash that turned up)`,
     `  crashes                     ${n(t.crashes).padStart(9)}     (${Object.entries(r.crashPoints).filter(([, c]) => c > 0).map(([p, c]) => `${p} ${c}`).join(', ')})`,
     `  rollbacks                   ${n(t.rollbacks).padStart(9)}`,
-    `  corrupt snapshots skipped   ${n(t.recoveryProblems).padStart(9)}`,
+    `  snapshots skipped           ${n(t.snapshotsSkipped).padStart(9)}     (damaged or of a newer format: recovery fell back a generation)`,
     '',
   ];
   if (r.lost.length > 0) {

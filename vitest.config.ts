@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'src/ui/**/*.test.ts'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

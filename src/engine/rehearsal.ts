@@ -894,6 +894,30 @@ export class Rehearsal {
   }
 
   // -----------------------------------------------------------------------------------------
+  // Console
+
+  /**
+   * Commits a statement typed in the SQL console to a side, journaled like any change and
+   * checkpointed at once (its SQL may not replay identically: `random()`, `datetime('now')`).
+   * The sides may diverge: guards ask for a fresh verify. Returns the rows it changed.
+   */
+  async consoleWrite(side: Side, sql: string): Promise<number> {
+    return this.#track(async () => {
+      if (side === 'old' && this.#control.phase === 'old-dropped') throw new Error('the old schema is dropped');
+      if (side === 'old' && ROUTES[this.#control.phase].oldTables === 'read-only') throw new Error(`old is read-only in ${this.#control.phase}: writes go to new`);
+      await this.#gate();
+      const file = this.#files.fileOf(side);
+      const db = this.#files.db(side);
+      const before = Number(db.query('SELECT total_changes() AS n')[0]?.n ?? 0);
+      await this.#files.commit(file, [{ sql }]).durable;
+      const changes = Number(db.query('SELECT total_changes() AS n')[0]?.n ?? 0) - before;
+      await this.#files.checkpoint(file);
+      await this.#divergence();
+      return changes;
+    });
+  }
+
+  // -----------------------------------------------------------------------------------------
   // Verify
 
   /** The consistency checker over both sides; remembered for the guards. */

@@ -46,6 +46,11 @@ export class Workload {
     return this.#seq;
   }
 
+  /** Continues `{seq}` from `next` (after a restart). */
+  set seq(next: number) {
+    this.#seq = Math.max(this.#seq, next);
+  }
+
   /** The next invocation by the mix. */
   next(): Invocation {
     return this.invocation(this.random.weighted(this.#mix));

@@ -91,6 +91,16 @@ export class KnownRecords {
     else byKey.set(key, { keyValues, state: next });
   }
 
+  /** Records a record as it is found in a database (to pick from after a restart). */
+  remember(collection: string, key: string, keyValues: Record<string, SqlValue>, state: Readonly<Record<string, SqlValue>>): void {
+    let byKey = this.#records.get(collection);
+    if (!byKey) {
+      byKey = new Map();
+      this.#records.set(collection, byKey);
+    }
+    byKey.set(key, { keyValues, state });
+  }
+
   /** A random existing record (key and field columns), or undefined. */
   pick(collection: string, random: { int(min: number, max: number): number }): Readonly<Record<string, SqlValue>> | undefined {
     const byKey = this.#records.get(collection);

@@ -1,0 +1,167 @@
+/**
+ * The typed protocol between the page and the engine in its Web Worker. The page holds an
+ * `EngineClient` (client.ts) with this interface; the worker hosts the engine (engine-host.ts).
+ * Everything crossing it is plain data (structured clone): results, reports and snapshots.
+ */
+import type { ConsistencyReport } from '../engine/checks/consistency.ts';
+import type { HistoryOp } from '../engine/checks/history.ts';
+import type { HistoryReport } from '../engine/checks/history-checker.ts';
+import type { MetricsSnapshot } from '../engine/checks/metrics.ts';
+import type { DurabilityMode } from '../engine/durability/types.ts';
+import type { ArmedFault, Corruption, FaultSpec } from '../engine/faults.ts';
+import type { Phase, Route } from '../engine/phases.ts';
+import type { ControlState, MoveOptions, VerifySummary } from '../engine/rehearsal.ts';
+import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
+import type { Policy, Side, Topology } from '../engine/scenario/format.ts';
+import type { Params, SqlValue } from '../engine/sql.ts';
+
+export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
+
+/** What the UI shows of a scenario. */
+export interface ScenarioInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly sources: readonly string[];
+  readonly topology: Topology;
+  readonly policy: Policy;
+  readonly labels: Readonly<Record<Side, string>>;
+  readonly operations: readonly { readonly name: string; readonly kind: 'read' | 'write'; readonly description: string }[];
+  readonly mix: Readonly<Record<string, number>>;
+}
+
+/** Workload settings, kept by the page and applied by the worker. */
+export interface WorkloadSettings {
+  /** Operations started per second. */
+  readonly opsPerSecond: number;
+  /** Weights by operation name. */
+  readonly mix: Readonly<Record<string, number>>;
+  /** Operations in flight at once. */
+  readonly concurrency: number;
+}
+
+/** Everything the UI renders about the rehearsal, as one snapshot. */
+export interface EngineState {
+  readonly rehearsalId: string;
+  readonly scenario: ScenarioInfo;
+  readonly durability: DurabilityMode;
+  readonly phase: Phase;
+  readonly route: Route;
+  /** This tab is read-only: another tab holds the rehearsal open for writing. */
+  readonly readOnly: boolean;
+  /** Why the next forward move would be refused (null in the last phase). */
+  readonly nextGuard: GuardCheck | null;
+  readonly backfill: CopyProgress;
+  readonly reverseSync: CopyProgress;
+  readonly faults: readonly ArmedFault[];
+  readonly workload: WorkloadSettings & { readonly running: boolean };
+  readonly lastVerify: VerifySummary | null;
+  readonly control: Readonly<ControlState>;
+  /** What recovery found wrong and skipped when the engine last opened. */
+  readonly recoveryProblems: readonly string[];
+  /** Engine incarnations since the page opened (each crash or watchdog kill adds one). */
+  readonly incarnation: number;
+}
+
+/** A rehearsal stored in this browser. */
+export interface RehearsalSummary {
+  readonly id: string;
+  readonly scenarioId: string;
+  readonly title: string;
+  readonly phase: Phase;
+}
+
+/** The result of a console statement; values are SQL values, rendered as text by the UI. */
+export interface QueryResult {
+  readonly side: Side;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlValue[])[];
+  /** Rows beyond the cap were not returned. */
+  readonly truncated: boolean;
+  /** Rows changed by a write (journaled like any change). */
+  readonly changes: number;
+  readonly kind: 'read' | 'write';
+  readonly durationMs: number;
+}
+
+/** One table, view or index of a side's schema. */
+export interface SchemaObject {
+  readonly type: 'table' | 'view' | 'index' | 'trigger';
+  readonly name: string;
+  readonly sql: string;
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly pk: boolean }[];
+  /** Owned by the engine (versions, cursors), not by the scenario. */
+  readonly engine: boolean;
+}
+
+/** Both sides' schemas; old is absent once dropped. */
+export interface SchemaInfo {
+  readonly old: readonly SchemaObject[] | null;
+  readonly new: readonly SchemaObject[];
+}
+
+/** Options of opening (or creating) a rehearsal. */
+export interface OpenOptions {
+  readonly rehearsalId: string;
+  /** Built-in scenario for a new rehearsal (ignored when it exists). */
+  readonly scenarioId?: string;
+  readonly durability: DurabilityMode;
+  /** Seed of a new rehearsal's random streams. */
+  readonly seed?: number;
+  /** Settings of the workload, faults to arm: the page keeps them across engine restarts. */
+  readonly workload?: WorkloadSettings;
+  readonly faults?: readonly FaultSpec[];
+  /** Start the workload at once (it was running before a restart). */
+  readonly workloadRunning?: boolean;
+}
+
+/** Events the worker streams to the page, batched. */
+export type WorkerEvent =
+  | { readonly type: 'invoke'; readonly ref: number; readonly name: string; readonly kind: 'read' | 'write'; readonly params: Params; readonly phase: Phase; readonly at: number }
+  | { readonly type: 'complete'; readonly ref: number; readonly result: OperationResult; readonly at: number }
+  | { readonly type: 'state'; readonly state: EngineState }
+  | { readonly type: 'log'; readonly at: number; readonly level: 'info' | 'warning' | 'error'; readonly message: string };
+
+/** The engine as the page sees it. Every method is async; failures reject with a message a user can act on. */
+export interface EngineApi {
+  /** Opens or creates a rehearsal and recovers it from IndexedDB. */
+  open(options: OpenOptions): Promise<EngineState>;
+  /** Rehearsals stored in this browser. */
+  list(): Promise<RehearsalSummary[]>;
+  /** Deletes a rehearsal and everything stored for it. */
+  remove(rehearsalId: string): Promise<void>;
+  state(): Promise<EngineState>;
+  /** Runs one operation (parameters generated when omitted). */
+  execute(name: string, params?: Params): Promise<OperationResult>;
+  setWorkload(settings: WorkloadSettings, running: boolean): Promise<EngineState>;
+  movePhase(to: Phase, options?: MoveOptions): Promise<PhaseMove>;
+  planRollback(to: Phase): Promise<RollbackPlan>;
+  restoreBackup(): Promise<PhaseMove>;
+  copy(action: 'backfill' | 'reverse-sync', command: 'start' | 'pause' | 'resume' | 'cancel' | { batchSize: number }): Promise<CopyProgress>;
+  verify(): Promise<ConsistencyReport>;
+  /** Replaces the armed faults. */
+  setFaults(faults: readonly FaultSpec[]): Promise<EngineState>;
+  /** Damages the newest stored snapshot (the next recovery falls back a generation). */
+  corruptSnapshot(corruption: Corruption): Promise<string>;
+  metrics(): Promise<MetricsSnapshot>;
+  prometheus(): Promise<string>;
+  /** Runs one console statement against a side. */
+  query(side: Side, sql: string): Promise<QueryResult>;
+  schema(): Promise<SchemaInfo>;
+  /** Reads every record back through the current read path and checks `ops` (the history kept by the page). */
+  checkHistory(ops: readonly HistoryOp[]): Promise<HistoryReport>;
+  /** Receives events, batched. */
+  subscribe(listener: (events: readonly WorkerEvent[]) => void): Promise<void>;
+  /** Saves figures and closes cleanly. */
+  close(): Promise<void>;
+}
+
+/** Console limits. */
+export const CONSOLE_LIMITS = {
+  /** Longest statement accepted, in characters. */
+  maxStatementChars: 10_000,
+  /** Most rows returned. */
+  maxRows: 1_000,
+  /** The watchdog kills a query running longer than this. */
+  timeoutMs: 2_500,
+} as const;

@@ -87,13 +87,3 @@ export class VirtualClock implements Clock {
 export async function settle(rounds = 8): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
-
-/** The wall clock, for the browser and the CLI's interactive use. */
-export const realClock: Clock = {
-  now: () => (typeof performance !== 'undefined' ? performance.now() : Date.now()),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-  setTimer(ms, fn) {
-    const id = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(id);
-  },
-};

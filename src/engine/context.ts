@@ -15,6 +15,8 @@ export interface EngineContext {
   readonly clock: Clock;
   /** Throws CrashSignal when an armed crash fault fires at `point`. */
   crashPoint(point: CrashPoint): void;
+  /** Takes the locks of these records (keys as JSON), waiting for writes in progress on them; resolves with the release. */
+  lockRecords(collection: string, keys: readonly string[]): Promise<() => void>;
   readonly metrics: Metrics;
   /** Current phase. */
   phase(): Phase;

@@ -63,11 +63,6 @@ export class DatabaseFiles {
     return this.#open(file).db;
   }
 
-  /** Last committed journal entry of `file`. */
-  seqOf(file: FileName): number {
-    return this.#open(file).seq;
-  }
-
   /** Rebuilds every file from durable state; a fresh rehearsal gets its schemas as journal entry 1. */
   async recoverAll(): Promise<{ fresh: boolean; problems: string[] }> {
     const problems: string[] = [];
@@ -142,11 +137,12 @@ export class DatabaseFiles {
   async replace(file: FileName, db: SqlDatabase): Promise<void> {
     const f = this.#open(file);
     await this.store.durable(file);
+    // Stored first, swapped second: if storage refuses, the open database is still the old one.
+    // The snapshot covers every journal entry so far, so replay after it starts from the new image.
+    await this.store.checkpoint(file, db.export(), f.seq);
     const old = f.db;
     f.db = db;
     old.close();
-    // The snapshot covers every journal entry so far: replay after it starts from the new image.
-    await this.store.checkpoint(file, db.export(), f.seq);
     f.sinceCheckpoint = 0;
   }
 

@@ -2,6 +2,7 @@
  * Faults (DESIGN.md section 4): declarative and seeded, so a run replays from its seed. An injected
  * error comes back as data in an observation; only a crash unwinds the engine, by design.
  */
+import { assertNever } from './assert-never.ts';
 import type { Random } from './random.ts';
 import type { Side } from './scenario/format.ts';
 
@@ -40,7 +41,7 @@ export interface FaultSpec {
   readonly latencyMs?: number;
   /** `crash`: where. */
   readonly point?: CrashPoint;
-  /** `snapshot-corrupt`: how. */
+  /** `snapshot-corrupt`: how the next snapshot a checkpoint writes is damaged (default bit-flip). */
   readonly corruption?: Corruption;
 }
 
@@ -149,6 +150,8 @@ export class FaultInjector {
         case 'storage-quota':
         case 'snapshot-corrupt':
           break;
+        default:
+          assertNever(f.kind, 'fault kind');
       }
     }
     return error ? { latencyMs, error } : { latencyMs };
@@ -163,6 +166,18 @@ export class FaultInjector {
         throw new CrashSignal(point);
       }
     }
+  }
+
+  /** How to damage the snapshot a checkpoint writes now, when an armed `snapshot-corrupt` fires. */
+  snapshotCorruption(): Corruption | undefined {
+    for (const f of this.#faults) {
+      if (f.kind === 'snapshot-corrupt' && this.#fires(f)) {
+        const corruption = f.corruption ?? 'bit-flip';
+        this.#fired(f, `snapshot written damaged (${corruption})`);
+        return corruption;
+      }
+    }
+    return undefined;
   }
 
   /** Whether a storage write should be refused now (an armed `storage-quota` fires). */

@@ -82,11 +82,6 @@ export function phaseIndex(phase: Phase): number {
   return PHASES.indexOf(phase);
 }
 
-/** The authoritative side of a phase: the first one written. */
-export function authoritativeSide(phase: Phase): Side {
-  return ROUTES[phase].writes[0] as Side;
-}
-
 /** Whether writes in `phase` reach both sides. */
 export function writesBothSides(phase: Phase): boolean {
   return ROUTES[phase].writes.length === 2;

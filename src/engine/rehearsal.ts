@@ -5,11 +5,13 @@
  * seed and its ports: no clock, randomness or storage other than what it is given.
  */
 import { RecordCopier, type CopyAction } from './actions/copier.ts';
+import { assertNever } from './assert-never.ts';
 import { compareCollections, diffReadResults, isConsistent, recordsLostByDrop, type CollectionState, type ConsistencyReport, type RowDiff } from './checks/consistency.ts';
 import { Metrics, type MetricsSnapshot } from './checks/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { EngineContext } from './context.ts';
 import { DatabaseFiles } from './database-files.ts';
+import { damageSnapshot } from './durability/corrupt.ts';
 import { DurableStore } from './durability/durable-store.ts';
 import { FaultyBackend } from './durability/faulty-backend.ts';
 import { ReadOnlyError, RecoveryError, StorageError, type Digest, type DurabilityMode, type KeyValueBackend } from './durability/types.ts';
@@ -22,7 +24,7 @@ import type { CopyProgress, GuardCheck, Hazard, Observation, OperationResult, Ou
 import { resolveSettings, sideLabel, type ReadOperation, type Scenario, type ScenarioSettings, type Side, type WriteOperation } from './scenario/format.ts';
 import { scanParams } from './sql-params.ts';
 import { SqlError, type BoundStatement, type Params, type Row, type SqlDatabase, type SqlEngine, type SqlValue } from './sql.ts';
-import { Sequencer, type Ticket } from './sync.ts';
+import { KeyLocks } from './sync.ts';
 
 /** The ports a rehearsal runs on; defaults live at the edge (main.ts, the CLI), never here. */
 export interface RehearsalPorts {
@@ -82,8 +84,11 @@ export interface VerifySummary {
 export interface MoveOptions {
   /** Override guards other than data loss (seed 000 moved reads without a backfill). */
   readonly force?: boolean;
-  /** Drop old although records would be lost. */
-  readonly acceptDataLoss?: boolean;
+  /**
+   * Drop old although records would be lost: the number of records the caller accepts to lose,
+   * which must be the count the current verify found (DESIGN: "accept data loss" with the count).
+   */
+  readonly acceptDataLoss?: number;
   /** Roll back although the plan lists data hazards. */
   readonly acceptHazards?: boolean;
 }
@@ -109,7 +114,7 @@ export class Rehearsal {
   readonly #settings: Required<ScenarioSettings>;
   readonly #jitter: Random;
   readonly #listeners = new Set<EngineListener>();
-  readonly #sequencer = new Sequencer();
+  readonly #locks = new KeyLocks();
   readonly #persistMetricsEvery: number;
   #metrics: Metrics;
   #control: ControlState;
@@ -159,6 +164,7 @@ export class Rehearsal {
     }
     const opens = (stored?.opens ?? 0) + 1;
     const faults = new FaultInjector(createRandom(options.seed).fork(`faults#${opens}`));
+    const corruptionRandom = createRandom(options.seed).fork(`corruption#${opens}`);
     for (const f of options.faults ?? []) faults.add(f);
     let crashHook: (point: CrashPoint) => void = (point) => faults.crashPoint(point);
     const readOnly = options.readOnly ?? false;
@@ -171,6 +177,10 @@ export class Rehearsal {
       clock: ports.clock,
       onCheckpointStep: (_file, step) => {
         if (step === 'snapshot-written') crashHook('during-checkpoint');
+      },
+      damageSnapshot: (record) => {
+        const corruption = faults.snapshotCorruption();
+        return corruption ? damageSnapshot(record, corruption, corruptionRandom) : undefined;
       },
     });
     const files = new DatabaseFiles(scenario, ports.sql, store, { crashPoint: (p) => crashHook(p) }, resolveSettings(scenario).checkpointEvery);
@@ -309,6 +319,28 @@ export class Rehearsal {
     const collection = this.#records.collection(op.effect.collection);
     const key = effectKey(op, params);
     const rk = recordKey(collection, key);
+    // The record is ours from its version to its last write: versions then follow the order in
+    // which writes take effect, and no other write or backfill batch comes between the two halves.
+    const release = await this.#locks.acquire([lockKey(op.effect.collection, rk)]);
+    try {
+      return await this.#writeLocked(id, name, op, params, phase, route, start, key, rk);
+    } finally {
+      release();
+    }
+  }
+
+  async #writeLocked(
+    id: number,
+    name: string,
+    op: WriteOperation,
+    params: Params,
+    phase: Phase,
+    route: Route,
+    start: number,
+    key: Record<string, SqlValue>,
+    rk: string,
+  ): Promise<OperationResult> {
+    this.#assertAlive();
     const version = this.#nextVersion();
     const base = { id, name, kind: 'write' as const, phase, params, version, collection: op.effect.collection, recordKey: rk };
     const finish = (outcome: Outcome, observations: Observation[], extra: { error?: SideError; note?: string } = {}): OperationResult =>
@@ -330,28 +362,19 @@ export class Rehearsal {
       return finish('ok', obs);
     }
 
-    let ticket: Ticket | undefined;
     let previous: { record: Row | undefined; version: VersionInfo | undefined } | undefined;
     const authObs = await this.#writeSide(auth, 'write', name, op[auth], op, params, version, key, rk, {
       capture: writesSecond ? (p) => (previous = p) : undefined,
-      onCommit: () => (ticket = this.#sequencer.take()),
       base: 'self',
     });
-    if (!authObs.ok) {
-      ticket?.done();
-      return finish('fail', [authObs], { error: authObs.error as SideError });
-    }
+    if (!authObs.ok) return finish('fail', [authObs], { error: authObs.error as SideError });
     if (!writesSecond) {
-      ticket?.done();
       this.#crashPoint('after-writes-before-ack');
       await this.#afterWrite();
       return finish('ok', [authObs]);
     }
     this.#crashPoint('between-writes');
-    await (ticket as Ticket | undefined)?.wait();
-    this.#assertAlive();
     const secondObs = await this.#writeSide(second, 'write', name, op[second], op, params, version, key, rk, { base: previous?.version });
-    ticket?.done();
     if (secondObs.ok) {
       this.#metrics.inc('cutover_dual_write_total', { result: 'succeeded' });
       this.#crashPoint('after-writes-before-ack');
@@ -388,6 +411,8 @@ export class Rehearsal {
           note: `second write to ${second} failed and undoing the write to ${auth} failed too: ${auth} holds an orphan until backfill or reverse-sync repairs it`,
         });
       }
+      default:
+        return assertNever(this.scenario.policy, 'policy');
     }
   }
 
@@ -468,7 +493,6 @@ export class Rehearsal {
     rk: string,
     opts: {
       capture?: ((previous: { record: Row | undefined; version: VersionInfo | undefined }) => void) | undefined;
-      onCommit?: () => void;
       statements?: BoundStatement[];
       /** The authoritative side's version before this write ('self' when this is the authoritative side). */
       base?: VersionInfo | undefined | 'self';
@@ -478,9 +502,7 @@ export class Rehearsal {
       const db = this.#files.db(side);
       if (opts.capture) opts.capture({ record: this.#records.readRecord(db, side, op.effect.collection, key), version: this.#records.readVersion(db, side, op.effect.collection, rk) });
       const statements = opts.statements ?? this.#sideStatements(side, db, sqls, op, params, version, key, rk, 'base' in opts ? opts.base : 'self');
-      const commit = this.#files.commit(this.#files.fileOf(side), statements);
-      opts.onCommit?.();
-      await commit.durable;
+      await this.#files.commit(this.#files.fileOf(side), statements).durable;
       return undefined;
     });
   }
@@ -554,9 +576,11 @@ export class Rehearsal {
       // was committed before it, and read again if a file lost an entry meanwhile.
       if (this.durability !== 'unsafe-ack-first') await this.#store.settled();
       this.#assertAlive();
-      if (this.#files.brokenFiles().length > 0 && attempt < 3) {
+      if (this.#files.brokenFiles().length > 0) {
         await this.#gate();
-        continue;
+        if (attempt < 3) continue;
+        // Storage keeps refusing: rather than return rows that may hold a refused change, fail.
+        return freezeResult({ id, name, kind: 'read', phase, params, outcome: 'fail', error: { kind: 'storage', message: 'storage refused writes while this read ran; read again', transient: true }, observations, durationMs: this.#ports.clock.now() - start });
       }
       if (served.obs.ok) {
         this.#metrics.inc('cutover_reads_total', { served_by: servedBy });
@@ -692,7 +716,7 @@ export class Rehearsal {
       if (!c.backfillValid) reasons.push('no backfill has completed since writes started reaching new');
       if (!verifyCurrent) reasons.push('verify again: something may have changed since the last one');
       const lost = c.lastVerify?.lostByDrop ?? 0;
-      if (verifyCurrent && lost > 0) reasons.push(`dropping old would lose ${lost} records that exist only in old or are newer there: run backfill, then verify — or accept the loss`);
+      if (verifyCurrent && lost > 0) reasons.push(`dropping old would lose ${lost} records that exist only in old or are newer there: run backfill, then verify — or accept losing ${lost} records`);
       return { to, ok: reasons.length === 0, reasons, recordsLost: verifyCurrent ? lost : undefined, overridable: false } as GuardCheck;
     }
     return { to, ok: true, reasons, overridable: true };
@@ -765,7 +789,8 @@ export class Rehearsal {
       if (phaseIndex(to) > phaseIndex(from)) {
         const guard = await this.checkGuard(to);
         const forced = !guard.ok && guard.overridable && options.force === true;
-        const acceptedLoss = !guard.ok && to === 'old-dropped' && options.acceptDataLoss === true && phaseIndex(to) === phaseIndex(from) + 1;
+        // The loss is accepted only as the count a current verify found: no blind drop.
+        const acceptedLoss = !guard.ok && to === 'old-dropped' && guard.recordsLost !== undefined && options.acceptDataLoss === guard.recordsLost;
         if (!guard.ok && !forced && !acceptedLoss) return Object.freeze({ ok: false, from, to, reasons: guard.reasons, hazards: [] });
         if (to === 'old-dropped') await this.#drop();
         else await this.#setPhase(to, forced);
@@ -777,16 +802,22 @@ export class Rehearsal {
       if (plan.blocked && !options.acceptHazards) {
         return Object.freeze({ ok: false, from, to, reasons: plan.hazards.filter((h) => h.severity === 'data').map((h) => h.message), hazards: plan.hazards });
       }
-      if (to === 'old-only') this.#control.backfillValid = false;
-      this.#control.divergenceEvents++;
-      await this.#setPhase(to, false);
+      await this.#setPhase(to, false, { divergenceEvents: this.#control.divergenceEvents + 1, ...(to === 'old-only' ? { backfillValid: false } : {}) });
+      if (to === 'old-only') {
+        // New stops receiving writes: a pass under way would miss every write behind its cursor.
+        for (const copy of [this.backfill, this.reverseSync]) {
+          const status = copy.progress().status;
+          if (status === 'running' || status === 'paused') await copy.cancelInside();
+        }
+      }
       this.#emit({ type: 'phase', from, to, how: 'rollback', forced: plan.blocked });
       return Object.freeze({ ok: true, from, to, reasons: [], hazards: plan.hazards });
     });
   }
 
-  async #setPhase(to: Phase, forced: boolean): Promise<void> {
-    const next: ControlState = { ...this.#control, phase: to, forcedMoves: this.#control.forcedMoves + (forced ? 1 : 0) };
+  /** Stores the new phase (and other control changes) first; memory changes only once it is stored. */
+  async #setPhase(to: Phase, forced: boolean, also: Partial<ControlState> = {}): Promise<void> {
+    const next: ControlState = { ...this.#control, ...also, phase: to, forcedMoves: this.#control.forcedMoves + (forced ? 1 : 0) };
     await this.#store.writeMeta(CONTROL, next);
     this.#control = next;
   }
@@ -897,9 +928,11 @@ export class Rehearsal {
   // Console
 
   /**
-   * Commits a statement typed in the SQL console to a side, journaled like any change and
-   * checkpointed at once (its SQL may not replay identically: `random()`, `datetime('now')`).
-   * The sides may diverge: guards ask for a fresh verify. Returns the rows it changed.
+   * Commits a statement typed in the SQL console to a side, journaled like any change. A dry run
+   * (rolled back) finds the records it changes, and their versions are bumped in the same
+   * transaction, so equal versions still mean equal records and repair still works. A checkpoint
+   * follows at once: the statement may not replay identically (`random()`, `datetime('now')`).
+   * Guards ask for a fresh verify. Returns the rows it changed.
    */
   async consoleWrite(side: Side, sql: string): Promise<number> {
     return this.#track(async () => {
@@ -908,12 +941,52 @@ export class Rehearsal {
       await this.#gate();
       const file = this.#files.fileOf(side);
       const db = this.#files.db(side);
-      const before = Number(db.query('SELECT total_changes() AS n')[0]?.n ?? 0);
-      await this.#files.commit(file, [{ sql }]).durable;
-      const changes = Number(db.query('SELECT total_changes() AS n')[0]?.n ?? 0) - before;
-      await this.#files.checkpoint(file);
+      // In a shared database one statement can touch either side's tables.
+      const sides: Side[] = this.scenario.topology === 'shared' ? (['old', 'new'] as const).filter((x) => this.#sideExists(x)) : [side];
+      const canonical = (): Map<string, Map<string, string>> => {
+        const out = new Map<string, Map<string, string>>();
+        for (const s2 of sides) {
+          for (const name of Object.keys(this.scenario.collections)) {
+            const c = this.#records.collection(name);
+            out.set(`${s2}\u0000${name}`, new Map(this.#records.allRecords(db, s2, name).map((r) => [recordKey(c, r), JSON.stringify(pick(r, [...c.key, ...c.fields]))])));
+          }
+        }
+        return out;
+      };
+      db.exec('BEGIN');
+      let before: Map<string, Map<string, string>>;
+      let after: Map<string, Map<string, string>>;
+      try {
+        before = canonical();
+        db.query(sql);
+        after = canonical();
+      } finally {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      }
+      const version = this.#nextVersion();
+      const bumps: BoundStatement[] = [];
+      for (const [id, was] of before) {
+        const [s2, name] = id.split('\u0000') as [Side, string];
+        const now = after.get(id) ?? new Map<string, string>();
+        for (const key of new Set([...was.keys(), ...now.keys()])) {
+          if (was.get(key) === now.get(key)) continue;
+          bumps.push(this.#records.versionStatement(s2, name, key, version, !now.has(key)));
+        }
+      }
+      const total = (): number => Number(db.query('SELECT total_changes() AS n')[0]?.n ?? 0);
+      const start = total();
+      await this.#files.commit(file, [{ sql }, ...bumps]).durable;
+      const changes = total() - start - bumps.length;
+      if (!this.#checkpointing) {
+        this.#checkpointing = true;
+        try {
+          await this.#files.checkpoint(file);
+        } finally {
+          this.#checkpointing = false;
+        }
+      }
       await this.#divergence();
-      return changes;
+      return Math.max(0, changes);
     });
   }
 
@@ -981,7 +1054,8 @@ export class Rehearsal {
     try {
       await this.#store.writeMeta(METRICS, this.#metrics.snapshot());
     } catch (e) {
-      if (isCrash(e)) throw e;
+      // Figures that storage refused are saved with the next ones.
+      if (!(e instanceof StorageError)) throw e;
     }
   }
 
@@ -1010,7 +1084,7 @@ export class Rehearsal {
   #die(signal: CrashSignal): void {
     if (this.#dead) return;
     this.#dead = signal;
-    this.#sequencer.abort(signal);
+    this.#locks.abort(signal);
     this.#store.dispose();
     this.#files.close();
     for (const resolve of this.#drained.splice(0)) resolve();
@@ -1036,13 +1110,21 @@ export class Rehearsal {
     this.#assertAlive();
   }
 
-  /** Waits for a pending phase move and for broken files to be reloaded. */
+  /**
+   * Reloads files that lost a journal entry from durable state before anyone touches them again.
+   * When durable state itself cannot be read, the engine stops as a crash would: reopening says why.
+   */
   async #gate(): Promise<void> {
     this.#assertAlive();
     if (this.#files.brokenFiles().length > 0) {
       this.#reloading ??= (async () => {
-        const reloaded = await this.#files.reloadBroken();
-        this.#emit({ type: 'storage-failure', message: `storage refused a journal write; reloaded ${reloaded.join(', ')} from durable state`, reloaded });
+        try {
+          const reloaded = await this.#files.reloadBroken();
+          this.#emit({ type: 'storage-failure', message: `storage refused a journal write; reloaded ${reloaded.join(', ')} from durable state`, reloaded });
+        } catch (e) {
+          this.#emit({ type: 'storage-failure', message: `durable state could not be read back: ${(e as Error).message}`, reloaded: [] });
+          this.#die(new CrashSignal('storage'));
+        }
       })().finally(() => (this.#reloading = undefined));
       await this.#reloading;
     }
@@ -1119,6 +1201,7 @@ export class Rehearsal {
       records: this.#records,
       clock: this.#ports.clock,
       crashPoint: (p: CrashPoint) => this.#crashPoint(p),
+      lockRecords: (collection: string, keys: readonly string[]) => this.#locks.acquire(keys.map((k) => lockKey(collection, k))),
       metrics: this.#metrics,
       phase: () => this.#control.phase,
       gate: () => this.#gate(),
@@ -1165,6 +1248,11 @@ export class CopyControl {
     return this.#call(() => this.copier.cancel());
   }
 
+  /** Cancels from inside an exclusive section (a rollback), without waiting for it. */
+  cancelInside(): Promise<CopyProgress> {
+    return this.copier.cancel();
+  }
+
   setBatchSize(size: number): Promise<CopyProgress> {
     return this.#call(() => this.copier.setBatchSize(size));
   }
@@ -1209,6 +1297,11 @@ function paramsFor(sql: string, params: Params): Params {
   const out: Record<string, SqlValue> = {};
   for (const n of names) out[n] = params[n] ?? null;
   return out;
+}
+
+/** The lock name of a record. */
+export function lockKey(collection: string, recordKey: string): string {
+  return `${collection}\u0000${recordKey}`;
 }
 
 function sameVersion(a: VersionInfo | undefined, b: VersionInfo | undefined): boolean {

@@ -74,6 +74,14 @@ export function runInTransaction(db: SqlDatabase, statements: readonly BoundStat
   }
 }
 
+/** True when `bytes` begins with the 100-byte SQLite file header ("SQLite format 3\0"). */
+export function hasSqliteHeader(bytes: Uint8Array): boolean {
+  const header = 'SQLite format 3\u0000';
+  if (bytes.length < 100) return false;
+  for (let i = 0; i < header.length; i++) if (bytes[i] !== header.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Renders a value from a database as text (blobs as hex), for reports and the UI. */
 export function sqlValueToText(value: SqlValue): string {
   if (value === null) return 'NULL';

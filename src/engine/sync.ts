@@ -1,76 +1,61 @@
-/** Ordering primitives for the engine's pipelined operations. */
-
-/** A FIFO lock for sections that must not interleave across awaits. */
-export class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-
-  /** Runs `fn` once every earlier holder has finished. */
-  run<T>(fn: () => Promise<T> | T): Promise<T> {
-    const result = this.#tail.then(fn);
-    this.#tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
+/** Ordering for the engine's pipelined operations. */
 
 /**
- * Keeps the second writes of dual writes in the order of their first writes. An operation takes
- * a ticket when its authoritative write commits; before its second write it waits for every
- * earlier ticket to be done, so a slower first append cannot let a later value reach the other
- * side before an earlier one.
+ * Per-record locks. An operation holds its record's lock from the moment it takes a version until
+ * its last write (the second write of a dual write, or the compensation) is done, so nothing else
+ * touching that record — another operation, a backfill batch — can come between the two halves.
+ * Operations on different records still run side by side.
+ *
+ * All keys of one acquisition are queued in one synchronous step, so waits follow queueing order
+ * and cannot form a cycle.
  */
-export class Sequencer {
-  #next = 0;
-  #done = new Set<number>();
-  #lowest = 0;
-  #waiters: { ticket: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+export class KeyLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #waiting = new Set<(reason: unknown) => void>();
   #aborted: unknown;
 
-  /** Takes the next ticket. */
-  take(): Ticket {
-    const ticket = this.#next++;
-    let finished = false;
-    return {
-      wait: () => this.#wait(ticket),
-      done: () => {
-        if (finished) return;
-        finished = true;
-        this.#done.add(ticket);
-        while (this.#done.has(this.#lowest)) {
-          this.#done.delete(this.#lowest);
-          this.#lowest++;
-        }
-        this.#wake();
-      },
+  /** Waits for every key, in queue order; resolves with the function that releases them all. */
+  async acquire(keys: readonly string[]): Promise<() => void> {
+    if (this.#aborted !== undefined) throw this.#aborted;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const unique = [...new Set(keys)];
+    const before: Promise<void>[] = [];
+    const mine: [string, Promise<void>][] = [];
+    for (const key of unique) {
+      const previous = this.#tails.get(key) ?? Promise.resolve();
+      before.push(previous);
+      const tail = previous.then(() => held);
+      this.#tails.set(key, tail);
+      mine.push([key, tail]);
+    }
+    const letGo = (): void => {
+      release();
+      for (const [key, tail] of mine) if (this.#tails.get(key) === tail) this.#tails.delete(key);
     };
+    let reject!: (reason: unknown) => void;
+    const abort = new Promise<never>((_, r) => (reject = r));
+    this.#waiting.add(reject);
+    try {
+      await Promise.race([Promise.all(before), abort]);
+    } catch (reason) {
+      letGo();
+      throw reason;
+    } finally {
+      this.#waiting.delete(reject);
+    }
+    return letGo;
   }
 
-  #wait(ticket: number): Promise<void> {
-    if (this.#aborted !== undefined) return Promise.reject(this.#aborted);
-    if (ticket <= this.#lowest) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ ticket, resolve, reject });
-    });
+  /** Whether some operation holds or waits for `key`. */
+  busy(key: string): boolean {
+    return this.#tails.has(key);
   }
 
-  /** Wakes every waiter with `reason` (the engine died): nobody may wait on a ticket that will never be done. */
+  /** Wakes every waiter with `reason` (the engine died): nobody may wait for a release that never comes. */
   abort(reason: unknown): void {
     this.#aborted = reason;
-    for (const w of this.#waiters.splice(0)) w.reject(reason);
+    for (const reject of this.#waiting) reject(reason);
+    this.#waiting.clear();
   }
-
-  #wake(): void {
-    const ready = this.#waiters.filter((w) => w.ticket <= this.#lowest);
-    this.#waiters = this.#waiters.filter((w) => w.ticket > this.#lowest);
-    for (const w of ready) w.resolve();
-  }
-}
-
-export interface Ticket {
-  /** Resolves when every earlier ticket is done. */
-  wait(): Promise<void>;
-  /** Marks this ticket done (idempotent). */
-  done(): void;
 }

@@ -41,6 +41,8 @@ export class Driver {
   readonly backend: KeyValueBackend;
   #rehearsal: Rehearsal | undefined;
   #crashes: (CrashPoint | 'now' | 'storage')[] = [];
+  /** Crash faults re-armed after every recovery until they fire. */
+  readonly #untilFired: FaultSpec[] = [];
   #recoveryProblems: string[] = [];
   #lostAcks = 0;
   readonly #log: StepLog;
@@ -93,15 +95,24 @@ export class Driver {
     return r;
   }
 
+  /** Arms a one-shot crash at `point` that survives other crashes: it is armed again after each recovery until it fires. */
+  armCrashUntilFired(point: CrashPoint): void {
+    const spec: FaultSpec = { kind: 'crash', point, once: true };
+    this.#untilFired.push(spec);
+    this.rehearsal.faults.add(spec);
+  }
+
   /** After a crash: every pending operation becomes indeterminate and the engine reopens. */
   async recover(point: CrashPoint | 'now' | 'storage'): Promise<void> {
     this.#crashes.push(point);
+    const fired = this.#untilFired.findIndex((f) => f.point === point);
+    if (fired >= 0) this.#untilFired.splice(fired, 1);
     for (const op of this.history.pending()) this.history.indeterminate(op, this.clock.now(), `crashed at ${point}`);
     this.#log(`crash at ${point}; recovering`);
     // Timers of the dead incarnation (deferred flushes) must not fire into the new one: they
     // were cancelled by dispose; let the clock run whatever is due.
     await this.clock.runDue();
-    await this.open();
+    await this.open(this.#untilFired);
   }
 
   /** Runs `fn` against the engine; a crash inside recovers and returns undefined. */
@@ -199,7 +210,12 @@ export class Driver {
       const from = this.rehearsal.phase;
       const to = PHASES[phaseIndex(from) + 1];
       if (!to) return undefined;
-      const move = await this.guarded(`move ${from} -> ${to}`, (r) => r.movePhase(to, options.careless ? { force: true, acceptDataLoss: true } : options));
+      const move = await this.guarded(`move ${from} -> ${to}`, async (r) => {
+        if (!options.careless) return r.movePhase(to, options);
+        // A careless operator accepts whatever a fresh verify says the drop would lose.
+        const lost = to === 'old-dropped' ? ((await r.verify()), (await r.checkGuard(to)).recordsLost ?? 0) : 0;
+        return r.movePhase(to, { force: true, acceptDataLoss: lost });
+      });
       if (move?.ok) {
         this.#log(`moved ${from} -> ${to}`);
         return move;

@@ -278,7 +278,10 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
         }
       }
 
-      for (const point of scheduled.get(i) ?? []) await arm({ kind: 'crash', point, once: true });
+      for (const point of scheduled.get(i) ?? []) {
+        faultsArmed++;
+        driver.armCrashUntilFired(point);
+      }
       if (walk.chance(faultRate)) await arm(randomFault(faultPicks, scenario));
 
       if (backfillRunning && i % 3 === 0) {

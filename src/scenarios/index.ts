@@ -10,6 +10,3 @@ export const BUILT_IN_SCENARIOS: Readonly<Record<string, Scenario>> = {
   'job-keys': jobKeys as unknown as Scenario,
   'session-json': sessionJson as unknown as Scenario,
 };
-
-/** Ids of the built-in scenarios. */
-export const BUILT_IN_IDS = Object.keys(BUILT_IN_SCENARIOS);

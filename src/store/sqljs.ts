@@ -1,15 +1,6 @@
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
-import { SqlError, type Params, type Row, type SqlDatabase, type SqlEngine, type StatementShape } from '../engine/sql.ts';
+import { hasSqliteHeader, SqlError, type Params, type Row, type SqlDatabase, type SqlEngine, type StatementShape } from '../engine/sql.ts';
 import { scanParams } from '../engine/sql-params.ts';
-
-const SQLITE_HEADER = 'SQLite format 3\u0000';
-
-/** True when `bytes` begins with the SQLite file header. */
-export function hasSqliteHeader(bytes: Uint8Array): boolean {
-  if (bytes.length < 100) return false;
-  for (let i = 0; i < SQLITE_HEADER.length; i++) if (bytes[i] !== SQLITE_HEADER.charCodeAt(i)) return false;
-  return true;
-}
 
 /** The SQL port on sql.js. `SQL` is the initialised module: loading it differs in Node and the browser. */
 export function createSqlJsEngine(SQL: SqlJsStatic): SqlEngine {

@@ -79,7 +79,9 @@ export class Rig {
   async forceTo(to: Phase): Promise<void> {
     while (phaseIndex(this.rehearsal.phase) < phaseIndex(to)) {
       const next = PHASES[phaseIndex(this.rehearsal.phase) + 1] as Phase;
-      const move = await this.rehearsal.movePhase(next, { force: true, acceptDataLoss: true });
+      if (next === 'old-dropped') await this.rehearsal.verify();
+      const lost = next === 'old-dropped' ? ((await this.rehearsal.checkGuard(next)).recordsLost ?? 0) : 0;
+      const move = await this.rehearsal.movePhase(next, { force: true, acceptDataLoss: lost });
       if (!move.ok) throw new Error(`cannot move to ${next}: ${move.reasons.join('; ')}`);
     }
   }

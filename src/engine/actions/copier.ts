@@ -4,7 +4,7 @@
  * in the same transaction as the batch, so a crash never skips or repeats a committed batch.
  */
 import type { EngineContext } from '../context.ts';
-import { parseRecordKey, pick, recordKey, stateTable } from '../records.ts';
+import { parseRecordKey, pick, recordKey, stateTable, versionTable } from '../records.ts';
 import type { Phase } from '../phases.ts';
 import type { CopyProgress } from '../results.ts';
 import type { Side } from '../scenario/format.ts';
@@ -192,7 +192,7 @@ export class RecordCopier {
     for (const name of Object.keys(this.ctx.scenario.collections)) {
       const c = this.ctx.records.collection(name);
       total += Number(db.query(`SELECT count(*) AS n FROM (${c.rows[this.source]})`)[0]?.n ?? 0);
-      total += Number(db.query(`SELECT count(*) AS n FROM __cutover_versions_${this.source} WHERE collection = :c AND deleted = 1`, { c: name })[0]?.n ?? 0);
+      total += Number(db.query(`SELECT count(*) AS n FROM ${versionTable(this.source)} WHERE collection = :c AND deleted = 1`, { c: name })[0]?.n ?? 0);
     }
     return total;
   }
@@ -228,116 +228,129 @@ export class RecordCopier {
 
     if (s.stage === 'rows') {
       // Read the batch from the source ...
-      const rows = this.ctx.records.recordsAfter(src, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit);
-      const sourceVersions = rows.map((r) => this.ctx.records.readVersion(src, this.source, name, recordKey(c, r))?.version ?? 0);
-      // ... a crash or live writes may come between reading and writing, as with any real backfill;
-      // the version check below, made at write time, is what keeps newer rows safe.
+      const batch = this.ctx.records.recordsAfter(src, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit);
+      // ... a crash or live writes may come between reading and writing, as with any real backfill.
       await Promise.resolve();
       this.ctx.crashPoint('mid-backfill-batch');
-      await this.ctx.gate();
-      const latest = this.#read();
-      if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
-      const tgt = this.ctx.files.db(this.target);
-      const statements: BoundStatement[] = [];
-      const copiedRows: Row[] = [];
-      let copied = 0;
-      let skipped = 0;
-      rows.forEach((r, i) => {
-        const key = recordKey(c, r);
-        const sv = sourceVersions[i] ?? 0;
-        const tv = this.ctx.records.readVersion(tgt, this.target, name, key);
-        const existing = this.ctx.records.readRecord(tgt, this.target, name, pick(r, c.key));
-        if (shouldCopy(sv, tv, existing !== undefined, existing !== undefined && !sameFields(c.fields, r, existing))) {
-          statements.push(...this.ctx.records.upsertStatements(this.target, name, r, sv));
-          copiedRows.push(r);
-          copied++;
-        } else skipped++;
-      });
-      const last = rows[rows.length - 1];
-      const next: StoredCopyState = {
-        ...s,
-        processed: s.processed + rows.length,
-        copied: s.copied + copied,
-        skipped: s.skipped + skipped,
-        ...(rows.length < limit ? { stage: 'tombstones' as const, after: null } : { after: last ? pick(last, c.key) : s.after }),
-      };
-      statements.push(this.#stateStatement(next));
-      await this.ctx.files.commit(this.ctx.files.fileOf(this.target), statements).durable;
-      this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'copied' }, copied);
-      this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'skipped' }, skipped);
-      if (this.action === 'backfill' && c.backfillMarksSource && copiedRows.length > 0) {
-        // Seed 003's import tool marks each imported file as migrated; idempotent if repeated.
-        const marks = copiedRows.flatMap((r) => (c.backfillMarksSource ?? []).map((sql) => ({ sql, params: pick(r, [...c.key, ...c.fields]) })));
+      // Writes in progress on these records finish first (both halves); none starts until the batch is written.
+      const release = await this.ctx.lockRecords(name, batch.map((r) => recordKey(c, r)));
+      try {
         await this.ctx.gate();
-        await this.ctx.files.commit(this.ctx.files.fileOf(this.source), marks).durable;
+        const latest = this.#read();
+        if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
+        const source = this.ctx.files.db(this.source);
+        const tgt = this.ctx.files.db(this.target);
+        const statements: BoundStatement[] = [];
+        const processed: Row[] = [];
+        let copied = 0;
+        let skipped = 0;
+        for (const read of batch) {
+          // Read again under the lock: the version decides at write time, against the target's.
+          const key = recordKey(c, read);
+          const r = this.ctx.records.readRecord(source, this.source, name, pick(read, c.key));
+          if (!r) {
+            skipped++; // deleted meanwhile: the tombstone stage carries the delete
+            continue;
+          }
+          processed.push(r);
+          const sv = this.ctx.records.readVersion(source, this.source, name, key)?.version ?? 0;
+          const tv = this.ctx.records.readVersion(tgt, this.target, name, key);
+          const existing = this.ctx.records.readRecord(tgt, this.target, name, pick(r, c.key));
+          if (shouldCopy(sv, tv, existing !== undefined, existing !== undefined && !sameFields(c.fields, r, existing))) {
+            statements.push(...this.ctx.records.upsertStatements(this.target, name, r, sv));
+            copied++;
+          } else skipped++;
+        }
+        const last = batch[batch.length - 1];
+        const next: StoredCopyState = {
+          ...latest,
+          processed: latest.processed + batch.length,
+          copied: latest.copied + copied,
+          skipped: latest.skipped + skipped,
+          ...(batch.length < limit ? { stage: 'tombstones' as const, after: null } : { after: last ? pick(last, c.key) : latest.after }),
+        };
+        statements.push(this.#stateStatement(next));
+        await this.ctx.files.commit(this.ctx.files.fileOf(this.target), statements).durable;
+        this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'copied' }, copied);
+        this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'skipped' }, skipped);
+        if (this.action === 'backfill' && c.backfillMarksSource && processed.length > 0) {
+          // Seed 003's import tool marks each imported file as migrated. The marks go to the other
+          // database, so they cannot share the batch's transaction; they are idempotent and made
+          // for every record the batch saw, so a batch whose marks were lost is marked next pass.
+          const marks = processed.flatMap((r) => (c.backfillMarksSource ?? []).map((sql) => ({ sql, params: pick(r, [...c.key, ...c.fields]) })));
+          await this.ctx.gate();
+          await this.ctx.files.commit(this.ctx.files.fileOf(this.source), marks).durable;
+        }
+        this.#recent.push({ t: this.ctx.clock.now(), n: batch.length });
+        if (this.#recent.length > 20) this.#recent.shift();
+        return this.#emit(next);
+      } finally {
+        release();
       }
-      this.#recent.push({ t: this.ctx.clock.now(), n: rows.length });
-      if (this.#recent.length > 20) this.#recent.shift();
-      return this.#emit(next);
     }
 
     // Tombstones: deletes on the source that the target has not seen.
     const tombstones = this.ctx.records.tombstonesAfter(src, this.source, name, (s.after as string | null) ?? undefined, limit);
     await Promise.resolve();
     this.ctx.crashPoint('mid-backfill-batch');
-    await this.ctx.gate();
-    const latest = this.#read();
-    if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
-    const tgt = this.ctx.files.db(this.target);
-    const statements: BoundStatement[] = [];
-    let removed = 0;
-    let skipped = 0;
-    for (const t of tombstones) {
-      const keyValues = parseRecordKey(c, t.key);
-      const tv = this.ctx.records.readVersion(tgt, this.target, name, t.key);
-      const exists = this.ctx.records.readRecord(tgt, this.target, name, keyValues) !== undefined;
-      if ((tv?.version ?? 0) < t.version && (exists || !tv?.deleted)) {
-        if (exists) {
-          statements.push(...this.ctx.records.removeStatements(this.target, name, keyValues, t.version));
-          removed++;
-        } else {
-          // Remember the delete so a later copy of an older version is refused.
-          statements.push(this.ctx.records.versionStatement(this.target, name, t.key, t.version, true));
-          skipped++;
+    const release = await this.ctx.lockRecords(name, tombstones.map((t) => t.key));
+    try {
+      await this.ctx.gate();
+      const latest = this.#read();
+      if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
+      const source = this.ctx.files.db(this.source);
+      const tgt = this.ctx.files.db(this.target);
+      const statements: BoundStatement[] = [];
+      let removed = 0;
+      let skipped = 0;
+      for (const t of tombstones) {
+        const now = this.ctx.records.readVersion(source, this.source, name, t.key);
+        if (!now?.deleted) {
+          skipped++; // written again meanwhile: the next pass copies it
+          continue;
         }
-      } else skipped++;
+        const keyValues = parseRecordKey(c, t.key);
+        const tv = this.ctx.records.readVersion(tgt, this.target, name, t.key);
+        const exists = this.ctx.records.readRecord(tgt, this.target, name, keyValues) !== undefined;
+        if ((tv?.version ?? 0) < now.version && (exists || !tv?.deleted)) {
+          if (exists) {
+            statements.push(...this.ctx.records.removeStatements(this.target, name, keyValues, now.version));
+            removed++;
+          } else {
+            // Remember the delete so a later copy of an older version is refused.
+            statements.push(this.ctx.records.versionStatement(this.target, name, t.key, now.version, true));
+            skipped++;
+          }
+        } else skipped++;
+      }
+      const lastT = tombstones[tombstones.length - 1];
+      const done = tombstones.length < limit;
+      const next: StoredCopyState = {
+        ...latest,
+        processed: latest.processed + tombstones.length,
+        removed: latest.removed + removed,
+        skipped: latest.skipped + skipped,
+        ...(done ? { collection: latest.collection + 1, stage: 'rows' as const, after: null } : { after: lastT ? lastT.key : latest.after }),
+      };
+      statements.push(this.#stateStatement(next));
+      await this.ctx.files.commit(this.ctx.files.fileOf(this.target), statements).durable;
+      this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'removed' }, removed);
+      this.#recent.push({ t: this.ctx.clock.now(), n: tombstones.length });
+      if (this.#recent.length > 20) this.#recent.shift();
+      if (done && next.collection >= names.length) return this.#finish(next);
+      return this.#emit(next);
+    } finally {
+      release();
     }
-    const lastT = tombstones[tombstones.length - 1];
-    const done = tombstones.length < limit;
-    const next: StoredCopyState = {
-      ...s,
-      processed: s.processed + tombstones.length,
-      removed: s.removed + removed,
-      skipped: s.skipped + skipped,
-      ...(done ? { collection: s.collection + 1, stage: 'rows' as const, after: null } : { after: lastT ? lastT.key : s.after }),
-    };
-    statements.push(this.#stateStatement(next));
-    await this.ctx.files.commit(this.ctx.files.fileOf(this.target), statements).durable;
-    this.ctx.metrics.inc('cutover_backfill_rows_total', { action: this.action, result: 'removed' }, removed);
-    this.#recent.push({ t: this.ctx.clock.now(), n: tombstones.length });
-    if (this.#recent.length > 20) this.#recent.shift();
-    if (done && next.collection >= names.length) return this.#finish(next);
-    return this.#emit(next);
   }
 
   async #finish(s: StoredCopyState): Promise<CopyProgress> {
-    const done: StoredCopyState = { ...s, status: 'done', processed: Math.max(s.processed, 0), total: Math.max(s.total, s.processed) };
+    const done: StoredCopyState = { ...s, status: 'done', total: Math.max(s.total, s.processed) };
     await this.#save(done);
     await this.onPassDone(s.startedInPhase);
     return this.#emit(done);
   }
 
-  /** Runs batches until the pass ends or pauses; `between` runs after each batch (progress, delays, live traffic). */
-  async runToEnd(between?: (p: CopyProgress) => Promise<void> | void): Promise<CopyProgress> {
-    let p = this.progress();
-    if (p.status === 'idle' || p.status === 'done' || p.status === 'cancelled') p = await this.start();
-    while (p.status === 'running') {
-      p = await this.step();
-      await between?.(p);
-      if (p.status === 'running') p = this.progress();
-    }
-    return p;
-  }
 }
 
 /** Newest version wins; a tombstone newer than the source version wins too. */

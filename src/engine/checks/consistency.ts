@@ -222,8 +222,3 @@ export function diffReadResults(collection: Collection, primary: readonly Row[],
   }
   return diffs;
 }
-
-/** The canonical value of a record (fields only) as a stable string. */
-export function canonicalValue(collection: Collection, row: Readonly<Record<string, SqlValue>>): string {
-  return JSON.stringify(collection.fields.map((f) => sqlValueToJson(row[f] ?? null)));
-}

@@ -10,7 +10,7 @@
  * - stale reads: a read during the run that missed a write completed before it began (reported,
  *   not an invariant: fallback reads on a lagging side are stale by design).
  */
-import { recordKey } from '../records.ts';
+import { pick, recordKey } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
 import type { Params, Row, SqlValue } from '../sql.ts';
 import { applyEffect, stateId, writeTarget, type RecordState } from './model.ts';
@@ -140,11 +140,11 @@ function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certai
               addState(after, applied);
               addState(ever, applied);
             }
-            if (!certain && (!mayApply || includeIndeterminate || op.outcome !== 'ok' || op.completedPos === undefined || op.completedPos >= certainBefore)) addState(after, st);
+            if (!certain) addState(after, st);
           }
           states = after;
         }
-        for (const [id, st] of states) addState(next, st), void id;
+        for (const st of states.values()) addState(next, st);
       }
       possible = next;
     }
@@ -251,7 +251,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     }
     // The check read of a collection must return every record of its group that surely exists.
     if (collection.check.read === r.name) {
-      const group = byGroup.get(`${read.collection}\u0000${JSON.stringify(pickParams(r.params, Object.keys(collection.check.params)))}`) ?? [];
+      const group = byGroup.get(`${read.collection}\u0000${JSON.stringify(pick(r.params, Object.keys(collection.check.params)))}`) ?? [];
       for (const h of group) {
         if (seen.has(h.key)) continue;
         const { possible } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
@@ -330,10 +330,4 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     duplicates: Object.freeze(duplicates),
     valid: lost.length === 0 && unexpected.length === 0 && duplicates.length === 0,
   });
-}
-
-function pickParams(params: Params, names: readonly string[]): Params {
-  const out: Record<string, SqlValue> = {};
-  for (const n of names) out[n] = params[n] ?? null;
-  return out;
 }

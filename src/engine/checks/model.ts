@@ -3,6 +3,7 @@
  * scenario's declared effects, never from the databases. The history checker and the workload
  * (to pick existing records) use it.
  */
+import { assertNever } from '../assert-never.ts';
 import { effectFields, effectKey, recordKey, resolveRef } from '../records.ts';
 import type { Collection, Scenario, WriteOperation } from '../scenario/format.ts';
 import { sqlValueToJson, type Params, type SqlValue } from '../sql.ts';
@@ -24,6 +25,8 @@ export function applyEffect(collection: Collection, op: WriteOperation, params: 
     case 'update':
       if (state === null) return null;
       return appendTo(op, params, { ...state, ...set });
+    default:
+      return assertNever(op.effect.type, 'effect type');
   }
 }
 

@@ -3,6 +3,7 @@
  * careless code do — flipped bits, a truncated or empty record, bytes that are not SQLite, or a
  * format version from the future. Recovery must notice each and fall back a generation.
  */
+import { assertNever } from '../assert-never.ts';
 import type { Corruption } from '../faults.ts';
 import type { Random } from '../random.ts';
 import type { KeyValueBackend, SnapshotRecord } from './types.ts';
@@ -21,8 +22,14 @@ export async function corruptNewestSnapshot(backend: KeyValueBackend, namespace:
   if (key === undefined) return undefined;
   const record = (await backend.get(key)) as SnapshotRecord | undefined;
   if (!record) return undefined;
+  const damaged = damageSnapshot(record, corruption, random);
+  await backend.write({ set: [[key, damaged]] });
+  return { key, generation: record.generation, corruption };
+}
+
+/** A copy of `record` damaged the way `corruption` says (its checksum still that of the good bytes). */
+export function damageSnapshot(record: SnapshotRecord, corruption: Corruption, random: Random): SnapshotRecord {
   const bytes = new Uint8Array(record.bytes);
-  let damaged: SnapshotRecord;
   switch (corruption) {
     case 'bit-flip': {
       // Flip bits past the 100-byte header, where a checksum is the only thing that notices.
@@ -30,25 +37,20 @@ export async function corruptNewestSnapshot(backend: KeyValueBackend, namespace:
         const at = random.int(Math.min(100, bytes.length - 1), bytes.length - 1);
         bytes[at] = (bytes[at] as number) ^ (1 << random.int(0, 7));
       }
-      damaged = { ...record, bytes };
-      break;
+      return { ...record, bytes };
     }
     case 'truncate':
-      damaged = { ...record, bytes: bytes.slice(0, Math.max(1, Math.floor(bytes.length / 3))) };
-      break;
+      return { ...record, bytes: bytes.slice(0, Math.max(1, Math.floor(bytes.length / 3))) };
     case 'empty':
-      damaged = { ...record, bytes: new Uint8Array(0) };
-      break;
+      return { ...record, bytes: new Uint8Array(0) };
     case 'not-sqlite': {
       // Same length, so that only the missing SQLite header gives it away.
       const text = new TextEncoder().encode('{"sessions": []}\n');
-      damaged = { ...record, bytes: bytes.map((_, i) => text[i % text.length] as number) };
-      break;
+      return { ...record, bytes: bytes.map((_, i) => text[i % text.length] as number) };
     }
     case 'newer-format':
-      damaged = { ...record, format: record.format + 1 };
-      break;
+      return { ...record, format: record.format + 1 };
+    default:
+      return assertNever(corruption, 'corruption');
   }
-  await backend.write({ set: [[key, damaged]] });
-  return { key, generation: record.generation, corruption };
 }

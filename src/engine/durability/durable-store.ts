@@ -14,7 +14,7 @@
  * from there without losing a committed change.
  */
 import type { Clock } from '../clock.ts';
-import { runInTransaction, type SqlDatabase, type SqlEngine } from '../sql.ts';
+import { hasSqliteHeader, runInTransaction, type SqlDatabase, type SqlEngine } from '../sql.ts';
 import {
   ReadOnlyError,
   RecoveryError,
@@ -45,6 +45,8 @@ export interface DurableStoreOptions {
   readonly onCheckpointStep?: (file: string, step: CheckpointStep) => void;
   /** Refuse every write (a second tab while another holds the writer lock). */
   readonly readOnly?: boolean;
+  /** Fault injection: returns a damaged copy of a snapshot about to be written, or undefined. */
+  readonly damageSnapshot?: (record: SnapshotRecord) => SnapshotRecord | undefined;
 }
 
 /** What recovery rebuilt for one file. */
@@ -121,6 +123,7 @@ export class DurableStore {
   readonly #flushDelay: number;
   readonly #groupMax: number;
   readonly #onStep: ((file: string, step: CheckpointStep) => void) | undefined;
+  readonly #damage: ((record: SnapshotRecord) => SnapshotRecord | undefined) | undefined;
 
   #queue: Pending[] = [];
   #inFlight = false;
@@ -147,6 +150,7 @@ export class DurableStore {
     this.#flushDelay = options.unsafeFlushDelayMs ?? 50;
     this.#groupMax = options.groupMaxEntries ?? 256;
     this.#onStep = options.onCheckpointStep;
+    this.#damage = options.damageSnapshot;
     this.readOnly = options.readOnly ?? false;
   }
 
@@ -316,7 +320,7 @@ export class DurableStore {
       byteLength: bytes.length,
       bytes,
     };
-    await this.#backend.write({ set: [[this.#snapshotKey(file, generation, seq), record]] });
+    await this.#backend.write({ set: [[this.#snapshotKey(file, generation, seq), this.#damage?.(record) ?? record]] });
     this.#onStep?.(file, 'snapshot-written');
 
     // Keep this generation and the one before it, with the journal since the one before.
@@ -449,7 +453,7 @@ export class DurableStore {
     if (!(r.bytes instanceof Uint8Array)) return { problem: 'holds no bytes' };
     if (r.bytes.length === 0) return { problem: 'is empty (0 bytes)' };
     if (typeof r.byteLength === 'number' && r.bytes.length < r.byteLength) return { problem: `is truncated: ${r.bytes.length} of ${r.byteLength} bytes` };
-    if (!startsWithSqliteHeader(r.bytes)) return { problem: 'is not a SQLite database (no SQLite header)' };
+    if (!hasSqliteHeader(r.bytes)) return { problem: 'is not a SQLite database (no SQLite header)' };
     if (typeof r.checksum !== 'string' || (await this.#digest(r.bytes)) !== r.checksum) return { problem: 'failed its SHA-256 checksum (bits flipped)' };
     return {};
   }
@@ -499,19 +503,6 @@ export class DurableStore {
     };
   }
 
-  /** Deletes everything stored for this rehearsal. */
-  async destroy(): Promise<void> {
-    if (this.readOnly) throw new ReadOnlyError();
-    const keys = await this.#backend.keys(`${this.#ns}/`);
-    if (keys.length > 0) await this.#backend.write({ delete: keys });
-  }
-}
-
-function startsWithSqliteHeader(bytes: Uint8Array): boolean {
-  const header = 'SQLite format 3\u0000';
-  if (bytes.length < 100) return false;
-  for (let i = 0; i < header.length; i++) if (bytes[i] !== header.charCodeAt(i)) return false;
-  return true;
 }
 
 function describeError(error: unknown): string {

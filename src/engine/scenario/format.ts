@@ -154,4 +154,3 @@ export function sideLabel(scenario: Scenario, side: 'old' | 'new'): string {
 
 /** Type guards. */
 export const isWrite = (op: Operation): op is WriteOperation => op.kind === 'write';
-export const isRead = (op: Operation): op is ReadOperation => op.kind === 'read';

@@ -3,7 +3,7 @@
  * last killed browser left), reports what it finds, and runs a stream of writes, printing
  * `ACK <job>` for every acknowledged one so the driver knows what must survive the next SIGKILL.
  */
-import { realClock } from '../../../src/engine/clock.ts';
+import { realClock } from '../../../src/store/real-clock.ts';
 import type { DurabilityMode } from '../../../src/engine/durability/types.ts';
 import { Rehearsal } from '../../../src/engine/rehearsal.ts';
 import { validateScenario } from '../../../src/engine/scenario/validate.ts';

@@ -1,0 +1,355 @@
+/**
+ * The playground: every panel of a rehearsal in one page. The app holds the engine controller and
+ * passes data down; panels fire `cl-*` events up, which the controller turns into engine calls.
+ * Keyboard shortcuts are handled here (`?` lists them).
+ *
+ * @csspart header - the top bar
+ */
+import { css, html, LitElement, nothing } from 'lit';
+import { PHASES, phaseIndex } from '../../engine/phases.ts';
+import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
+import type { ScenarioInfo } from '../../worker/protocol.ts';
+import '../actions/actions.ts';
+import '../consistency/consistency.ts';
+import type { ClEventMap } from '../events.ts';
+import '../faults/faults.ts';
+import '../figures/figures.ts';
+import '../history/history.ts';
+import '../invariant-badge/invariant-badge.ts';
+import '../phase-stepper/phase-stepper.ts';
+import '../rollback-dialog/rollback-dialog.ts';
+import '../scenario-picker/scenario-picker.ts';
+import '../shortcuts/shortcuts.ts';
+import type { ClShortcuts } from '../shortcuts/shortcuts.ts';
+import '../sql-console/sql-console.ts';
+import '../workload/workload.ts';
+import { shared } from '../theme.ts';
+import type { HistoryFilter } from '../types.ts';
+import { EngineController } from './engine-controller.ts';
+
+const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map((s) => ({
+  id: s.id,
+  title: s.title,
+  summary: s.summary,
+  sources: [...(s.sources ?? [])],
+  topology: s.topology,
+  policy: s.policy,
+  labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
+  operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
+  mix: { ...s.workload.mix },
+}));
+
+/** Events the app forwards to the controller. */
+const FORWARDED: readonly (keyof ClEventMap)[] = [
+  'cl-move-phase',
+  'cl-plan-rollback',
+  'cl-restore-backup',
+  'cl-copy',
+  'cl-verify',
+  'cl-workload',
+  'cl-faults',
+  'cl-crash-now',
+  'cl-corrupt-snapshot',
+  'cl-durability',
+  'cl-run-query',
+  'cl-check-history',
+  'cl-open-rehearsal',
+];
+
+export class ClApp extends LitElement {
+  static override properties = {
+    _historyFilter: { state: true },
+    _highlight: { state: true },
+    _picking: { state: true },
+  };
+
+  declare private _historyFilter: HistoryFilter;
+  declare private _highlight: string;
+  declare private _picking: boolean;
+
+  readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }));
+
+  constructor() {
+    super();
+    this._historyFilter = { text: '', show: 'all', outcome: 'any' };
+    this._highlight = '';
+    this._picking = false;
+    for (const type of FORWARDED) {
+      this.addEventListener(type, (e: Event) => {
+        const detail = (e as CustomEvent).detail as never;
+        if (type === 'cl-open-rehearsal') this._picking = false;
+        void (this.engine.handlers[type] as (d: never) => Promise<void> | void)(detail);
+      });
+    }
+    this.addEventListener('cl-show-history', (e) => {
+      this._highlight = e.detail.filter;
+      this.renderRoot.querySelector('#history')?.scrollIntoView({ block: 'start' });
+    });
+    this.addEventListener('cl-delete-rehearsal', (e: Event) => void this.engine.remove((e as CustomEvent<{ rehearsalId: string }>).detail.rehearsalId));
+    this.addEventListener('cl-dialog-close', () => {
+      this.engine.rollbackPlan = null;
+      this.requestUpdate();
+    });
+  }
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+        background: var(--cl-bg);
+        min-height: 100vh;
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 1rem;
+        padding: 0.6rem 1rem;
+        border-bottom: 1px solid var(--cl-border);
+        background: var(--cl-surface);
+        position: sticky;
+        top: 0;
+        z-index: 2;
+      }
+      header h1 {
+        font-size: 1.1rem;
+        margin: 0;
+      }
+      header .title {
+        flex: 1;
+        min-width: 12rem;
+      }
+      .badge-line {
+        font-size: 0.85rem;
+      }
+      .readonly {
+        background: var(--cl-warn);
+        color: var(--cl-bg);
+        padding: 0.4rem 1rem;
+      }
+      main {
+        display: grid;
+        gap: var(--cl-gap);
+        padding: var(--cl-gap);
+        grid-template-columns: minmax(0, 1fr);
+      }
+      @media (min-width: 1100px) {
+        main {
+          grid-template-columns: minmax(22rem, 2fr) minmax(0, 3fr);
+          grid-template-areas:
+            'phases metrics'
+            'actions metrics'
+            'workload consistency'
+            'faults consistency'
+            'history history'
+            'console console';
+        }
+        #phases { grid-area: phases; }
+        #actions { grid-area: actions; }
+        #workload { grid-area: workload; }
+        #faults { grid-area: faults; }
+        #metrics { grid-area: metrics; }
+        #consistency { grid-area: consistency; }
+        #history { grid-area: history; }
+        #console { grid-area: console; }
+      }
+      section {
+        background: var(--cl-surface);
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        padding: 0.75rem;
+        min-width: 0;
+      }
+      section > h2 {
+        font-size: 1rem;
+      }
+      .notices {
+        position: fixed;
+        right: 1rem;
+        bottom: 1rem;
+        display: flex;
+        flex-direction: column;
+        gap: 0.4rem;
+        max-width: min(30rem, calc(100vw - 2rem));
+        z-index: 3;
+      }
+      .notice {
+        display: flex;
+        gap: 0.5rem;
+        align-items: start;
+        background: var(--cl-surface-2);
+        border: 1px solid var(--cl-border);
+        border-left: 4px solid var(--cl-accent);
+        border-radius: var(--cl-radius);
+        padding: 0.5rem 0.6rem;
+      }
+      .notice.warning {
+        border-left-color: var(--cl-warn);
+      }
+      .notice.error {
+        border-left-color: var(--cl-bad);
+      }
+      .notice p {
+        margin: 0;
+        flex: 1;
+        overflow-wrap: anywhere;
+      }
+      .picker {
+        padding: 1rem;
+        max-width: 80rem;
+        margin: 0 auto;
+      }
+      .loading {
+        padding: 2rem;
+      }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('keydown', this.#handleKey);
+  }
+
+  override disconnectedCallback(): void {
+    document.removeEventListener('keydown', this.#handleKey);
+    super.disconnectedCallback();
+  }
+
+  /** Shortcuts, unless the user is typing. */
+  readonly #handleKey = (e: KeyboardEvent): void => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.composedPath()[0] as HTMLElement | undefined;
+    if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+    if (this.renderRoot.querySelector('dialog[open]')) return;
+    const state = this.engine.state;
+    const run = (action: () => void): void => {
+      e.preventDefault();
+      action();
+    };
+    switch (e.key) {
+      case '?':
+        return run(() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show());
+      case '/':
+        return run(() => this.#focusIn('cl-history', 'input'));
+      case 'e':
+        return run(() => this.#focusIn('cl-sql-console', '.cm-content'));
+    }
+    if (!state || state.readOnly) return;
+    switch (e.key) {
+      case 'n': {
+        const next = PHASES[phaseIndex(state.phase) + 1];
+        if (next) run(() => void this.engine.handlers['cl-move-phase']({ to: next, options: {} }));
+        return;
+      }
+      case 'p': {
+        const previous = PHASES[phaseIndex(state.phase) - 1];
+        if (previous) run(() => void this.engine.handlers['cl-plan-rollback']({ to: previous }));
+        return;
+      }
+      case 'w':
+        return run(() => void this.engine.handlers['cl-workload']({ settings: state.workload, running: !state.workload.running }));
+      case 'b': {
+        const status = state.backfill.status;
+        const command = status === 'running' ? 'pause' : status === 'paused' ? 'resume' : 'start';
+        return run(() => void this.engine.handlers['cl-copy']({ action: 'backfill', command }));
+      }
+      case 'v':
+        return run(() => void this.engine.handlers['cl-verify']({}));
+      case 'h':
+        return run(() => void this.engine.checkHistory());
+      case 'c':
+        return run(() => void this.engine.handlers['cl-crash-now']({}));
+    }
+  };
+
+  #focusIn(tag: string, selector: string): void {
+    const el = this.renderRoot.querySelector(tag);
+    const inner = el?.shadowRoot?.querySelector<HTMLElement>(selector);
+    (inner ?? (el as HTMLElement | null))?.focus();
+    el?.scrollIntoView({ block: 'nearest' });
+  }
+
+  #renderNotices() {
+    return html`<div class="notices" role="log" aria-live="polite" aria-label="Messages">
+      ${this.engine.notices.map(
+        (n) => html`<div class="notice ${n.level}">
+          <p>${n.text}</p>
+          <button aria-label="Dismiss" @click=${() => this.engine.dismiss(n.id)}>×</button>
+        </div>`,
+      )}
+    </div>`;
+  }
+
+  #renderPicker() {
+    return html`<div class="picker">
+      <h2>Rehearse a migration</h2>
+      <p class="muted">Pick a migration to rehearse. Old and new schemas run side by side on SQLite in this tab, and everything is kept in IndexedDB: reload, crash, come back.</p>
+      <cl-scenario-picker .scenarios=${BUILT_INS} .rehearsals=${this.engine.rehearsals} ?busy=${this.engine.loading}></cl-scenario-picker>
+    </div>`;
+  }
+
+  override render() {
+    const e = this.engine;
+    const state = e.state;
+    const header = html`<header part="header">
+      <h1>Cutover Lab</h1>
+      <div class="title">
+        ${state
+          ? html`<div>${state.scenario.title}</div>
+              <div class="badge-line muted">rehearsal ${state.rehearsalId} · ${state.durability} · phase ${state.phase} · engine #${state.incarnation}</div>`
+          : html`<div class="muted">zero-downtime migration rehearsals</div>`}
+      </div>
+      ${state ? html`<cl-invariant-badge .report=${e.checkReport} ?checking=${e.checking}></cl-invariant-badge>` : nothing}
+      ${state && !this._picking ? html`<button @click=${() => (this._picking = true)}>Rehearsals…</button>` : nothing}
+      ${this._picking && state ? html`<button @click=${() => (this._picking = false)}>Back to the rehearsal</button>` : nothing}
+      <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
+    </header>`;
+    if (!state || this._picking) {
+      return html`${header}${e.loading && !state ? html`<p class="loading" role="status">Starting the engine…</p>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts></cl-shortcuts>`;
+    }
+    const labels = state.scenario.labels;
+    return html`
+      ${header}
+      ${state.readOnly ? html`<div class="readonly" role="status">Read-only: this rehearsal is open in another tab, which holds it for writing. Close that tab (or this one) to make changes here.</div>` : nothing}
+      <main aria-busy=${e.loading ? 'true' : 'false'}>
+        <section id="phases" aria-labelledby="h-phases"><h2 id="h-phases">Phases</h2><cl-phase-stepper .state=${state}></cl-phase-stepper></section>
+        <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><cl-actions .state=${state}></cl-actions></section>
+        <section id="workload" aria-labelledby="h-workload"><h2 id="h-workload">Workload</h2><cl-workload .state=${state}></cl-workload></section>
+        <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
+        <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.metrics} .labels=${labels}></cl-figures></section>
+        <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
+        <section id="history" aria-labelledby="h-history">
+          <h2 id="h-history">History</h2>
+          <cl-history
+            .entries=${e.history?.entries ?? []}
+            .revision=${e.history?.revision ?? 0}
+            .filter=${this._historyFilter}
+            .highlight=${this._highlight}
+            .lostIndexes=${e.lostEntryIndexes}
+            @cl-history-filter=${(ev: CustomEvent<HistoryFilter>) => (this._historyFilter = ev.detail)}
+            @cl-clear-highlight=${() => (this._highlight = '')}
+          ></cl-history>
+        </section>
+        <section id="console" aria-labelledby="h-console">
+          <h2 id="h-console">SQL console</h2>
+          <cl-sql-console .labels=${labels} .schema=${e.schema} .result=${e.queryResult} .error=${e.queryError} ?running=${e.queryRunning}></cl-sql-console>
+        </section>
+      </main>
+      <cl-rollback-dialog .plan=${e.rollbackPlan} ?busy=${e.busy} ?read-only=${state.readOnly}></cl-rollback-dialog>
+      <cl-shortcuts></cl-shortcuts>
+      ${this.#renderNotices()}
+    `;
+  }
+}
+
+if (!customElements.get('cl-app')) customElements.define('cl-app', ClApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-app': ClApp;
+  }
+  interface HTMLElementEventMap {
+    'cl-delete-rehearsal': CustomEvent<{ rehearsalId: string }>;
+  }
+}

@@ -1,0 +1,529 @@
+/**
+ * `cl-consistency`: the consistency report — totals per collection with the sides' names, and a
+ * row-level diff viewer: a keyboard-navigable list of discrepancies and, for the selected one,
+ * both sides' records field by field with the differing fields marked.
+ *
+ * Every value from a database is rendered as text through Lit's text bindings.
+ *
+ * @fires cl-verify - "Verify" was pressed; detail `{}`
+ *
+ * @csspart summary - the one-line verdict
+ * @csspart verify-button - the "Verify" button
+ * @csspart totals - the totals table
+ * @csspart list - the list of discrepancies (role="listbox")
+ * @csspart option - one discrepancy in the list
+ * @csspart detail - the selected discrepancy
+ * @csspart fields - the field-by-field table of the selected discrepancy
+ *
+ * @cssproperty --cl-ok - verdict colour when both sides match
+ * @cssproperty --cl-bad - verdict colour and marker of differing fields
+ * @cssproperty --cl-warn - pending deletes
+ * @cssproperty --cl-old - the old side's column heading
+ * @cssproperty --cl-new - the new side's column heading
+ * @cssproperty --cl-consistency-list-height - most height of the discrepancy list (default 20rem)
+ */
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { Discrepancy, DiscrepancyKind } from '../../engine/checks/consistency.ts';
+import type { Side } from '../../engine/scenario/format.ts';
+import type { ConsistencyReport } from '../../worker/protocol.ts';
+import { fire } from '../events.ts';
+import { shared } from '../theme.ts';
+
+type FieldValue = Discrepancy['fields'][number]['old'];
+type Counts = ConsistencyReport['totals'];
+
+const count = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
+
+/** A rate as a percentage that never rounds a non-zero rate down to "0 %". */
+function formatRate(rate: number): string {
+  const percent = rate * 100;
+  if (percent > 0 && percent < 0.01) return '< 0.01 %';
+  return `${decimal.format(percent)} %`;
+}
+
+const rateOf = (c: Counts): number => (c.total === 0 ? 0 : (c.total - c.consistent) / c.total);
+
+/** How a value is shown: text, with its SQL type when the sides disagree on it. */
+function valueText(value: FieldValue | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'object') return `x'${value.blob}'`;
+  return String(value);
+}
+
+function valueType(value: FieldValue | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object') return 'blob';
+  return typeof value === 'number' ? 'number' : 'text';
+}
+
+const idOf = (d: Discrepancy): string => `${d.collection}\u0000${d.key}`;
+
+/** The consistency report and its diff viewer. */
+export class ClConsistency extends LitElement {
+  static override properties = {
+    report: { attribute: false },
+    labels: { attribute: false },
+    verifying: { type: Boolean, reflect: true },
+    _selectedId: { state: true },
+    _activeIndex: { state: true },
+  };
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+      }
+      .head {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: 0.5rem;
+        margin-bottom: var(--cl-gap);
+      }
+      .summary {
+        margin: 0;
+        flex: 1 1 16rem;
+      }
+      .summary.ok .verdict {
+        color: var(--cl-ok);
+        font-weight: 600;
+      }
+      .summary.bad .verdict {
+        color: var(--cl-bad);
+        font-weight: 600;
+      }
+      .scroll {
+        overflow-x: auto;
+        max-width: 100%;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+        font-variant-numeric: tabular-nums;
+      }
+      caption {
+        text-align: left;
+        font-weight: 600;
+        padding-bottom: 0.25rem;
+      }
+      th,
+      td {
+        text-align: left;
+        vertical-align: top;
+        padding: 0.25rem 0.45rem;
+        border-bottom: 1px solid var(--cl-border);
+      }
+      .totals td,
+      .totals th.num {
+        text-align: right;
+        white-space: nowrap;
+      }
+      .totals tfoot th,
+      .totals tfoot td {
+        font-weight: 600;
+        border-top: 2px solid var(--cl-border);
+      }
+      .nonzero {
+        color: var(--cl-bad);
+        font-weight: 600;
+      }
+      .pending {
+        color: var(--cl-warn);
+        font-weight: 600;
+      }
+      .viewer {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr));
+        gap: var(--cl-gap);
+        margin-top: var(--cl-gap);
+        align-items: start;
+      }
+      .pane {
+        min-width: 0;
+      }
+      .count {
+        margin: 0 0 0.35rem;
+        font-size: 0.9rem;
+      }
+      [role='listbox'] {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        max-height: var(--cl-consistency-list-height, 20rem);
+        overflow-y: auto;
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        background: var(--cl-bg);
+      }
+      [role='option'] {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0 0.5rem;
+        padding: 0.35rem 0.5rem;
+        border-bottom: 1px solid var(--cl-border);
+        cursor: pointer;
+        overflow-wrap: anywhere;
+      }
+      [role='option']:last-child {
+        border-bottom: none;
+      }
+      [role='option'][aria-selected='true'] {
+        background: var(--cl-surface-2);
+        box-shadow: inset 3px 0 0 var(--cl-accent);
+      }
+      [role='option']:focus-visible {
+        outline-offset: -3px;
+      }
+      .kind {
+        font-weight: 600;
+      }
+      .key {
+        font-family: var(--cl-mono);
+      }
+      .newer {
+        color: var(--cl-muted);
+        font-size: 0.85rem;
+      }
+      .detail h3 {
+        overflow-wrap: anywhere;
+      }
+      .detail .key {
+        font-weight: normal;
+      }
+      .fields {
+        table-layout: fixed;
+      }
+      .fields th:first-child {
+        width: 28%;
+      }
+      .fields td {
+        font-family: var(--cl-mono);
+        font-size: 0.9rem;
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+      .fields thead .old {
+        color: var(--cl-old);
+      }
+      .fields thead .new {
+        color: var(--cl-new);
+      }
+      .fields tr.differs th,
+      .fields tr.differs td {
+        background: var(--cl-surface-2);
+      }
+      .fields tr.differs th {
+        box-shadow: inset 3px 0 0 var(--cl-bad);
+        font-weight: 600;
+      }
+      .marker {
+        color: var(--cl-bad);
+        margin-left: 0.25rem;
+      }
+      .null,
+      .absent,
+      .type {
+        color: var(--cl-muted);
+        font-style: italic;
+      }
+      .type {
+        font-family: var(--cl-font);
+        font-size: 0.8rem;
+        margin-left: 0.35rem;
+      }
+    `,
+  ];
+
+  /** The last verify's report (null: not verified in this session). */
+  declare report: ConsistencyReport | null;
+  /** Display names of the sides (`{ old: 'SQLite', new: 'JSON' }`); the report's own when null. */
+  declare labels: Readonly<Record<Side, string>> | null;
+  /** A verify runs: the button is disabled (attribute `verifying`). */
+  declare verifying: boolean;
+  /** The discrepancy shown in detail, by collection and key, so that it survives a new report. */
+  declare private _selectedId: string | null;
+  /** The option that takes Tab focus in the list (roving tabindex). */
+  declare private _activeIndex: number;
+
+  constructor() {
+    super();
+    this.report = null;
+    this.labels = null;
+    this.verifying = false;
+    this._selectedId = null;
+    this._activeIndex = 0;
+  }
+
+  private get sideLabels(): Readonly<Record<Side, string>> {
+    return this.labels ?? this.report?.labels ?? { old: 'old', new: 'new' };
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('report')) {
+      const list = this.report?.discrepancies ?? [];
+      const selected = this._selectedId === null ? -1 : list.findIndex((d) => idOf(d) === this._selectedId);
+      if (selected < 0) this._selectedId = null;
+      this._activeIndex = selected >= 0 ? selected : Math.min(this._activeIndex, Math.max(0, list.length - 1));
+    }
+  }
+
+  protected override render(): TemplateResult {
+    return html`
+      <div class="head">
+        ${this.renderSummary()}
+        <button type="button" class="primary" part="verify-button" ?disabled=${this.verifying} @click=${this.handleVerify}>
+          ${this.verifying ? 'Verifying…' : 'Verify'}
+        </button>
+      </div>
+      ${this.report ? html`${this.renderTotals(this.report)} ${this.renderViewer(this.report)}` : nothing}
+    `;
+  }
+
+  private renderSummary(): TemplateResult {
+    const r = this.report;
+    const l = this.sideLabels;
+    if (!r) {
+      return html`<p class="summary muted" part="summary" role="status">Not verified yet. Verify compares every record on ${l.old} and ${l.new}.</p>`;
+    }
+    const t = r.totals;
+    const differing = t.total - t.consistent;
+    if (differing === 0) {
+      return html`<p class="summary ok" part="summary" role="status">
+        <span class="verdict">Consistent:</span> all ${count.format(t.total)} records are the same on ${l.old} and ${l.new}.
+      </p>`;
+    }
+    return html`<p class="summary bad" part="summary" role="status">
+      <span class="verdict">${count.format(differing)} of ${count.format(t.total)} records differ</span>
+      (mismatch rate ${formatRate(r.mismatchRate)}). Newer in ${l.old}: ${count.format(t.newerInOld)}; newer in ${l.new}:
+      ${count.format(t.newerInNew)}.
+    </p>`;
+  }
+
+  private renderTotals(r: ConsistencyReport): TemplateResult {
+    const l = this.sideLabels;
+    return html`
+      <div class="scroll" role="region" aria-label="Totals per collection" tabindex="0">
+        <table class="totals" part="totals">
+          <caption>
+            Totals per collection
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Collection</th>
+              <th scope="col" class="num">Records</th>
+              <th scope="col" class="num">Consistent</th>
+              <th scope="col" class="num">Inconsistent</th>
+              <th scope="col" class="num">${l.old} only</th>
+              <th scope="col" class="num">${l.new} only</th>
+              <th scope="col" class="num">Pending deletes</th>
+              <th scope="col" class="num">Mismatch rate</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${r.collections.map((c) => this.renderCountsRow(c.collection, c))}
+          </tbody>
+          ${r.collections.length > 1 ? html`<tfoot>${this.renderCountsRow('All', r.totals)}</tfoot>` : nothing}
+        </table>
+      </div>
+    `;
+  }
+
+  private renderCountsRow(name: string, c: Counts): TemplateResult {
+    const l = this.sideLabels;
+    const bad = (n: number) => html`<td class=${n > 0 ? 'nonzero' : ''}>${count.format(n)}</td>`;
+    const pending = c.deletedInNew + c.deletedInOld;
+    return html`<tr data-collection=${name}>
+      <th scope="row">${name}</th>
+      <td>${count.format(c.total)}</td>
+      <td>${count.format(c.consistent)}</td>
+      ${bad(c.inconsistent)} ${bad(c.oldOnly)} ${bad(c.newOnly)}
+      <td class=${pending > 0 ? 'pending' : ''} title=${`deleted in ${l.new}, still in ${l.old}: ${c.deletedInNew}; deleted in ${l.old}, still in ${l.new}: ${c.deletedInOld}`}>
+        ${count.format(pending)}
+      </td>
+      <td class=${c.total - c.consistent > 0 ? 'nonzero' : ''}>${formatRate(rateOf(c))}</td>
+    </tr>`;
+  }
+
+  private renderViewer(r: ConsistencyReport): TemplateResult | typeof nothing {
+    if (r.discrepancyCount === 0) return nothing;
+    const list = r.discrepancies;
+    const selected = list.find((d) => idOf(d) === this._selectedId);
+    return html`
+      <div class="viewer">
+        <div class="pane">
+          <h3 id="list-heading">Discrepancies</h3>
+          ${r.discrepancyCount > list.length
+            ? html`<p class="count muted" id="list-count">Showing ${count.format(list.length)} of ${count.format(r.discrepancyCount)}.</p>`
+            : nothing}
+          <ul
+            role="listbox"
+            part="list"
+            aria-labelledby="list-heading"
+            aria-describedby=${r.discrepancyCount > list.length ? 'list-count' : nothing}
+            @keydown=${this.handleListKeydown}
+            @click=${this.handleListClick}
+          >
+            ${list.map((d, i) => this.renderOption(d, i))}
+          </ul>
+        </div>
+        <div class="pane detail" part="detail">${selected ? this.renderDetail(selected) : html`<p class="muted">Select a discrepancy to compare its fields on both sides.</p>`}</div>
+      </div>
+    `;
+  }
+
+  private renderOption(d: Discrepancy, index: number): TemplateResult {
+    const selected = idOf(d) === this._selectedId;
+    return html`<li
+      role="option"
+      part="option"
+      id=${`option-${index}`}
+      data-index=${index}
+      aria-selected=${selected ? 'true' : 'false'}
+      tabindex=${index === this._activeIndex ? '0' : '-1'}
+    >
+      <span class="kind">${this.kindText(d.kind)}</span>
+      <span class="collection">${d.collection}</span>
+      <span class="key">${d.key}</span>
+      <span class="newer">${this.newerText(d)}</span>
+    </li>`;
+  }
+
+  private renderDetail(d: Discrepancy): TemplateResult {
+    const l = this.sideLabels;
+    const fieldNames = [...new Set([...Object.keys(d.old ?? {}), ...Object.keys(d.new ?? {}), ...d.fields.map((f) => f.field)])];
+    // A record present on one side only differs in every field.
+    const differs = new Set(d.old && d.new ? d.fields.map((f) => f.field) : fieldNames);
+    return html`
+      <h3><span class="collection">${d.collection}</span> <span class="key">${d.key}</span></h3>
+      <p class="muted">${this.kindText(d.kind)} · ${this.newerText(d)}${d.old && d.new ? ` · ${d.fields.length} of ${fieldNames.length} fields differ` : ''}</p>
+      <div class="scroll">
+        <table class="fields" part="fields">
+          <caption class="visually-hidden">
+            ${d.collection} ${d.key} on ${l.old} and ${l.new}, field by field
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col" class="old">${l.old}</th>
+              <th scope="col" class="new">${l.new}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${fieldNames.map((field) => {
+              const isDiff = differs.has(field);
+              const o = d.old?.[field];
+              const n = d.new?.[field];
+              const showType = d.old !== null && d.new !== null && isDiff && valueType(o) !== valueType(n);
+              return html`<tr class=${isDiff ? 'differs' : ''} data-field=${field}>
+                <th scope="row">${field}${isDiff ? html`<span class="marker" aria-hidden="true">≠</span><span class="visually-hidden"> (differs)</span>` : nothing}</th>
+                ${this.renderValue(d.old, o, showType)} ${this.renderValue(d.new, n, showType)}
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>
+    `;
+  }
+
+  private renderValue(record: Discrepancy['old'], value: FieldValue | undefined, showType: boolean): TemplateResult {
+    if (record === null) return html`<td class="absent">no record</td>`;
+    const isNull = value === null || value === undefined;
+    return html`<td class=${isNull ? 'null' : ''}>${valueText(value)}${showType ? html`<span class="type">(${valueType(value)})</span>` : nothing}</td>`;
+  }
+
+  private kindText(kind: DiscrepancyKind): string {
+    const l = this.sideLabels;
+    switch (kind) {
+      case 'inconsistent':
+        return 'Differs';
+      case 'old-only':
+        return `${l.old} only`;
+      case 'new-only':
+        return `${l.new} only`;
+      case 'deleted-in-new':
+        return `Deleted in ${l.new}, pending in ${l.old}`;
+      case 'deleted-in-old':
+        return `Deleted in ${l.old}, pending in ${l.new}`;
+      default:
+        throw new Error(`unknown discrepancy kind '${kind as string}'`);
+    }
+  }
+
+  private newerText(d: Discrepancy): string {
+    return d.newer === 'unknown' ? 'newer side unknown' : `newer in ${this.sideLabels[d.newer]}`;
+  }
+
+  private handleVerify(): void {
+    fire(this, 'cl-verify', {});
+  }
+
+  private handleListClick(event: MouseEvent): void {
+    const option = (event.target as Element).closest<HTMLElement>('[role="option"]');
+    if (option) void this.select(Number(option.dataset['index']), false);
+  }
+
+  private handleListKeydown(event: KeyboardEvent): void {
+    const length = this.report?.discrepancies.length ?? 0;
+    if (length === 0) return;
+    const from = this.currentIndex(event);
+    let to: number;
+    switch (event.key) {
+      case 'ArrowDown':
+        to = Math.min(length - 1, from + 1);
+        break;
+      case 'ArrowUp':
+        to = Math.max(0, from - 1);
+        break;
+      case 'Home':
+        to = 0;
+        break;
+      case 'End':
+        to = length - 1;
+        break;
+      case 'PageDown':
+        to = Math.min(length - 1, from + 10);
+        break;
+      case 'PageUp':
+        to = Math.max(0, from - 10);
+        break;
+      case 'Enter':
+      case ' ':
+        to = from;
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    void this.select(to, true);
+  }
+
+  /** The option the key was pressed on (focus is on an option), else the active one. */
+  private currentIndex(event: KeyboardEvent): number {
+    const option = (event.target as Element).closest<HTMLElement>('[role="option"]');
+    return option ? Number(option.dataset['index']) : this._activeIndex;
+  }
+
+  /** Selects the discrepancy at `index`: selection follows focus in this single-select list. */
+  private async select(index: number, focus: boolean): Promise<void> {
+    const d = this.report?.discrepancies[index];
+    if (!d) return;
+    this._activeIndex = index;
+    this._selectedId = idOf(d);
+    if (!focus) return;
+    await this.updateComplete;
+    const option = this.renderRoot.querySelector<HTMLElement>(`[role="option"][data-index="${index}"]`);
+    option?.focus();
+    option?.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+if (!customElements.get('cl-consistency')) customElements.define('cl-consistency', ClConsistency);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-consistency': ClConsistency;
+  }
+}

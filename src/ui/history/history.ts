@@ -1,0 +1,603 @@
+/**
+ * `<cl-history>`: the event log of a rehearsal, newest first, with filters and a details pane.
+ *
+ * Rendering is windowed: the list is a scroll container whose inner height is rows × `ROW_HEIGHT`,
+ * and only the rows in view (plus a few above and below) exist in the DOM, so 100,000 entries
+ * scroll as smoothly as ten. Row positions are set through CSS custom properties from CSSOM
+ * (`style.setProperty`), which the page's CSP allows; templates carry no style attributes.
+ *
+ * Keyboard: the list is one tab stop (a listbox); ↑/↓, Page Up/Down, Home/End move the
+ * selection, Enter or Space opens its details, Escape closes them.
+ *
+ * The element takes a height from its own CSS (32rem by default; set `height` on it to change).
+ *
+ * @fires cl-history-filter - The filter was changed with the panel's own controls; detail: the new `HistoryFilter`. The panel has already applied it.
+ * @fires cl-clear-highlight - "clear" was pressed on the lost-writes chip; no detail. The panel has already set `highlight` to `''`.
+ *
+ * @csspart toolbar - The row of filter controls.
+ * @csspart count - The "N entries (M shown)" line.
+ * @csspart chip - The "Showing lost writes" chip.
+ * @csspart list - The scrolling list (the listbox).
+ * @csspart row - Each rendered row.
+ * @csspart details - The details pane of the opened entry.
+ *
+ * @cssproperty --cl-bg - List background.
+ * @cssproperty --cl-surface - Toolbar and details background.
+ * @cssproperty --cl-surface-2 - Selected row background.
+ * @cssproperty --cl-text - Text.
+ * @cssproperty --cl-muted - Secondary text.
+ * @cssproperty --cl-border - Borders and row separators.
+ * @cssproperty --cl-accent - Selected row marker and the chip.
+ * @cssproperty --cl-ok - "ok" badge.
+ * @cssproperty --cl-warn - "info" badge, warnings.
+ * @cssproperty --cl-bad - "fail" badge, errors.
+ * @cssproperty --cl-old - The old side.
+ * @cssproperty --cl-new - The new side.
+ * @cssproperty --cl-focus - Focus ring.
+ * @cssproperty --cl-mono - Monospace font (times, params, rows).
+ * @cssproperty --cl-radius - Corner radius.
+ * @cssproperty --cl-gap - Spacing.
+ */
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import type { Observation, OperationResult } from '../../engine/results.ts';
+import { shared } from '../theme.ts';
+import type { HistoryEntry, HistoryFilter } from '../types.ts';
+import { ROW_HEIGHT, historyStyles } from './history.styles.ts';
+import { compactParams, countOf, describeError, formatDuration, formatTime, toJson } from './format.ts';
+import { SHOW_EVERYTHING, ShownEntries, type HistoryQuery } from './shown-entries.ts';
+
+export { ROW_HEIGHT };
+
+/** Rows rendered beyond each edge of the view, so fast scrolling does not show blank space. */
+const OVERSCAN = 8;
+
+/** Rows ever rendered at once, whatever the height of the list. */
+const MAX_RENDERED_ROWS = 160;
+
+/** Height assumed until the list has been measured. */
+const FALLBACK_VIEWPORT = 800;
+
+/** Rows returned by a read shown in the details pane. */
+const ROWS_SHOWN = 20;
+
+declare global {
+  interface HTMLElementEventMap {
+    'cl-history-filter': CustomEvent<HistoryFilter>;
+    'cl-clear-highlight': CustomEvent<Record<string, never>>;
+  }
+  interface HTMLElementTagNameMap {
+    'cl-history': ClHistory;
+  }
+}
+
+const SHOW_OPTIONS = [
+  ['all', 'Everything'],
+  ['operations', 'Operations'],
+  ['events', 'Events'],
+] as const satisfies readonly (readonly [HistoryFilter['show'], string])[];
+
+const OUTCOME_OPTIONS = [
+  ['any', 'Any outcome'],
+  ['ok', 'ok'],
+  ['fail', 'fail'],
+  ['info', 'info (indeterminate)'],
+] as const satisfies readonly (readonly [HistoryFilter['outcome'], string])[];
+
+const isShow = (value: string): value is HistoryFilter['show'] => SHOW_OPTIONS.some(([v]) => v === value);
+const isOutcome = (value: string): value is HistoryFilter['outcome'] => OUTCOME_OPTIONS.some(([v]) => v === value);
+
+type Operation = Extract<HistoryEntry, { kind: 'operation' }>;
+type LogEvent = Extract<HistoryEntry, { kind: 'event' }>;
+
+/** The event log of a rehearsal, newest first, windowed, filterable, with a details pane. */
+export class ClHistory extends LitElement {
+  static override properties = {
+    entries: { attribute: false },
+    revision: { type: Number },
+    filter: { attribute: false },
+    highlight: { type: String },
+    lostIndexes: { attribute: false },
+  };
+
+  static override styles = [shared, historyStyles];
+
+  /** The log, oldest first. The app appends to this same array and bumps `revision`; a different array that does not extend it starts over. */
+  declare entries: readonly HistoryEntry[];
+  /** Bumped by the app whenever `entries` grew or an in-flight entry was replaced by its completion. */
+  declare revision: number;
+  /** What is shown; the panel's own controls edit it too (and fire `cl-history-filter`). */
+  declare filter: HistoryFilter;
+  /** `'lost'` shows only the entries in `lostIndexes`, with a chip to clear it; anything else shows all. */
+  declare highlight: string;
+  /** Indexes (`HistoryEntry.index`) of the lost writes, from the history checker. Assign a new set to change it. */
+  declare lostIndexes: ReadonlySet<number>;
+
+  readonly #shown = new ShownEntries();
+  /** Scroll offset the rendered window is computed from; the list's scrollTop follows it. */
+  #scrollTop = 0;
+  /** A scrollTop to give the list after this render (the spacer must have its new height first). */
+  #scrollTopToApply: number | null = null;
+  #viewportHeight = 0;
+  /** Log position of the selected entry. */
+  #selected: number | null = null;
+  /** Log position of the entry whose details are open. */
+  #opened: number | null = null;
+  #resizeObserver: ResizeObserver | null = null;
+  #list: HTMLElement | null = null;
+
+  constructor() {
+    super();
+    this.entries = [];
+    this.revision = 0;
+    this.filter = SHOW_EVERYTHING;
+    this.highlight = '';
+    this.lostIndexes = new Set();
+  }
+
+  /** Entries the filter shows. */
+  get shownCount(): number {
+    return this.#shown.size;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#list) this.#observeList(this.#list);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#resizeObserver?.disconnect();
+    this.#resizeObserver = null;
+  }
+
+  protected override willUpdate(): void {
+    const before = this.#shown.size;
+    const change = this.#shown.sync(this.entries, this.#query());
+    const after = this.#shown.size;
+    if (change.replaced) {
+      this.#selected = null;
+      this.#opened = null;
+      this.#scrollTo(0);
+    } else if (change.requeried) {
+      const row = this.#selected === null ? -1 : this.#shown.rowOf(this.#selected);
+      this.#scrollTo(row < 0 ? 0 : Math.max(0, (row - 1) * ROW_HEIGHT));
+    } else if (after > before && this.#scrollTop >= 1) {
+      // New entries land on top: keep the rows the reader is looking at where they are.
+      this.#scrollTo(this.#scrollTop + (after - before) * ROW_HEIGHT);
+    }
+    if (this.#selected !== null && this.#selected >= this.entries.length) this.#selected = null;
+    if (this.#opened !== null && this.#opened >= this.entries.length) this.#opened = null;
+  }
+
+  protected override firstUpdated(): void {
+    const list = this.renderRoot.querySelector<HTMLElement>('.list');
+    if (!list) throw new Error('cl-history rendered without its list');
+    this.#list = list;
+    this.#observeList(list);
+  }
+
+  protected override updated(): void {
+    const list = this.#list;
+    if (!list) return;
+    const [first] = this.#windowRange();
+    // CSSOM, not style attributes: the CSP has no 'unsafe-inline'.
+    list.querySelector<HTMLElement>('.spacer')?.style.setProperty('--total-height', `${this.#shown.size * ROW_HEIGHT}px`);
+    list.querySelector<HTMLElement>('.window')?.style.setProperty('--window-offset', `${first * ROW_HEIGHT}px`);
+    if (this.#scrollTopToApply !== null) {
+      list.scrollTop = this.#scrollTopToApply;
+      this.#scrollTopToApply = null;
+    }
+  }
+
+  override render(): TemplateResult {
+    const size = this.#shown.size;
+    // aria-activedescendant must name a row that exists: the selected one, when it is rendered.
+    const [first, end] = this.#windowRange();
+    const selectedRow = this.#selected === null ? -1 : this.#shown.rowOf(this.#selected);
+    const activeId = selectedRow >= first && selectedRow < end ? `row-${this.#selected}` : undefined;
+    return html`
+      ${this.renderToolbar()}
+      <div class="status">
+        <p class="count" part="count">${countOf(this.entries.length, 'entry', 'entries')} (${size.toLocaleString('en-US')} shown)</p>
+        ${this.highlight === 'lost'
+          ? html`<span class="chip" part="chip"
+              >Showing lost writes —
+              <button type="button" aria-label="Clear: show all entries again" @click=${this.handleClearHighlight}>clear</button></span
+            >`
+          : nothing}
+      </div>
+      <div class="body">
+        <div
+          class="list"
+          part="list"
+          role="listbox"
+          tabindex="0"
+          aria-label="History, newest first"
+          aria-activedescendant=${activeId ?? nothing}
+          @scroll=${this.handleScroll}
+          @keydown=${this.handleListKeydown}
+        >
+          <div class="spacer"><div class="window">${this.renderRows()}</div></div>
+          ${size === 0 ? html`<p class="empty muted" aria-hidden="true">${this.entries.length === 0 ? 'No entries yet.' : 'No entries match the filter.'}</p>` : nothing}
+        </div>
+        ${this.renderDetails()}
+      </div>
+    `;
+  }
+
+  // Every edit of the controls goes through `filter`, so plain property bindings stay in step with
+  // the DOM. `?selected` covers the first render, when `.value` is set before the options exist.
+  private renderToolbar(): TemplateResult {
+    const { text, show, outcome } = this.filter;
+    return html`<div class="toolbar" part="toolbar">
+      <label class="search"
+        >Search
+        <input
+          type="search"
+          name="text"
+          placeholder="operation, params, message, outcome, note"
+          autocomplete="off"
+          spellcheck="false"
+          .value=${text}
+          @input=${this.handleTextInput}
+      /></label>
+      <label
+        >Show
+        <select name="show" .value=${show} @change=${this.handleShowChange}>
+          ${SHOW_OPTIONS.map(([value, label]) => html`<option value=${value} ?selected=${value === show}>${label}</option>`)}
+        </select></label
+      >
+      <label
+        >Outcome
+        <select name="outcome" .value=${outcome} @change=${this.handleOutcomeChange}>
+          ${OUTCOME_OPTIONS.map(([value, label]) => html`<option value=${value} ?selected=${value === outcome}>${label}</option>`)}
+        </select></label
+      >
+    </div>`;
+  }
+
+  private renderRows(): TemplateResult[] {
+    const [first, end] = this.#windowRange();
+    const size = this.#shown.size;
+    const rows: TemplateResult[] = [];
+    for (let row = first; row < end; row++) {
+      const position = this.#shown.positionAt(row);
+      const entry = position === undefined ? undefined : this.entries[position];
+      if (position === undefined || entry === undefined) continue;
+      rows.push(html`<div
+        class="row ${entry.kind}"
+        part="row"
+        role="option"
+        id="row-${position}"
+        data-position=${position}
+        data-index=${entry.index}
+        aria-selected=${position === this.#selected ? 'true' : 'false'}
+        aria-posinset=${row + 1}
+        aria-setsize=${size}
+        @click=${this.handleRowClick}
+      >
+        ${entry.kind === 'operation' ? this.renderOperationRow(entry) : this.renderEventRow(entry)}
+      </div>`);
+    }
+    return rows;
+  }
+
+  private renderOperationRow(op: Operation): TemplateResult {
+    const result = op.result;
+    const message = result?.error?.message ?? op.note ?? result?.note;
+    return html`<div class="line">
+        <span class="time">${formatTime(op.at)}</span>
+        <span class="phase">${op.phase}</span>
+        <span class="name">${op.name}</span>
+        <span class="access">${op.access}</span>
+        ${this.renderOutcomeBadge(op.outcome)}
+      </div>
+      <div class="line">
+        ${result?.servedBy ? html`<span class="side ${result.servedBy}">${result.servedBy}</span>` : nothing}
+        ${result?.fallback ? html`<span class="fallback" title="The fallback side served the read (${result.fallback})">fallback</span>` : nothing}
+        ${message !== undefined ? html`<span class="message ${result?.error ? 'error-text' : ''}">${message}</span>` : nothing}
+        <span class="params">${compactParams(op.params)}</span>
+      </div>`;
+  }
+
+  private renderEventRow(event: LogEvent): TemplateResult {
+    return html`<div class="line">
+        <span class="time">${formatTime(event.at)}</span>
+        <span class="phase">event</span>
+        <span class="badge ${event.level}">${event.level}</span>
+      </div>
+      <div class="line"><span class="message">${event.message}</span></div>`;
+  }
+
+  private renderOutcomeBadge(outcome: Operation['outcome']): TemplateResult {
+    return outcome === undefined ? html`<span class="badge in-flight">in flight</span>` : html`<span class="badge ${outcome}">${outcome}</span>`;
+  }
+
+  private renderDetails(): TemplateResult | typeof nothing {
+    const entry = this.#opened === null ? undefined : this.entries[this.#opened];
+    if (!entry) return nothing;
+    const title = entry.kind === 'operation' ? `${entry.name} (${entry.access})` : `Event: ${entry.level}`;
+    return html`<section class="details" part="details" aria-labelledby="details-title">
+      <header>
+        <h3 id="details-title">#${entry.index} ${title}</h3>
+        <button type="button" @click=${this.handleCloseDetails}>Close</button>
+      </header>
+      ${entry.kind === 'operation' ? this.renderOperationDetails(entry) : this.renderEventDetails(entry)}
+    </section>`;
+  }
+
+  private renderEventDetails(event: LogEvent): TemplateResult {
+    return html`<dl>
+      <dt>Time</dt>
+      <dd class="mono">${formatTime(event.at)}</dd>
+      <dt>Level</dt>
+      <dd>${event.level}</dd>
+      <dt>Message</dt>
+      <dd>${event.message}</dd>
+    </dl>`;
+  }
+
+  private renderOperationDetails(op: Operation): TemplateResult {
+    const result = op.result;
+    return html`<dl>
+        <dt>Time</dt>
+        <dd class="mono">${formatTime(op.at)}</dd>
+        <dt>Phase</dt>
+        <dd>${op.phase}</dd>
+        <dt>Outcome</dt>
+        <dd>${op.outcome ?? 'in flight'}</dd>
+        ${result?.servedBy
+          ? html`<dt>Served by</dt>
+              <dd>${result.servedBy}${result.fallback ? ` (fallback: ${result.fallback})` : ''}</dd>`
+          : nothing}
+        ${result?.error
+          ? html`<dt>Error</dt>
+              <dd class="error-text">${describeError(result.error)}</dd>`
+          : nothing}
+        ${op.note !== undefined
+          ? html`<dt>Note</dt>
+              <dd>${op.note}</dd>`
+          : nothing}
+        ${result?.note !== undefined && result.note !== op.note
+          ? html`<dt>Note</dt>
+              <dd>${result.note}</dd>`
+          : nothing}
+        ${result
+          ? html`<dt>Duration</dt>
+              <dd>${formatDuration(result.durationMs)}</dd>`
+          : nothing}
+        ${result?.version !== undefined
+          ? html`<dt>Version</dt>
+              <dd>${result.version}</dd>`
+          : nothing}
+        ${result?.recordKey !== undefined
+          ? html`<dt>Record</dt>
+              <dd class="mono">${result.collection ? `${result.collection} ` : ''}${result.recordKey}</dd>`
+          : nothing}
+      </dl>
+      <section>
+        <h3>Params</h3>
+        <pre>${toJson(op.params, 2)}</pre>
+      </section>
+      ${result ? this.renderObservations(result.observations) : nothing} ${result?.rows ? this.renderReturnedRows(result.rows) : nothing}
+      ${result?.shadow ? this.renderShadow(result.shadow) : nothing}`;
+  }
+
+  private renderObservations(observations: readonly Observation[]): TemplateResult {
+    return html`<section>
+      <h3>Observations</h3>
+      ${observations.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Side</th>
+                  <th scope="col">Access</th>
+                  <th scope="col">OK</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${observations.map(
+                  (o) => html`<tr>
+                    <td><span class="side ${o.side}">${o.side}</span></td>
+                    <td>${o.access}</td>
+                    <td>${o.ok ? 'yes' : 'no'}</td>
+                    <td>${o.attempts}</td>
+                    <td>${formatDuration(o.durationMs)}</td>
+                    <td class=${o.error ? 'error-text' : 'muted'}>${o.error ? describeError(o.error) : '—'}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`}
+    </section>`;
+  }
+
+  private renderReturnedRows(rows: NonNullable<OperationResult['rows']>): TemplateResult {
+    const summary = `${countOf(rows.length, 'row', 'rows')} returned${rows.length > ROWS_SHOWN ? `, first ${ROWS_SHOWN} shown` : ''}`;
+    return html`<section>
+      <h3>Rows</h3>
+      <p class="muted">${summary}</p>
+      ${rows.length
+        ? html`<ol class="returned mono">
+            ${rows.slice(0, ROWS_SHOWN).map((row) => html`<li>${toJson(row)}</li>`)}
+          </ol>`
+        : nothing}
+    </section>`;
+  }
+
+  private renderShadow(shadow: NonNullable<OperationResult['shadow']>): TemplateResult {
+    return html`<section>
+      <h3>Shadow read</h3>
+      <p class=${shadow.matched ? '' : 'warn-text'}>
+        Compared with ${shadow.side}: ${shadow.matched ? 'matched' : `mismatched, ${countOf(shadow.diffs.length, 'difference', 'differences')}`}
+      </p>
+      ${shadow.diffs.length
+        ? html`<ul class="diffs mono">
+            ${shadow.diffs.map(
+              (d) =>
+                html`<li>
+                  ${d.kind} ${d.key}${d.fields.map((f) => `; ${f.field}: ${toJson(f.primary)} → ${toJson(f.shadow)}`).join('')}
+                </li>`,
+            )}
+          </ul>`
+        : nothing}
+    </section>`;
+  }
+
+  private handleScroll(): void {
+    const list = this.#list;
+    if (!list) return;
+    const top = list.scrollTop;
+    if (top === this.#scrollTop) return;
+    const [first, end] = this.#windowRange();
+    this.#scrollTop = top;
+    const [nextFirst, nextEnd] = this.#windowRange();
+    if (nextFirst !== first || nextEnd !== end) this.requestUpdate();
+  }
+
+  private handleListKeydown(event: KeyboardEvent): void {
+    const size = this.#shown.size;
+    if (size === 0) return;
+    const current = this.#selected === null ? -1 : this.#shown.rowOf(this.#selected);
+    const page = Math.max(1, Math.floor(this.#viewport() / ROW_HEIGHT) - 1);
+    let next: number;
+    switch (event.key) {
+      case 'ArrowDown':
+        next = current < 0 ? 0 : current + 1;
+        break;
+      case 'ArrowUp':
+        next = current < 0 ? 0 : current - 1;
+        break;
+      case 'PageDown':
+        next = current < 0 ? 0 : current + page;
+        break;
+      case 'PageUp':
+        next = current < 0 ? 0 : current - page;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = size - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        if (current >= 0) this.#open(this.#selected);
+        return;
+      case 'Escape':
+        if (this.#opened !== null) {
+          event.preventDefault();
+          this.#open(null);
+        }
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.#select(Math.min(size - 1, Math.max(0, next)));
+  }
+
+  private handleRowClick(event: Event): void {
+    const row = event.currentTarget instanceof HTMLElement ? event.currentTarget : null;
+    const position = Number(row?.dataset['position']);
+    if (!Number.isInteger(position)) return;
+    this.#selected = position;
+    this.#open(position);
+    this.#list?.focus({ preventScroll: true });
+  }
+
+  private handleCloseDetails(): void {
+    this.#open(null);
+    this.#list?.focus({ preventScroll: true });
+  }
+
+  private handleTextInput(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    this.#setFilter({ ...this.filter, text: input.value });
+  }
+
+  private handleShowChange(event: Event): void {
+    const value = (event.target as HTMLSelectElement).value;
+    if (isShow(value)) this.#setFilter({ ...this.filter, show: value });
+  }
+
+  private handleOutcomeChange(event: Event): void {
+    const value = (event.target as HTMLSelectElement).value;
+    if (isOutcome(value)) this.#setFilter({ ...this.filter, outcome: value });
+  }
+
+  private handleClearHighlight(): void {
+    this.highlight = '';
+    this.#emit('cl-clear-highlight', {});
+  }
+
+  #query(): HistoryQuery {
+    return { filter: this.filter, only: this.highlight === 'lost' ? this.lostIndexes : null };
+  }
+
+  #setFilter(filter: HistoryFilter): void {
+    this.filter = filter;
+    this.#emit('cl-history-filter', filter);
+  }
+
+  // fire() is typed to ClEventMap, which does not list this panel's own events; same shape.
+  #emit<K extends 'cl-history-filter' | 'cl-clear-highlight'>(type: K, detail: HTMLElementEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /** Selects the entry at display row `row` and scrolls it into view. */
+  #select(row: number): void {
+    const position = this.#shown.positionAt(row);
+    if (position === undefined) return;
+    this.#selected = position;
+    const top = row * ROW_HEIGHT;
+    const viewport = this.#viewport();
+    if (top < this.#scrollTop) this.#scrollTo(top);
+    else if (top + ROW_HEIGHT > this.#scrollTop + viewport) this.#scrollTo(top + ROW_HEIGHT - viewport);
+    this.requestUpdate();
+  }
+
+  #open(position: number | null): void {
+    this.#opened = position;
+    this.requestUpdate();
+  }
+
+  #scrollTo(top: number): void {
+    const max = Math.max(0, this.#shown.size * ROW_HEIGHT - this.#viewport());
+    this.#scrollTop = Math.min(max, Math.max(0, Math.round(top)));
+    this.#scrollTopToApply = this.#scrollTop;
+  }
+
+  #viewport(): number {
+    // Until the ResizeObserver reports, measure (handlers only; render uses the same value).
+    return this.#viewportHeight || this.#list?.clientHeight || FALLBACK_VIEWPORT;
+  }
+
+  /** Display rows rendered: [first, end). */
+  #windowRange(): [number, number] {
+    const size = this.#shown.size;
+    const first = Math.max(0, Math.floor(this.#scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const visible = Math.ceil(this.#viewport() / ROW_HEIGHT) + 1;
+    const end = Math.min(size, first + Math.min(MAX_RENDERED_ROWS, visible + 2 * OVERSCAN));
+    return [first, end];
+  }
+
+  #observeList(list: HTMLElement): void {
+    this.#resizeObserver?.disconnect();
+    this.#resizeObserver = new ResizeObserver(() => {
+      const height = list.clientHeight;
+      if (height === this.#viewportHeight) return;
+      this.#viewportHeight = height;
+      this.requestUpdate();
+    });
+    this.#resizeObserver.observe(list);
+  }
+}
+
+if (!customElements.get('cl-history')) customElements.define('cl-history', ClHistory);

@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { ROUTES } from '../../engine/phases.ts';
+import './phase-stepper.ts';
+import type { ClPhaseStepper } from './phase-stepper.ts';
+import { button, change, cleanBody, makeState, mount, query, record, tabTo } from '../test-support.ts';
+
+afterEach(cleanBody);
+
+describe('cl-phase-stepper', () => {
+  it('marks the current phase with aria-current="step" and no other', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'shadow' }) });
+    const current = el.shadowRoot?.querySelectorAll('li[aria-current="step"]');
+    expect(current?.length).toBe(1);
+    expect(current?.[0]?.textContent).toContain('shadow');
+    expect(el.shadowRoot?.querySelectorAll('ol > li').length).toBe(6);
+  });
+
+  it('shows what writes and reads do in every phase, with the scenario side labels', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'read-new' }) });
+    const steps = [...(el.shadowRoot?.querySelectorAll('ol > li') ?? [])];
+    expect(steps[0]?.textContent).toContain(ROUTES['old-only'].summary);
+    const readNew = steps[3]?.textContent?.replace(/\s+/g, ' ');
+    expect(readNew).toContain(ROUTES['read-new'].summary);
+    expect(readNew).toContain('Writes: workspace keys then flat keys. Reads: workspace keys, falling back to flat keys.');
+  });
+
+  it('fires cl-move-phase to the next phase when Next phase is clicked', async () => {
+    const moves = record('cl-move-phase');
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'dual-write', nextGuard: { to: 'shadow', ok: true, reasons: [], overridable: true } }),
+    });
+    button(el.shadowRoot, 'Next phase').click();
+    moves.stop();
+    expect(moves.details).toEqual([{ to: 'shadow', options: {} }]);
+  });
+
+  it('shows why the next move is refused and fires a forced move from Move anyway', async () => {
+    const moves = record('cl-move-phase');
+    const reason = 'no backfill has completed since writes started reaching new';
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'shadow', nextGuard: { to: 'read-new', ok: false, reasons: [reason], overridable: true, warnings: ['fallback hides deletes'] } }),
+    });
+    const guard = query(el.shadowRoot, '[part="guard"]');
+    expect(guard.textContent).toContain(reason);
+    expect(guard.textContent).toContain('fallback hides deletes');
+    expect(button(el.shadowRoot, 'Next phase').disabled).toBe(true);
+    button(el.shadowRoot, 'Move anyway').click();
+    moves.stop();
+    expect(moves.details).toEqual([{ to: 'read-new', options: { force: true } }]);
+  });
+
+  it('shows the warnings of an allowed move', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'read-new', nextGuard: { to: 'new-only', ok: true, reasons: [], overridable: true, warnings: ['a deleted record comes back from old'] } }),
+    });
+    expect(query(el.shadowRoot, '[part="guard"]').textContent).toContain('a deleted record comes back from old');
+    expect(button(el.shadowRoot, 'Next phase').disabled).toBe(false);
+  });
+
+  it('asks to accept data loss, with the count, before dropping old when records would be lost', async () => {
+    const moves = record('cl-move-phase');
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({
+        phase: 'new-only',
+        nextGuard: { to: 'old-dropped', ok: false, reasons: ['dropping old would lose 7 records'], recordsLost: 7, overridable: false },
+      }),
+    });
+    const root = el.shadowRoot;
+    expect(query(root, '[part="guard"]').textContent).toContain('would lose 7 records');
+    expect(root?.textContent).not.toContain('Move anyway');
+    const drop = button(root, 'Drop old anyway');
+    expect(drop.disabled).toBe(true);
+    const accept = query<HTMLInputElement>(root, 'label.accept input');
+    expect(accept.closest('label')?.textContent).toContain('Accept data loss of 7 records');
+    accept.click();
+    await el.updateComplete;
+    expect(drop.disabled).toBe(false);
+    drop.click();
+    moves.stop();
+    expect(moves.details).toEqual([{ to: 'old-dropped', options: { acceptDataLoss: 7 } }]);
+  });
+
+  it('asks to verify first when the count of lost records is unknown: no blind drop', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'new-only', nextGuard: { to: 'old-dropped', ok: false, reasons: ['verify again'], overridable: false } }),
+    });
+    expect(query(el.shadowRoot, '[part="guard"]').textContent).toContain('Run verify');
+    expect(el.shadowRoot?.querySelector('label.accept')).toBeNull();
+    expect(() => button(el.shadowRoot, 'Drop old anyway')).toThrow();
+  });
+
+  it('forgets the acceptance when the count changes', async () => {
+    const guard = (recordsLost: number) => ({ to: 'old-dropped' as const, ok: false, reasons: ['would lose records'], recordsLost, overridable: false });
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'new-only', nextGuard: guard(7) }) });
+    query<HTMLInputElement>(el.shadowRoot, 'label.accept input').click();
+    await el.updateComplete;
+    el.state = makeState({ phase: 'new-only', nextGuard: guard(9) });
+    await el.updateComplete;
+    expect(query<HTMLInputElement>(el.shadowRoot, 'label.accept input').checked).toBe(false);
+    expect(button(el.shadowRoot, 'Drop old anyway').disabled).toBe(true);
+  });
+
+  it('fires cl-plan-rollback for the previous phase and for the phase chosen in Roll back to', async () => {
+    const plans = record('cl-plan-rollback');
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'read-new' }) });
+    button(el.shadowRoot, 'Previous phase').click();
+    const select = query<HTMLSelectElement>(el.shadowRoot, '#rollback-to');
+    expect([...select.options].map((o) => o.value)).toEqual(['old-only', 'dual-write', 'shadow']);
+    expect(select.value).toBe('shadow');
+    change(select, 'dual-write');
+    await el.updateComplete;
+    button(el.shadowRoot, 'Roll back…').click();
+    plans.stop();
+    expect(plans.details).toEqual([{ to: 'shadow' }, { to: 'dual-write' }]);
+  });
+
+  it('offers Restore backup instead of Previous phase once old is dropped', async () => {
+    const restores = record('cl-restore-backup');
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'old-dropped' }) });
+    expect(() => button(el.shadowRoot, 'Previous phase')).toThrow();
+    expect(() => button(el.shadowRoot, 'Next phase')).toThrow();
+    button(el.shadowRoot, 'Restore backup').click();
+    restores.stop();
+    expect(restores.details).toEqual([{}]);
+  });
+
+  it('has no Previous phase or Roll back in the first phase', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'old-only' }) });
+    expect(() => button(el.shadowRoot, 'Previous phase')).toThrow();
+    expect(el.shadowRoot?.querySelector('#rollback-to')).toBeNull();
+  });
+
+  it('disables every control of a read-only tab and says why', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'shadow', readOnly: true, nextGuard: { to: 'read-new', ok: false, reasons: ['verify first'], overridable: true } }),
+    });
+    const controls = [...(el.shadowRoot?.querySelectorAll('button, select, input') ?? [])] as (HTMLButtonElement | HTMLSelectElement)[];
+    expect(controls.length).toBeGreaterThan(3);
+    expect(controls.every((c) => c.disabled)).toBe(true);
+    expect(query(el.shadowRoot, '#read-only-note').textContent).toContain('read-only');
+  });
+
+  it('is driven from the keyboard: Tab reaches Next phase, Enter and Space activate buttons', async () => {
+    const moves = record('cl-move-phase');
+    const plans = record('cl-plan-rollback');
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+      state: makeState({ phase: 'dual-write', nextGuard: { to: 'shadow', ok: true, reasons: [], overridable: true } }),
+    });
+    await tabTo(el, button(el.shadowRoot, 'Next phase'));
+    await userEvent.keyboard('{Enter}');
+    await tabTo(el, button(el.shadowRoot, 'Roll back…'));
+    await userEvent.keyboard('{Space}');
+    moves.stop();
+    plans.stop();
+    expect(moves.details).toEqual([{ to: 'shadow', options: {} }]);
+    expect(plans.details).toEqual([{ to: 'old-only' }]);
+  });
+
+  it('renders a placeholder without a rehearsal', async () => {
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', {});
+    expect(el.shadowRoot?.textContent).toContain('No rehearsal is open.');
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The six phases as an ordered list, the current one marked, each with what writes and reads do
+ * there; below it the moves: next (with the guard's reasons, "Move anyway" or the data-loss
+ * confirmation), previous, roll back to any earlier phase, and "Restore backup" after the drop.
+ *
+ * @fires cl-move-phase - Next phase ({ to, options: {} }), Move anyway ({ force: true }), the accepted drop ({ acceptDataLoss: <records lost> })
+ * @fires cl-plan-rollback - Previous phase or Roll back… ({ to }); the app fetches the plan and opens the rollback dialog
+ * @fires cl-restore-backup - Restore backup, the only way back from old-dropped
+ * @csspart list - the ordered list of phases
+ * @csspart step - one phase
+ * @csspart current - the current phase (also has part `step`)
+ * @csspart controls - the move buttons
+ * @csspart guard - why the next move is refused, and its overrides
+ * @cssproperty --cl-accent - the current phase's marker
+ * @cssproperty --cl-old - the old side's label
+ * @cssproperty --cl-new - the new side's label
+ * @cssproperty --cl-bad - refusals and data loss
+ * @cssproperty --cl-warn - warnings
+ */
+import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { assertNever } from '../../engine/assert-never.ts';
+import { PHASES, phaseIndex, ROUTES, type Phase, type Route } from '../../engine/phases.ts';
+import type { MoveOptions } from '../../engine/rehearsal.ts';
+import type { Side } from '../../engine/scenario/format.ts';
+import type { EngineState, GuardCheck } from '../../worker/protocol.ts';
+import { fire } from '../events.ts';
+import { shared } from '../theme.ts';
+
+/** A phase's name for people. */
+export function phaseTitle(phase: Phase): string {
+  switch (phase) {
+    case 'old-only':
+      return 'Old only';
+    case 'dual-write':
+      return 'Dual write';
+    case 'shadow':
+      return 'Shadow';
+    case 'read-new':
+      return 'Read new';
+    case 'new-only':
+      return 'New only';
+    case 'old-dropped':
+      return 'Old dropped';
+    default:
+      return assertNever(phase, 'phase');
+  }
+}
+
+const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so the phase cannot be changed here.';
+
+export class ClPhaseStepper extends LitElement {
+  static override properties = {
+    state: { attribute: false },
+    _rollbackTo: { state: true },
+    _lossAccepted: { state: true },
+  };
+
+  /** The rehearsal as the engine last reported it; null renders a placeholder. */
+  declare state: EngineState | null;
+  /** The phase chosen in "Roll back to". */
+  declare private _rollbackTo: Phase | null;
+  /** The "Accept data loss" box before a refused drop. */
+  declare private _lossAccepted: boolean;
+
+  constructor() {
+    super();
+    this.state = null;
+    this._rollbackTo = null;
+    this._lossAccepted = false;
+  }
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+      }
+      ol.steps {
+        list-style: none;
+        margin: 0 0 var(--cl-gap);
+        padding: 0;
+        display: grid;
+        gap: 0.4rem;
+      }
+      .steps > li {
+        display: grid;
+        grid-template-columns: 1.8rem 1fr;
+        gap: 0 0.6rem;
+        padding: 0.5rem 0.6rem;
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        background: var(--cl-surface);
+      }
+      .steps > li.done {
+        color: var(--cl-muted);
+      }
+      .steps > li[aria-current='step'] {
+        border-color: var(--cl-accent);
+        box-shadow: inset 4px 0 0 var(--cl-accent);
+        color: var(--cl-text);
+      }
+      .marker {
+        grid-row: span 3;
+        display: inline-grid;
+        place-items: center;
+        width: 1.6rem;
+        height: 1.6rem;
+        border-radius: 50%;
+        border: 1px solid var(--cl-border);
+        font-size: 0.85rem;
+        background: var(--cl-bg);
+      }
+      .steps > li[aria-current='step'] .marker {
+        background: var(--cl-accent);
+        border-color: var(--cl-accent);
+        color: var(--cl-accent-text);
+      }
+      .name {
+        font-weight: 600;
+      }
+      .name code {
+        font-family: var(--cl-mono);
+        font-weight: 400;
+        font-size: 0.85em;
+        color: var(--cl-muted);
+        margin-inline-start: 0.4rem;
+      }
+      .summary,
+      .route {
+        margin: 0.15rem 0 0;
+        font-size: 0.875rem;
+      }
+      .route {
+        color: var(--cl-muted);
+      }
+      .side-old {
+        color: var(--cl-old);
+        font-weight: 600;
+      }
+      .side-new {
+        color: var(--cl-new);
+        font-weight: 600;
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .rollback {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.4rem;
+        align-items: center;
+      }
+      .panel {
+        margin-top: var(--cl-gap);
+        padding: 0.6rem 0.75rem;
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        background: var(--cl-surface);
+      }
+      .panel.refused {
+        border-color: var(--cl-bad);
+      }
+      .panel ul {
+        margin: 0.3rem 0 0.5rem;
+        padding-inline-start: 1.2rem;
+      }
+      .panel p {
+        margin: 0.3rem 0;
+      }
+      .warnings {
+        color: var(--cl-warn);
+      }
+      .loss {
+        color: var(--cl-bad);
+        font-weight: 600;
+      }
+      label.accept {
+        display: flex;
+        gap: 0.4rem;
+        align-items: flex-start;
+        margin: 0.4rem 0;
+      }
+      .note {
+        margin: 0 0 var(--cl-gap);
+        color: var(--cl-warn);
+      }
+    `,
+  ];
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('state')) return;
+    const phase = this.state?.phase;
+    const earlier = phase ? PHASES.slice(0, phaseIndex(phase)) : [];
+    // Keep the chosen rollback target while it is still earlier than the current phase.
+    if (this._rollbackTo === null || !earlier.includes(this._rollbackTo)) this._rollbackTo = earlier[earlier.length - 1] ?? null;
+    const previous = changed.get('state') as EngineState | null | undefined;
+    // An acceptance holds for the count it was given for, no other.
+    if (previous?.phase !== phase || previous?.nextGuard?.recordsLost !== this.state?.nextGuard?.recordsLost) this._lossAccepted = false;
+  }
+
+  override render(): TemplateResult {
+    const state = this.state;
+    if (!state) return html`<p class="muted">No rehearsal is open.</p>`;
+    return html`
+      ${state.readOnly ? html`<p class="note" id="read-only-note" role="note">${READ_ONLY_NOTE}</p>` : nothing}
+      <ol class="steps" part="list" aria-label="Migration phases">
+        ${PHASES.map((phase) => this.renderStep(phase, state))}
+      </ol>
+      ${this.renderControls(state)} ${this.renderGuard(state)}
+    `;
+  }
+
+  private renderStep(phase: Phase, state: EngineState): TemplateResult {
+    const index = phaseIndex(phase);
+    const current = phase === state.phase;
+    const done = index < phaseIndex(state.phase);
+    return html`
+      <li part=${current ? 'step current' : 'step'} class=${done ? 'done' : ''} aria-current=${current ? 'step' : 'false'}>
+        <span class="marker" aria-hidden="true">${index}</span>
+        <span class="name">${phaseTitle(phase)}<code>${phase}</code>${current ? html`<span class="visually-hidden"> (current phase)</span>` : nothing}</span>
+        <p class="summary">${ROUTES[phase].summary}</p>
+        <p class="route">${this.renderRoute(ROUTES[phase], state.scenario.labels)}</p>
+      </li>
+    `;
+  }
+
+  private renderRoute(route: Route, labels: Readonly<Record<Side, string>>): TemplateResult {
+    const side = (s: Side): TemplateResult => html`<span class="side-${s}">${labels[s]}</span>`;
+    const writes = route.writes.map((s, i) => html`${i > 0 ? ' then ' : ''}${side(s)}`);
+    return html`Writes: ${writes}. Reads: ${side(route.reads)}${route.fallback ? html`, falling back to ${side(route.fallback)}` : nothing}${
+      route.shadow ? html`, compared with ${side(route.shadow)}` : nothing
+    }.`;
+  }
+
+  private renderControls(state: EngineState): TemplateResult {
+    const index = phaseIndex(state.phase);
+    const next = PHASES[index + 1];
+    const previous = PHASES[index - 1];
+    const guard = state.nextGuard;
+    const refused = guard !== null && !guard.ok;
+    const describedBy = state.readOnly ? 'read-only-note' : refused ? 'guard' : nothing;
+    const earlier = PHASES.slice(0, index);
+    return html`
+      <div class="controls" part="controls">
+        ${previous === undefined
+          ? nothing
+          : state.phase === 'old-dropped'
+            ? html`<button type="button" ?disabled=${state.readOnly} aria-describedby=${state.readOnly ? 'read-only-note' : 'restore-help'} @click=${this.handleRestore}>
+                  Restore backup
+                </button>
+                <span class="muted" id="restore-help">The only way back: restores old from the backup taken before the drop, into new-only.</span>`
+            : html`<button type="button" ?disabled=${state.readOnly} aria-describedby=${state.readOnly ? 'read-only-note' : nothing} @click=${() => this.handlePlanRollback(previous)}>
+                Previous phase
+              </button>`}
+        ${next === undefined
+          ? nothing
+          : html`<button type="button" class="primary" ?disabled=${state.readOnly || refused} aria-describedby=${describedBy} @click=${() => this.handleMove(next, {})}>
+              Next phase
+            </button>`}
+        ${earlier.length === 0
+          ? nothing
+          : html`<span class="rollback">
+              <label for="rollback-to">Roll back to</label>
+              <select id="rollback-to" ?disabled=${state.readOnly} @change=${this.handleRollbackTarget}>
+                ${earlier.map((p) => html`<option value=${p} ?selected=${p === this._rollbackTo}>${phaseTitle(p)}</option>`)}
+              </select>
+              <button type="button" ?disabled=${state.readOnly || this._rollbackTo === null} aria-describedby=${state.readOnly ? 'read-only-note' : nothing} @click=${this.handleRollback}>
+                Roll back…
+              </button>
+            </span>`}
+      </div>
+      ${next === undefined ? nothing : html`<p class="muted">Next: ${phaseTitle(next)} (${next}).${next === 'old-dropped' ? ' A backup snapshot of old is taken before the drop.' : ''}</p>`}
+    `;
+  }
+
+  private renderGuard(state: EngineState): TemplateResult | typeof nothing {
+    const guard = state.nextGuard;
+    if (!guard) return nothing;
+    const warnings = guard.warnings ?? [];
+    if (guard.ok) {
+      return warnings.length === 0
+        ? nothing
+        : html`<section class="panel" part="guard" aria-label="Warnings about the next phase">
+            <p class="warnings">Moving to ${phaseTitle(guard.to)} is allowed, but:</p>
+            <ul class="warnings">
+              ${warnings.map((w) => html`<li>${w}</li>`)}
+            </ul>
+          </section>`;
+    }
+    return html`
+      <section class="panel refused" part="guard" id="guard" aria-label="Why the next move is refused">
+        <p>Moving to ${phaseTitle(guard.to)} is refused:</p>
+        <ul>
+          ${guard.reasons.map((r) => html`<li>${r}</li>`)}
+        </ul>
+        ${warnings.length === 0
+          ? nothing
+          : html`<p class="warnings">Also:</p>
+              <ul class="warnings">
+                ${warnings.map((w) => html`<li>${w}</li>`)}
+              </ul>`}
+        ${this.renderOverride(guard, state.readOnly)}
+      </section>
+    `;
+  }
+
+  private renderOverride(guard: GuardCheck, readOnly: boolean): TemplateResult | typeof nothing {
+    if (guard.overridable) {
+      return html`<button type="button" class="danger" ?disabled=${readOnly} @click=${() => this.handleMove(guard.to, { force: true })}>Move anyway</button>`;
+    }
+    if (guard.to !== 'old-dropped') return nothing;
+    const lost = guard.recordsLost;
+    // The engine accepts a loss only as the count a current verify found: without one, verify first.
+    if (lost === undefined) {
+      return html`<p class="loss">How many records the drop would lose is unknown: the last verify is out of date. Run verify; then the loss can be accepted.</p>`;
+    }
+    const records = `${lost} ${lost === 1 ? 'record' : 'records'}`;
+    return html`
+      <p class="loss">${lost === 0 ? 'The last verify found no record that only old has.' : `Dropping old would lose ${records} that exist only in old or are newer there.`}</p>
+      <label class="accept">
+        <input type="checkbox" .checked=${this._lossAccepted} ?disabled=${readOnly} @change=${this.handleAcceptLoss} />
+        <span>Accept data loss of ${records}</span>
+      </label>
+      <button type="button" class="danger" ?disabled=${readOnly || !this._lossAccepted} @click=${() => this.handleMove('old-dropped', { acceptDataLoss: lost })}>
+        Drop old anyway
+      </button>
+    `;
+  }
+
+  private handleMove(to: Phase, options: MoveOptions): void {
+    fire(this, 'cl-move-phase', { to, options });
+  }
+
+  private handlePlanRollback(to: Phase): void {
+    fire(this, 'cl-plan-rollback', { to });
+  }
+
+  private handleRollback(): void {
+    if (this._rollbackTo) this.handlePlanRollback(this._rollbackTo);
+  }
+
+  private handleRollbackTarget(e: Event): void {
+    this._rollbackTo = (e.target as HTMLSelectElement).value as Phase;
+  }
+
+  private handleRestore(): void {
+    fire(this, 'cl-restore-backup', {});
+  }
+
+  private handleAcceptLoss(e: Event): void {
+    this._lossAccepted = (e.target as HTMLInputElement).checked;
+  }
+}
+
+if (!customElements.get('cl-phase-stepper')) customElements.define('cl-phase-stepper', ClPhaseStepper);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-phase-stepper': ClPhaseStepper;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Where a rehearsal starts: the built-in scenarios, each with a paragraph on the real migration
+ * it comes from, a durability mode, and the rehearsals already stored in this browser.
+ *
+ * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability }) or reopen one ({ rehearsalId, durability })
+ * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId })
+ * @csspart card - one scenario
+ */
+import { css, html, LitElement } from 'lit';
+import { DURABILITY_MODES, type DurabilityMode } from '../../engine/durability/types.ts';
+import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
+import { fire } from '../events.ts';
+import { shared } from '../theme.ts';
+
+const MODE_HELP: Record<DurabilityMode, string> = {
+  strict: 'each change is stored in IndexedDB before it is acknowledged',
+  group: 'changes are stored in batches; each is acknowledged when its batch is stored',
+  'unsafe-ack-first': 'acknowledged at once and stored a moment later — a crash loses writes, and the checker finds them',
+};
+
+export class ClScenarioPicker extends LitElement {
+  static override properties = {
+    scenarios: { attribute: false },
+    rehearsals: { attribute: false },
+    busy: { type: Boolean },
+    _durability: { state: true },
+  };
+
+  /** The built-in scenarios. */
+  declare scenarios: readonly ScenarioInfo[];
+  /** Rehearsals stored in this browser. */
+  declare rehearsals: readonly RehearsalSummary[];
+  /** Disables the buttons while a rehearsal opens. */
+  declare busy: boolean;
+  declare private _durability: DurabilityMode;
+
+  constructor() {
+    super();
+    this.scenarios = [];
+    this.rehearsals = [];
+    this.busy = false;
+    this._durability = 'strict';
+  }
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+      }
+      .cards {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
+        gap: var(--cl-gap);
+      }
+      article {
+        background: var(--cl-surface);
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        padding: 1rem;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+      }
+      article p {
+        margin: 0;
+        flex: 1;
+      }
+      .facts {
+        font-size: 0.85rem;
+      }
+      fieldset {
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+        margin: 0 0 var(--cl-gap);
+      }
+      label {
+        display: block;
+        margin: 0.2rem 0;
+      }
+      ul {
+        padding-left: 1.2rem;
+      }
+      li {
+        margin: 0.3rem 0;
+      }
+    `,
+  ];
+
+  #handleStart(scenarioId: string): void {
+    fire(this, 'cl-open-rehearsal', { scenarioId, durability: this._durability });
+  }
+
+  #handleReopen(rehearsalId: string): void {
+    fire(this, 'cl-open-rehearsal', { rehearsalId, durability: this._durability });
+  }
+
+  #handleDelete(rehearsalId: string): void {
+    this.dispatchEvent(new CustomEvent('cl-delete-rehearsal', { detail: { rehearsalId }, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    return html`
+      <fieldset>
+        <legend>Durability</legend>
+        ${DURABILITY_MODES.map(
+          (mode) => html`<label
+            ><input type="radio" name="durability" .value=${mode} .checked=${this._durability === mode} @change=${() => (this._durability = mode)} />
+            <strong>${mode}</strong> — <span class="muted">${MODE_HELP[mode]}</span></label
+          >`,
+        )}
+      </fieldset>
+      <div class="cards">
+        ${this.scenarios.map(
+          (s) => html`<article part="card" aria-labelledby="title-${s.id}">
+            <h3 id="title-${s.id}">${s.title}</h3>
+            <p>${s.summary}</p>
+            <div class="facts muted">${s.topology} topology · ${s.policy} policy · ${s.labels.old} → ${s.labels.new}</div>
+            <div class="facts muted">${s.sources.join('; ')}</div>
+            <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s.id)}>Start a rehearsal of ${s.id}</button>
+          </article>`,
+        )}
+      </div>
+      ${this.rehearsals.length > 0
+        ? html`<h3>Rehearsals in this browser</h3>
+            <ul>
+              ${this.rehearsals.map(
+                (r) => html`<li>
+                  <strong>${r.id}</strong> <span class="muted">(${r.title}, ${r.phase})</span>
+                  <button ?disabled=${this.busy} @click=${() => this.#handleReopen(r.id)}>Open</button>
+                  <button class="danger" ?disabled=${this.busy} @click=${() => this.#handleDelete(r.id)}>Delete</button>
+                </li>`,
+              )}
+            </ul>`
+        : ''}
+    `;
+  }
+}
+
+if (!customElements.get('cl-scenario-picker')) customElements.define('cl-scenario-picker', ClScenarioPicker);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-scenario-picker': ClScenarioPicker;
+  }
+}

@@ -1,0 +1,597 @@
+/**
+ * The SQL console: a SQLite editor, a choice of side, the result of the last statement and a
+ * browser of both sides' schemas. It runs nothing itself; it fires `cl-run-query` and shows what
+ * the app hands back in `result`, `error` and `running`. Every database value is rendered as text.
+ *
+ * @fires cl-run-query - Run (or Ctrl/Cmd+Enter) with `{ side, sql }`.
+ *
+ * @csspart base - The layout grid holding the workspace and the schema browser.
+ * @csspart toolbar - The side selector and the Run button.
+ * @csspart side-selector - The old/new radio group.
+ * @csspart run-button - The Run button.
+ * @csspart editor - The box the CodeMirror editor is mounted in.
+ * @csspart error - The alert region showing `error`.
+ * @csspart summary - The line saying how many rows came back or changed.
+ * @csspart results - The scrolling box around the result table.
+ * @csspart table - The result table.
+ * @csspart schema - The schema browser.
+ *
+ * @cssproperty --cl-sql-console-editor-min-height - Smallest editor height (default 6rem).
+ * @cssproperty --cl-sql-console-editor-max-height - Editor height before it scrolls (default 18rem).
+ * @cssproperty --cl-sql-console-results-max-height - Result height before it scrolls (default 24rem).
+ * @cssproperty --cl-sql-console-schema-width - Width of the schema browser beside the workspace (default 17rem).
+ * @cssproperty --cl-sql-console-cell-max-width - Widest a result cell grows before wrapping (default 40ch).
+ */
+import { Compartment } from '@codemirror/state';
+import type { EditorView } from '@codemirror/view';
+import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { SIDES, type Side } from '../../engine/scenario/format.ts';
+import { sqlValueToText, type SqlValue } from '../../engine/sql.ts';
+import { CONSOLE_LIMITS, type QueryResult, type SchemaInfo, type SchemaObject } from '../../worker/protocol.ts';
+import { fire } from '../events.ts';
+import { shared } from '../theme.ts';
+import { createSqlEditor, sqlIdentifier, sqliteLanguage } from './sql-editor.ts';
+
+const TYPE_ORDER: Readonly<Record<SchemaObject['type'], number>> = { table: 0, view: 1, index: 2, trigger: 3 };
+const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+const isApple = (): boolean => /Mac|iPhone|iPad/.test(navigator.platform);
+
+/** The SQL console of one rehearsal. */
+export class ClSqlConsole extends LitElement {
+  static override properties = {
+    labels: { attribute: false },
+    schema: { attribute: false },
+    result: { attribute: false },
+    error: { type: String },
+    running: { type: Boolean, reflect: true },
+    side: { type: String, reflect: true },
+    value: { type: String },
+  };
+
+  /** Names of the sides, shown in the side selector and the schema browser. */
+  declare labels: Readonly<Record<Side, string>>;
+  /** Both sides' schemas; `old` is null once dropped (the old side then cannot be chosen). Null until loaded. */
+  declare schema: SchemaInfo | null;
+  /** The last statement's result. */
+  declare result: QueryResult | null;
+  /** Why the last statement failed ("query cancelled", "ATTACH is not allowed…"), shown as an alert. */
+  declare error: string | null;
+  /** A statement is running: Run is disabled until the app clears this. */
+  declare running: boolean;
+  /** The side the next statement runs on. */
+  declare side: Side;
+  /** The editor's text; setting it replaces the text. */
+  declare value: string;
+
+  #editor: EditorView | null = null;
+  readonly #language = new Compartment();
+
+  constructor() {
+    super();
+    this.labels = { old: 'old', new: 'new' };
+    this.schema = null;
+    this.result = null;
+    this.error = null;
+    this.running = false;
+    this.side = 'new';
+    this.value = '';
+  }
+
+  /** Moves keyboard focus into the editor. */
+  override focus(options?: FocusOptions): void {
+    if (this.#editor) this.#editor.focus();
+    else super.focus(options);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-attached after a move: the editor was destroyed on disconnect.
+    if (this.hasUpdated && !this.#editor) this.#mountEditor();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#editor?.destroy();
+    this.#editor = null;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('schema') || changed.has('side')) && this.side === 'old' && this.#oldDropped) this.side = 'new';
+  }
+
+  protected override firstUpdated(): void {
+    this.#mountEditor();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const editor = this.#editor;
+    if (!editor) return;
+    if (changed.has('value') && editor.state.doc.toString() !== this.value) {
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: this.value }, selection: { anchor: this.value.length } });
+    }
+    if (changed.has('schema') || changed.has('side')) {
+      editor.dispatch({ effects: this.#language.reconfigure(sqliteLanguage(this.#objects(this.side))) });
+    }
+  }
+
+  get #oldDropped(): boolean {
+    return this.schema !== null && this.schema.old === null;
+  }
+
+  #objects(side: Side): readonly SchemaObject[] | null {
+    return this.schema ? this.schema[side] : null;
+  }
+
+  /** Why Run is unavailable, or null when it can run. */
+  get #blocked(): string | null {
+    if (this.running) return 'running';
+    if (this.value.trim() === '') return 'empty';
+    if (this.value.length > CONSOLE_LIMITS.maxStatementChars) return 'too long';
+    return null;
+  }
+
+  #mountEditor(): void {
+    const parent = this.renderRoot.querySelector('.editor');
+    if (!(parent instanceof HTMLElement) || !(this.renderRoot instanceof ShadowRoot)) return;
+    this.#editor = createSqlEditor({
+      doc: this.value,
+      root: this.renderRoot,
+      parent,
+      label: 'SQL statement',
+      describedBy: 'run-hint',
+      language: this.#language,
+      languageSupport: sqliteLanguage(this.#objects(this.side)),
+      onRun: () => this.handleRun(),
+      onChange: (doc) => (this.value = doc),
+    });
+  }
+
+  private handleRun(): void {
+    if (this.#blocked !== null) return;
+    fire(this, 'cl-run-query', { side: this.side, sql: this.value });
+  }
+
+  private handleSideChange(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    if (input.checked) this.side = input.value as Side;
+  }
+
+  private handleInsertName(name: string): void {
+    const editor = this.#editor;
+    if (!editor) return;
+    editor.dispatch(editor.state.replaceSelection(sqlIdentifier(name)), { scrollIntoView: true });
+    editor.focus();
+  }
+
+  protected override render(): TemplateResult {
+    return html`
+      <div class="layout" part="base">
+        <div class="workspace">
+          ${this.renderToolbar()}
+          <div class="editor" part="editor"></div>
+          ${this.renderLimitNotice()}
+          <div class="error" part="error" role="alert">${this.error ? html`<p>${this.error}</p>` : nothing}</div>
+          ${this.renderResult()}
+        </div>
+        ${this.renderSchema()}
+      </div>
+    `;
+  }
+
+  private renderToolbar(): TemplateResult {
+    const shortcut = isApple() ? '⌘+Enter' : 'Ctrl+Enter';
+    return html`
+      <div class="toolbar" part="toolbar">
+        <fieldset class="sides" part="side-selector">
+          <legend>Run on</legend>
+          ${SIDES.map((side) => {
+            const disabled = side === 'old' && this.#oldDropped;
+            return html`
+              <label class="side side-${side} ${disabled ? 'disabled' : ''}">
+                <input
+                  type="radio"
+                  name="side"
+                  .value=${side}
+                  .checked=${this.side === side}
+                  ?disabled=${disabled}
+                  @change=${this.handleSideChange}
+                />
+                <span>${this.labels[side]}</span>
+                ${disabled ? html`<span class="muted">(dropped)</span>` : nothing}
+              </label>
+            `;
+          })}
+        </fieldset>
+        <button
+          class="primary run"
+          part="run-button"
+          type="button"
+          aria-keyshortcuts=${isApple() ? 'Meta+Enter' : 'Control+Enter'}
+          aria-describedby="run-hint"
+          ?disabled=${this.#blocked !== null}
+          @click=${this.handleRun}
+        >
+          ${this.running ? 'Running…' : 'Run'}
+        </button>
+        <span id="run-hint" class="muted hint">${shortcut} runs the statement</span>
+      </div>
+    `;
+  }
+
+  private renderLimitNotice(): TemplateResult | typeof nothing {
+    const length = this.value.length;
+    if (length <= CONSOLE_LIMITS.maxStatementChars) return nothing;
+    return html`<p class="notice warn">
+      The statement is ${count(length, 'character')} long; the console accepts at most
+      ${CONSOLE_LIMITS.maxStatementChars.toLocaleString('en-US')}.
+    </p>`;
+  }
+
+  private renderResult(): TemplateResult {
+    const result = this.result;
+    return html`
+      <div class="summary" part="summary" role="status">${this.running
+        ? html`<span>Running on ${this.labels[this.side]}…</span>`
+        : result
+          ? this.renderSummary(result)
+          : nothing}</div>
+      ${result && result.columns.length > 0 ? this.renderTable(result) : nothing}
+    `;
+  }
+
+  private renderSummary(result: QueryResult): TemplateResult {
+    const what = result.kind === 'write' ? `${count(result.changes, 'row')} changed` : count(result.rows.length, 'row');
+    return html`
+      <span class="count">${what}</span>
+      <span class="muted">on ${this.labels[result.side]} · ${Math.round(result.durationMs).toLocaleString('en-US')} ms</span>
+      ${result.truncated
+        ? html`<span class="notice warn truncated">showing the first ${result.rows.length.toLocaleString('en-US')} rows</span>`
+        : nothing}
+    `;
+  }
+
+  private renderTable(result: QueryResult): TemplateResult {
+    return html`
+      <div class="results" part="results" role="region" aria-label="Result rows" tabindex="0" aria-busy=${this.running ? 'true' : 'false'}>
+        <table part="table">
+          <thead>
+            <tr>
+              ${result.columns.map((column) => html`<th scope="col">${column}</th>`)}
+            </tr>
+          </thead>
+          <tbody>
+            ${result.rows.map((row) => html`<tr>${row.map((value) => this.renderCell(value))}</tr>`)}
+          </tbody>
+        </table>
+      </div>
+    `;
+  }
+
+  private renderCell(value: SqlValue): TemplateResult {
+    const kind = value === null ? 'null' : value instanceof Uint8Array ? 'blob' : typeof value === 'number' ? 'number' : 'text';
+    return html`<td class=${kind}><div class="cell">${sqlValueToText(value)}</div></td>`;
+  }
+
+  private renderSchema(): TemplateResult {
+    return html`
+      <aside class="schema" part="schema" aria-labelledby="schema-heading">
+        <h3 id="schema-heading">Schema</h3>
+        <p id="schema-hint" class="visually-hidden">Choose a name to insert it at the editor's cursor.</p>
+        ${SIDES.map((side) => this.renderSchemaSide(side))}
+      </aside>
+    `;
+  }
+
+  private renderSchemaSide(side: Side): TemplateResult {
+    const objects = this.#objects(side);
+    const mine = objects?.filter((o) => !o.engine) ?? [];
+    const engine = objects?.filter((o) => o.engine) ?? [];
+    return html`
+      <section class="schema-side side-${side}" aria-labelledby="schema-${side}">
+        <h4 id="schema-${side}">${this.labels[side]}</h4>
+        ${this.schema === null
+          ? html`<p class="muted">Not loaded yet.</p>`
+          : objects === null
+            ? html`<p class="muted">Dropped.</p>`
+            : html`
+                ${mine.length === 0 ? html`<p class="muted">No objects.</p>` : this.renderObjects(mine)}
+                ${engine.length === 0
+                  ? nothing
+                  : html`<details class="engine-objects">
+                      <summary>Engine-owned (${engine.length})</summary>
+                      ${this.renderObjects(engine)}
+                    </details>`}
+              `}
+      </section>
+    `;
+  }
+
+  private renderObjects(objects: readonly SchemaObject[]): TemplateResult {
+    const sorted = [...objects].sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.name.localeCompare(b.name));
+    return html`<ul class="objects">
+      ${sorted.map((object) => this.renderObject(object))}
+    </ul>`;
+  }
+
+  private renderObject(object: SchemaObject): TemplateResult {
+    return html`
+      <li class="object ${object.engine ? 'engine' : ''}">
+        <div class="object-head">
+          <button
+            type="button"
+            class="object-name"
+            aria-describedby="schema-hint"
+            @click=${() => this.handleInsertName(object.name)}
+          >
+            ${object.name}
+          </button>
+          <span class="object-type">${object.type}</span>
+        </div>
+        ${object.columns.length === 0
+          ? nothing
+          : html`<ul class="columns" aria-label="Columns of ${object.name}">
+              ${object.columns.map(
+                (column) => html`<li>
+                  <span class="column-name">${column.name}</span>
+                  ${column.type ? html`<span class="column-type">${column.type}</span>` : nothing}
+                  ${column.pk ? html`<abbr class="pk" title="primary key">PK</abbr>` : nothing}
+                </li>`,
+              )}
+            </ul>`}
+      </li>
+    `;
+  }
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+        container-type: inline-size;
+      }
+      :host([hidden]) {
+        display: none;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr);
+        gap: var(--cl-gap);
+      }
+      @container (min-width: 48rem) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr) var(--cl-sql-console-schema-width, 17rem);
+          align-items: start;
+        }
+      }
+      .workspace {
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+        min-width: 0;
+      }
+      .toolbar {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 0.75rem;
+      }
+      fieldset.sides {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.25rem 0.75rem;
+        margin: 0;
+        padding: 0.15rem 0.5rem;
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+      }
+      fieldset.sides legend {
+        float: left;
+        padding: 0;
+        margin-right: 0.25rem;
+        color: var(--cl-muted);
+      }
+      .side {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.3rem;
+        min-height: 2rem;
+        cursor: pointer;
+      }
+      .side-old input {
+        accent-color: var(--cl-old);
+      }
+      .side-new input {
+        accent-color: var(--cl-new);
+      }
+      .side.disabled {
+        cursor: not-allowed;
+        color: var(--cl-muted);
+      }
+      .hint {
+        font-size: 0.85rem;
+      }
+      .editor .cm-content:focus-visible {
+        outline: none;
+      }
+      .error p {
+        margin: 0;
+        padding: 0.5rem 0.7rem;
+        color: var(--cl-bad);
+        border: 1px solid var(--cl-bad);
+        border-left-width: 4px;
+        border-radius: var(--cl-radius);
+        background: color-mix(in srgb, var(--cl-bad) 8%, transparent);
+        overflow-wrap: anywhere;
+        white-space: pre-wrap;
+      }
+      .summary {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: baseline;
+        gap: 0.25rem 0.75rem;
+      }
+      .error:empty {
+        display: none;
+      }
+      .count {
+        font-weight: 600;
+      }
+      .notice {
+        margin: 0;
+      }
+      .warn {
+        color: var(--cl-warn);
+      }
+      .results {
+        max-height: var(--cl-sql-console-results-max-height, 24rem);
+        overflow: auto;
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+      }
+      .results[aria-busy='true'] {
+        opacity: 0.6;
+      }
+      table {
+        border-collapse: separate;
+        border-spacing: 0;
+        min-width: 100%;
+        font-family: var(--cl-mono);
+        font-size: 0.85rem;
+      }
+      th,
+      td {
+        padding: 0.25rem 0.6rem;
+        text-align: left;
+        vertical-align: top;
+        border-bottom: 1px solid var(--cl-border);
+      }
+      /* Table cells ignore max-width; a block inside caps the column and lets one long word break. */
+      .cell {
+        max-width: var(--cl-sql-console-cell-max-width, 40ch);
+        white-space: pre-wrap;
+        overflow-wrap: break-word;
+      }
+      th {
+        position: sticky;
+        top: 0;
+        z-index: 1;
+        background: var(--cl-surface-2);
+        font-family: var(--cl-font);
+        font-weight: 600;
+        white-space: nowrap;
+      }
+      tbody tr:nth-child(even) td {
+        background: var(--cl-surface);
+      }
+      td.number {
+        text-align: right;
+        font-variant-numeric: tabular-nums;
+      }
+      td.null {
+        color: var(--cl-muted);
+        font-style: italic;
+      }
+      td.blob {
+        color: var(--cl-old);
+      }
+      .schema {
+        min-width: 0;
+        max-height: var(--cl-sql-console-schema-max-height, 28rem);
+        overflow: auto;
+        padding: 0.5rem 0.75rem;
+        background: var(--cl-surface);
+        border: 1px solid var(--cl-border);
+        border-radius: var(--cl-radius);
+      }
+      .schema-side + .schema-side {
+        margin-top: 0.75rem;
+      }
+      .schema-side h4 {
+        margin: 0 0 0.25rem;
+        font-size: 0.95rem;
+        padding-left: 0.4rem;
+        border-left: 4px solid var(--cl-new);
+      }
+      .schema-side.side-old h4 {
+        border-left-color: var(--cl-old);
+      }
+      .schema-side p {
+        margin: 0.25rem 0;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      .object {
+        margin: 0.2rem 0 0.4rem;
+      }
+      .object-head {
+        display: flex;
+        align-items: baseline;
+        gap: 0.4rem;
+      }
+      button.object-name {
+        min-height: 1.75rem;
+        padding: 0.1rem 0.4rem;
+        font-family: var(--cl-mono);
+        font-size: 0.85rem;
+        background: var(--cl-bg);
+        overflow-wrap: anywhere;
+        text-align: left;
+      }
+      .object-type,
+      .column-type {
+        color: var(--cl-muted);
+        font-size: 0.75rem;
+      }
+      .columns {
+        margin: 0.15rem 0 0 1.1rem;
+        font-family: var(--cl-mono);
+        font-size: 0.8rem;
+      }
+      .columns li {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.2rem 0.4rem;
+        align-items: baseline;
+      }
+      .pk {
+        font-family: var(--cl-font);
+        font-size: 0.7rem;
+        font-weight: 700;
+        text-decoration: none;
+        color: var(--cl-accent);
+        border: 1px solid currentColor;
+        border-radius: 3px;
+        padding: 0 0.2rem;
+      }
+      .engine-objects {
+        margin-top: 0.4rem;
+      }
+      .engine-objects summary {
+        cursor: pointer;
+        color: var(--cl-muted);
+        font-size: 0.85rem;
+        min-height: 1.75rem;
+      }
+      .object.engine {
+        opacity: 0.8;
+      }
+      .object.engine button.object-name {
+        color: var(--cl-muted);
+        background: transparent;
+        border-style: dashed;
+      }
+    `,
+  ];
+}
+
+if (!customElements.get('cl-sql-console')) customElements.define('cl-sql-console', ClSqlConsole);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cl-sql-console': ClSqlConsole;
+  }
+}

@@ -1,0 +1,31 @@
+/// <reference lib="webworker" />
+/**
+ * The engine's Web Worker. It exposes the engine host through Comlink at once (messages sent
+ * before sql.js finished loading wait for it) and holds the rehearsal's writer lock.
+ */
+import * as Comlink from 'comlink';
+import { realClock } from '../store/real-clock.ts';
+import { loadBrowserSqlEngine } from '../store/browser-sql.ts';
+import { webCryptoSha256 } from '../store/digest.ts';
+import { IndexedDbBackend } from '../store/idb-backend.ts';
+import { tryWriterLock } from '../store/writer-lock.ts';
+import { createEngineHost } from './engine-host.ts';
+import type { EngineApi } from './protocol.ts';
+
+// The page names each worker "engine-<n>": n counts restarts (crash now, watchdog).
+const incarnation = Number(/engine-(\d+)/.exec(self.name)?.[1] ?? 1);
+
+const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
+  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id) => tryWriterLock(id), incarnation }),
+);
+
+const METHODS = [
+  'open', 'list', 'remove', 'state', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
+  'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
+] as const satisfies readonly (keyof EngineApi)[];
+
+const forwarding = Object.fromEntries(
+  METHODS.map((name) => [name, async (...args: unknown[]) => ((await host)[name] as (...a: unknown[]) => Promise<unknown>)(...args)]),
+) as unknown as EngineApi;
+
+Comlink.expose(forwarding);

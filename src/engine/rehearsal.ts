@@ -724,7 +724,7 @@ export class Rehearsal {
 
   /** Lists what goes wrong if the rehearsal rolls back from the current phase to `to`, with counts and remedies. */
   async planRollback(to: Phase): Promise<RollbackPlan> {
-    return this.#track(() => this.#planRollback(to));
+    return this.#exclusive(() => this.#planRollback(to));
   }
 
   async #planRollback(to: Phase): Promise<RollbackPlan> {
@@ -993,10 +993,12 @@ export class Rehearsal {
   // -----------------------------------------------------------------------------------------
   // Verify
 
-  /** The consistency checker over both sides; remembered for the guards. */
+  /**
+   * The consistency checker over both sides; remembered for the guards. It runs with no write in
+   * flight (a dual write caught between its halves is not a divergence), which takes milliseconds.
+   */
   async verify(): Promise<ConsistencyReport> {
-    return this.#track(async () => {
-      await this.#gate();
+    return this.#exclusive(async () => {
       const events = this.#control.divergenceEvents;
       const report = this.#report();
       const summary: VerifySummary = { clean: isConsistent(report), diverged: report.totals.total - report.totals.consistent, lostByDrop: recordsLostByDrop(report), divergenceEvents: events, phase: this.#control.phase };

@@ -54,9 +54,14 @@ export async function startApp(): Promise<App> {
       });
       await page.exposeFunction('__reportCsp', (v: string) => problems.cspViolations.push(v));
       await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => {
-          (window as unknown as { __reportCsp: (v: string) => void }).__reportCsp(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-        });
+        document.addEventListener(
+          'securitypolicyviolation',
+          (e) => {
+            const where = e.target instanceof Element ? ` on <${e.target.localName} class="${e.target.getAttribute('class') ?? ''}">` : '';
+            (window as unknown as { __reportCsp: (v: string) => void }).__reportCsp(`${e.violatedDirective} ${e.blockedURI}${where} ${e.sample ? `"${e.sample}"` : ''} ${e.sourceFile}:${e.lineNumber}`);
+          },
+          true,
+        );
       });
       return { page, context, problems };
     },

@@ -130,6 +130,19 @@ export function createSqlEditor(options: SqlEditorOptions): EditorView {
     EditorView.contentAttributes.of({ 'aria-label': options.label, 'aria-describedby': options.describedBy }),
     options.language.of(options.languageSupport),
     theme,
+    // Typing over a selection lets Chromium's own contenteditable editing replace it, and to keep
+    // the highlighted text's look it inserts spans with inline style attributes, which the page's
+    // Content-Security-Policy refuses. Replace the selection through the editor instead.
+    EditorView.domEventHandlers({
+      beforeinput(event, view) {
+        const replacing = event.inputType === 'insertText' || event.inputType === 'insertReplacementText';
+        if (!replacing || view.state.selection.main.empty || view.composing) return false;
+        const text = event.data ?? event.dataTransfer?.getData('text/plain') ?? '';
+        event.preventDefault();
+        view.dispatch(view.state.replaceSelection(text), { userEvent: 'input.type', scrollIntoView: true });
+        return true;
+      },
+    }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) options.onChange(update.state.doc.toString());
     }),

@@ -1,0 +1,178 @@
+/**
+ * The playground end to end: the built app, served with its Content-Security-Policy, driven in
+ * Chromium. Each flow ends with no console errors, no CSP violations and no dialogs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { startApp, type App, type PageProblems } from './app-harness.ts';
+
+let app: App;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const RUNAWAY = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c';
+
+function clean(problems: PageProblems): void {
+  expect(problems.cspViolations, 'CSP violations').toEqual([]);
+  expect(problems.consoleErrors, 'console errors').toEqual([]);
+  expect(problems.pageErrors, 'uncaught errors').toEqual([]);
+  expect(problems.dialogs, 'dialogs').toEqual([]);
+}
+
+const currentPhase = (page: Page): Locator => page.locator('cl-phase-stepper li[aria-current="step"]');
+const button = (page: Page, name: string, within = 'cl-app'): Locator => page.locator(within).getByRole('button', { name, exact: true });
+
+async function start(page: Page, scenarioId: string): Promise<void> {
+  await page.goto(app.url);
+  await button(page, `Start a rehearsal of ${scenarioId}`).click();
+  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-only');
+}
+
+/** Clicks Next phase and waits for the phase to change; repairs first when the guard refuses. */
+async function next(page: Page, to: string): Promise<void> {
+  const nextButton = button(page, 'Next phase', 'cl-phase-stepper');
+  for (let attempt = 0; attempt < 4 && (await nextButton.isDisabled()); attempt++) {
+    await button(page, 'Start backfill', 'cl-actions').click();
+    await expect.poll(() => shadowText(page, 'cl-actions'), { timeout: 60_000 }).toMatch(/Pass \d+ done/);
+    await button(page, 'Verify', 'cl-actions').click();
+    await page.waitForTimeout(300);
+  }
+  await nextButton.click();
+  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain(to);
+}
+
+/** The text a component renders (in its shadow root). */
+function shadowText(page: Page, selector: string): Promise<string> {
+  return page.locator(selector).first().evaluate((el) => el.shadowRoot?.textContent ?? el.textContent ?? '');
+}
+
+async function badgeText(page: Page): Promise<string> {
+  return shadowText(page, 'cl-invariant-badge');
+}
+
+describe('rehearsing each built-in scenario in the playground', () => {
+  for (const scenarioId of ['consensus-artifacts', 'job-keys', 'session-json']) {
+    it(`walks ${scenarioId} through all six phases with a workload, a crash, a reload and a rollback plan, losing nothing`, async () => {
+      const { page, context, problems } = await app.newPage();
+      await start(page, scenarioId);
+      await button(page, 'Start workload', 'cl-workload').click();
+      await next(page, 'dual-write');
+      // The backfill runs during dual-write, racing the workload.
+      await button(page, 'Start backfill', 'cl-actions').click();
+      await expect.poll(() => shadowText(page, 'cl-actions'), { timeout: 60_000 }).toMatch(/Pass 1 done/);
+      await button(page, 'Verify', 'cl-actions').click();
+      await next(page, 'shadow');
+      await next(page, 'read-new');
+      await next(page, 'new-only');
+
+      // Crash now: the worker is killed and a new one recovers from IndexedDB.
+      await button(page, 'Crash now', 'cl-faults').click();
+      await expect.poll(() => page.locator('cl-app').evaluate((el) => el.shadowRoot?.querySelector('header')?.textContent ?? ''), { timeout: 30_000 }).toContain('engine #2');
+      await expect.poll(() => currentPhase(page).textContent()).toContain('new-only');
+      await expect.poll(() => badgeText(page), { timeout: 60_000 }).toMatch(/Lost acknowledged writes: 0/);
+
+      // Rolling back from new-only shows the hazard: writes since the cut-over are only in new.
+      await page.waitForTimeout(1500); // let the workload write in new-only
+      await button(page, 'Previous phase', 'cl-phase-stepper').click();
+      const dialog = page.locator('cl-rollback-dialog dialog');
+      await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => dialog.textContent()).toMatch(/exist only in new|newer there/);
+      await expect.poll(() => dialog.textContent()).toMatch(/reverse-sync/i);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => dialog.isVisible()).toBe(false);
+
+      // Drop the old schema (a backup is taken first).
+      await button(page, 'Verify', 'cl-actions').click();
+      await next(page, 'old-dropped');
+      await button(page, 'Stop workload', 'cl-workload').click();
+      await page.waitForTimeout(1500); // the history is saved every second
+
+      // Reload: the same rehearsal, phase and history come back, and nothing was lost.
+      await page.reload();
+      await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-dropped');
+      await expect.poll(() => badgeText(page), { timeout: 60_000 }).toMatch(/Lost acknowledged writes: 0/);
+      await expect.poll(() => shadowText(page, 'cl-history')).toMatch(/\d+ entries/);
+      clean(problems);
+      await context.close();
+    });
+  }
+});
+
+describe('the SQL console', () => {
+  it('cancels a runaway query within 3 s while the page still answers clicks', async () => {
+    const { page, context, problems } = await app.newPage();
+    await start(page, 'job-keys');
+    const consoleEl = page.locator('cl-sql-console');
+    await consoleEl.locator('.cm-content').click();
+    await page.keyboard.insertText(RUNAWAY);
+    const started = Date.now();
+    await button(page, 'Run', 'cl-sql-console').click();
+    // The page answers while sql.js is stuck in the worker: the shortcuts dialog opens.
+    await page.waitForTimeout(300);
+    await page.locator('cl-app').getByRole('button', { name: 'Keyboard shortcuts' }).click();
+    await expect.poll(() => page.locator('cl-shortcuts dialog').isVisible(), { timeout: 1000 }).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => consoleEl.getByRole('alert').textContent(), { timeout: 5000 }).toContain('query cancelled');
+    expect(Date.now() - started).toBeLessThan(3500);
+    // The rehearsal was recovered: the console works again on the same data.
+    await consoleEl.getByRole('radio', { name: /old|flat keys/ }).check();
+    await consoleEl.locator('.cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText("SELECT count(*) AS jobs FROM kv WHERE key LIKE 'ai:jobs:%'");
+    await button(page, 'Run', 'cl-sql-console').click();
+    await expect.poll(() => consoleEl.locator('table').textContent(), { timeout: 15_000 }).toContain('40');
+    clean(problems);
+    await context.close();
+  });
+
+  it('shows a cell holding HTML as text', async () => {
+    const { page, context, problems } = await app.newPage();
+    await start(page, 'job-keys');
+    const consoleEl = page.locator('cl-sql-console');
+    await consoleEl.locator('.cm-content').click();
+    await page.keyboard.insertText(`SELECT '<img src=x onerror=alert(1)>' AS payload`);
+    await button(page, 'Run', 'cl-sql-console').click();
+    await expect.poll(() => consoleEl.locator('table').textContent(), { timeout: 15_000 }).toContain('<img src=x onerror=alert(1)>');
+    expect(await consoleEl.locator('table img').count()).toBe(0);
+    // And ATTACH is refused with a message.
+    await consoleEl.locator('.cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(`ATTACH DATABASE 'x.db' AS x`);
+    await button(page, 'Run', 'cl-sql-console').click();
+    await expect.poll(() => consoleEl.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('ATTACH is not allowed');
+    clean(problems);
+    await context.close();
+  });
+});
+
+describe('two tabs on one rehearsal', () => {
+  it('opens the second tab read-only and says so', async () => {
+    const first = await app.newPage();
+    await start(first.page, 'job-keys');
+    const second = await app.newPage({ context: first.context });
+    await second.page.goto(app.url);
+    await expect.poll(() => second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? ''), { timeout: 30_000 }).toContain('Read-only: this rehearsal is open in another tab');
+    expect(await button(second.page, 'Next phase', 'cl-phase-stepper').isDisabled()).toBe(true);
+    clean(first.problems);
+    clean(second.problems);
+    await first.context.close();
+  });
+});
+
+describe('layout', () => {
+  it('fits a 390 px wide phone screen without sideways scrolling, in the dark theme too', async () => {
+    const { page, context, problems } = await app.newPage({ width: 390, height: 844, colorScheme: 'dark' });
+    await start(page, 'session-json');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    for (const region of ['Metrics', 'Consistency', 'Faults', 'History', 'SQL console']) {
+      expect(await page.getByRole('region', { name: region, exact: true }).count(), region).toBe(1);
+    }
+    clean(problems);
+    await context.close();
+  });
+});

@@ -105,20 +105,36 @@ export class ClApp extends LitElement {
         flex-wrap: wrap;
         align-items: center;
         gap: 0.5rem 1rem;
-        padding: 0.6rem 1rem;
+        padding: 0.5rem 1rem;
         border-bottom: 1px solid var(--cl-border);
         background: var(--cl-surface);
-        position: sticky;
-        top: 0;
-        z-index: 2;
+      }
+      @media (min-width: 1100px) {
+        /* Sticky only where there is room for it: on a phone it would hide a third of the screen. */
+        header {
+          position: sticky;
+          top: 0;
+          z-index: 2;
+          flex-wrap: nowrap;
+        }
+        header .title > div {
+          white-space: nowrap;
+          overflow: hidden;
+          text-overflow: ellipsis;
+        }
       }
       header h1 {
         font-size: 1.1rem;
         margin: 0;
+        white-space: nowrap;
       }
       header .title {
-        flex: 1;
-        min-width: 12rem;
+        flex: 1 1 22rem;
+        min-width: 0;
+      }
+      header cl-invariant-badge {
+        flex: 0 1 auto;
+        min-width: 0;
       }
       .badge-line {
         font-size: 0.85rem;
@@ -134,25 +150,20 @@ export class ClApp extends LitElement {
         padding: var(--cl-gap);
         grid-template-columns: minmax(0, 1fr);
       }
+      .column {
+        display: flex;
+        flex-direction: column;
+        gap: var(--cl-gap);
+        min-width: 0;
+      }
       @media (min-width: 1100px) {
+        /* Two independent columns: controls on the left, what they do to the data on the right. */
         main {
           grid-template-columns: minmax(22rem, 2fr) minmax(0, 3fr);
-          grid-template-areas:
-            'phases metrics'
-            'actions metrics'
-            'workload consistency'
-            'faults consistency'
-            'history history'
-            'console console';
         }
-        #phases { grid-area: phases; }
-        #actions { grid-area: actions; }
-        #workload { grid-area: workload; }
-        #faults { grid-area: faults; }
-        #metrics { grid-area: metrics; }
-        #consistency { grid-area: consistency; }
-        #history { grid-area: history; }
-        #console { grid-area: console; }
+        #console {
+          grid-column: 1 / -1;
+        }
       }
       section {
         background: var(--cl-surface);
@@ -313,24 +324,28 @@ export class ClApp extends LitElement {
       ${header}
       ${state.readOnly ? html`<div class="readonly" role="status">Read-only: this rehearsal is open in another tab, which holds it for writing. Close that tab (or this one) to make changes here.</div>` : nothing}
       <main aria-busy=${e.loading ? 'true' : 'false'}>
-        <section id="phases" aria-labelledby="h-phases"><h2 id="h-phases">Phases</h2><cl-phase-stepper .state=${state}></cl-phase-stepper></section>
-        <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><cl-actions .state=${state}></cl-actions></section>
-        <section id="workload" aria-labelledby="h-workload"><h2 id="h-workload">Workload</h2><cl-workload .state=${state}></cl-workload></section>
-        <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
-        <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.metrics} .labels=${labels}></cl-figures></section>
-        <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
-        <section id="history" aria-labelledby="h-history">
-          <h2 id="h-history">History</h2>
-          <cl-history
-            .entries=${e.history?.entries ?? []}
-            .revision=${e.history?.revision ?? 0}
-            .filter=${this._historyFilter}
-            .highlight=${this._highlight}
-            .lostIndexes=${e.lostEntryIndexes}
-            @cl-history-filter=${(ev: CustomEvent<HistoryFilter>) => (this._historyFilter = ev.detail)}
-            @cl-clear-highlight=${() => (this._highlight = '')}
-          ></cl-history>
-        </section>
+        <div class="column">
+          <section id="phases" aria-labelledby="h-phases"><h2 id="h-phases">Phases</h2><cl-phase-stepper .state=${state}></cl-phase-stepper></section>
+          <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><cl-actions .state=${state}></cl-actions></section>
+          <section id="workload" aria-labelledby="h-workload"><h2 id="h-workload">Workload</h2><cl-workload .state=${state}></cl-workload></section>
+          <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
+        </div>
+        <div class="column">
+          <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.metrics} .labels=${labels}></cl-figures></section>
+          <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
+          <section id="history" aria-labelledby="h-history">
+            <h2 id="h-history">History</h2>
+            <cl-history
+              .entries=${e.history?.entries ?? []}
+              .revision=${e.history?.revision ?? 0}
+              .filter=${this._historyFilter}
+              .highlight=${this._highlight}
+              .lostIndexes=${e.lostEntryIndexes}
+              @cl-history-filter=${(ev: CustomEvent<HistoryFilter>) => (this._historyFilter = ev.detail)}
+              @cl-clear-highlight=${() => (this._highlight = '')}
+            ></cl-history>
+          </section>
+        </div>
         <section id="console" aria-labelledby="h-console">
           <h2 id="h-console">SQL console</h2>
           <cl-sql-console .labels=${labels} .schema=${e.schema} .result=${e.queryResult} .error=${e.queryError} ?running=${e.queryRunning}></cl-sql-console>

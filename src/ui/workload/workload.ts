@@ -68,6 +68,9 @@ export class ClWorkload extends LitElement {
     shared,
     css`
       :host {
+        container: workload / inline-size;
+      }
+      :host {
         display: block;
       }
       .top {
@@ -132,7 +135,8 @@ export class ClWorkload extends LitElement {
         margin: 0;
         font-size: 0.85rem;
       }
-      @media (min-width: 40rem) {
+      /* The panel's own width decides, not the window's: in the wide layout it is a narrow column. */
+      @container workload (min-width: 40rem) {
         li .help {
           grid-column: 3;
         }

@@ -1,5 +1,6 @@
 // Screenshots of the real app at 1280×800 and 390×844, light and dark, after a short rehearsal.
 // Usage: node --import tsx scripts/screenshots.ts  (writes docs/screenshots/*.png)
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { startApp } from '../test/e2e/app-harness.ts';
 
@@ -24,7 +25,8 @@ for (const [width, height] of [
     await page.waitForTimeout(300);
     const name = `${width}x${height}-${scheme}`;
     await page.screenshot({ path: `${out}/${name}.png` });
-    await page.screenshot({ path: `${out}/${name}-full.png`, fullPage: true });
+    // Whole pages go to the temporary folder: worth a look, too big to keep.
+    await page.screenshot({ path: `${tmpdir()}/cutover-${name}-full.png`, fullPage: true });
     console.log(name, JSON.stringify({ csp: problems.cspViolations.length, errors: problems.consoleErrors.length }));
     await context.close();
   }

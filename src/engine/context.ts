@@ -8,6 +8,7 @@ import type { Phase } from './phases.ts';
 import type { RecordAccess } from './records.ts';
 import type { Scenario } from './scenario/format.ts';
 
+/** The engine as an action sees it. */
 export interface EngineContext {
   readonly scenario: Scenario;
   readonly files: DatabaseFiles;

@@ -3,6 +3,7 @@ import type { ConsistencyReport } from './checks/consistency.ts';
 import type { Phase } from './phases.ts';
 import type { CopyProgress, OperationResult } from './results.ts';
 
+/** Something that happened in the engine. */
 export type EngineEvent =
   | { readonly type: 'operation'; readonly result: OperationResult }
   | { readonly type: 'phase'; readonly from: Phase; readonly to: Phase; readonly how: 'forward' | 'rollback' | 'restore'; readonly forced: boolean }
@@ -15,4 +16,5 @@ export type EngineEvent =
   | { readonly type: 'recovered'; readonly problems: readonly string[]; readonly fresh: boolean }
   | { readonly type: 'backup'; readonly name: string; readonly action: 'taken' | 'restored' };
 
+/** Receives engine events. */
 export type EngineListener = (event: EngineEvent) => void;

@@ -34,6 +34,7 @@ export interface RehearsalPorts {
   readonly clock: Clock;
 }
 
+/** How to open a rehearsal. */
 export interface RehearsalOptions {
   /** A scenario that passed `validateScenario`. */
   readonly scenario: Scenario;
@@ -1219,6 +1220,7 @@ export class CopyControl {
     private readonly copier: RecordCopier,
   ) {}
 
+  /** Which of the two this is. */
   get action(): CopyAction {
     return this.copier.action;
   }
@@ -1238,14 +1240,17 @@ export class CopyControl {
     return this.#call(() => this.copier.step());
   }
 
+  /** Pauses a running pass at its cursor. */
   pause(): Promise<CopyProgress> {
     return this.#call(() => this.copier.pause());
   }
 
+  /** Resumes a paused pass from its cursor. */
   resume(): Promise<CopyProgress> {
     return this.#call(() => this.copier.resume());
   }
 
+  /** Cancels a pass; what it copied stays copied. */
   cancel(): Promise<CopyProgress> {
     return this.#call(() => this.copier.cancel());
   }
@@ -1255,6 +1260,7 @@ export class CopyControl {
     return this.copier.cancel();
   }
 
+  /** Changes the batch size, also in the middle of a pass. */
   setBatchSize(size: number): Promise<CopyProgress> {
     return this.#call(() => this.copier.setBatchSize(size));
   }

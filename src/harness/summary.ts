@@ -3,6 +3,7 @@ import type { SimulationReport } from './simulate.ts';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
+/** The summary `cutover-lab simulate` prints. */
 export function formatSummary(r: SimulationReport): string {
   const s = r.settings;
   const t = r.totals;

@@ -30,6 +30,7 @@ import {
 /** Steps inside a checkpoint, where a crash injector may strike. */
 export type CheckpointStep = 'before-snapshot' | 'snapshot-written' | 'journal-trimmed';
 
+/** How to build a durable store. */
 export interface DurableStoreOptions {
   readonly backend: KeyValueBackend;
   /** Prefix of every key: one rehearsal's space. */

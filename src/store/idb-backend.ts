@@ -10,6 +10,23 @@ import { StorageError, type BackendWrite, type KeyValueBackend } from '../engine
 export const IDB_DATABASE = 'cutover-lab';
 export const IDB_STORE = 'rehearsals';
 
+/** What the browser said when it discarded a database it found damaged (Chromium's `dataLoss`). */
+export interface BrowserDataLoss {
+  readonly kind: string;
+  readonly message: string;
+}
+
+const dataLossReports = new Map<string, BrowserDataLoss>();
+
+/**
+ * Whether the browser reported, when `dbName` was opened, that it had discarded its contents.
+ * Chromium deletes an IndexedDB backing store it finds corrupt and says so only through the
+ * `dataLoss` field of the upgrade event; without checking, a rehearsal would silently start empty.
+ */
+export function browserDataLoss(dbName = IDB_DATABASE): BrowserDataLoss | undefined {
+  return dataLossReports.get(dbName);
+}
+
 /**
  * idb-keyval's `createStore`, with `{ durability: 'strict' }` on every transaction. Chromium
  * defaults to 'relaxed' (complete before the data reaches disk); strict is what the contract needs.
@@ -19,7 +36,11 @@ export function createStrictStore(dbName = IDB_DATABASE, storeName = IDB_STORE):
   const open = (): Promise<IDBDatabase> => {
     opening ??= (() => {
       const request = indexedDB.open(dbName);
-      request.onupgradeneeded = () => {
+      request.onupgradeneeded = (event) => {
+        const loss = (event as IDBVersionChangeEvent & { dataLoss?: string; dataLossMessage?: string }).dataLoss;
+        if (loss && loss !== 'none') {
+          dataLossReports.set(dbName, { kind: loss, message: (event as IDBVersionChangeEvent & { dataLossMessage?: string }).dataLossMessage ?? '' });
+        }
         if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
       };
       return promisifyRequest(request).then((db) => {

@@ -32,6 +32,8 @@ export interface HostPorts {
   readonly lock: (rehearsalId: string) => Promise<WriterLock | null>;
   /** Incarnation number the page gives this worker (for the UI). */
   readonly incarnation?: number;
+  /** Whether the browser reported discarding the database it found damaged (Chromium's `dataLoss`). */
+  readonly dataLoss?: () => { readonly kind: string; readonly message: string } | undefined;
 }
 
 const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
@@ -236,6 +238,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       }
       if (options.workloadRunning && !rehearsal.readOnly) startWorkload();
       if (rehearsal.readOnly) log('warning', 'read-only: this rehearsal is open in another tab, which holds it for writing');
+      const loss = ports.dataLoss?.();
+      if (loss) log('error', `the browser discarded this site's IndexedDB database when it opened it (data loss: ${loss.kind}${loss.message ? `, ${loss.message}` : ''}): rehearsals stored before are gone, and the history checker will count their writes as lost`);
       return state();
     },
 

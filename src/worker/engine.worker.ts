@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { realClock } from '../store/real-clock.ts';
 import { loadBrowserSqlEngine } from '../store/browser-sql.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
-import { IndexedDbBackend } from '../store/idb-backend.ts';
+import { browserDataLoss, IndexedDbBackend } from '../store/idb-backend.ts';
 import { tryWriterLock } from '../store/writer-lock.ts';
 import { createEngineHost } from './engine-host.ts';
 import type { EngineApi } from './protocol.ts';
@@ -16,7 +16,7 @@ import type { EngineApi } from './protocol.ts';
 const incarnation = Number(/engine-(\d+)/.exec(self.name)?.[1] ?? 1);
 
 const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
-  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id) => tryWriterLock(id), incarnation }),
+  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id) => tryWriterLock(id), incarnation, dataLoss: () => browserDataLoss() }),
 );
 
 const METHODS = [

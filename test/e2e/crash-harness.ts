@@ -35,6 +35,8 @@ export interface CrashTrialResult {
   readonly integrity: readonly string[];
   /** What recovery reported (corrupt snapshots skipped and the like). */
   readonly recoveryProblems: readonly string[];
+  /** Rounds where Chromium reported discarding the IndexedDB database it found damaged. */
+  readonly browserDataLoss: readonly string[];
 }
 
 const root = resolve(import.meta.dirname, '../..');
@@ -52,6 +54,8 @@ async function freePort(): Promise<number> {
 interface RunningBrowser {
   readonly process: ChildProcess;
   readonly browser: Browser;
+  /** What Chromium printed on stderr (kept for diagnosing a failed round). */
+  readonly stderr: string[];
 }
 
 async function launch(profile: string): Promise<RunningBrowser> {
@@ -74,9 +78,12 @@ async function launch(profile: string): Promise<RunningBrowser> {
     child.on('exit', (code) => fail(new Error(`Chromium exited (${code}) before listening: ${buffer.slice(-500)}`)));
   });
   child.stderr?.removeAllListeners('data');
-  child.stderr?.resume();
+  const stderr: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 200) stderr.push(d.toString());
+  });
   const browser = await chromium.connectOverCDP(wsUrl);
-  return { process: child, browser };
+  return { process: child, browser, stderr };
 }
 
 /** Every descendant of `pid` (Chromium's zygote and utility processes can leave its process group). */
@@ -145,6 +152,7 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
   const lost = new Set<string>();
   const integrity: string[] = [];
   const recoveryProblems: string[] = [];
+  const browserLoss: string[] = [];
   try {
     for (let round = 0; round <= options.crashes; round++) {
       const b = await launch(profile);
@@ -163,7 +171,9 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         for (const j of missing) lost.add(j);
         integrity.push(...state.integrity);
         recoveryProblems.push(...state.problems);
-        log(`round ${round}: recovered ${state.jobs.length} jobs, acknowledged so far ${acknowledged.size}, missing ${missing.length}, integrity ${state.integrity.join('/')}`);
+        if (state.dataLoss) browserLoss.push(`round ${round}: ${state.dataLoss}`);
+        log(`round ${round}: recovered ${state.jobs.length} jobs, acknowledged so far ${acknowledged.size}, missing ${missing.length}, integrity ${state.integrity.join('/')}${state.dataLoss ? `, Chromium reported data loss (${state.dataLoss})` : ''}`);
+        if (missing.length > 0) log(`round ${round}: Chromium said: ${b.stderr.join('').slice(-3000)}`);
         if (round === options.crashes) break;
         // Start the stream and kill the browser at a random moment in it.
         void page.evaluate(([run, c]) => window.harness.stream(run, c), [`r${round}`, options.concurrency ?? 4] as [string, number]).catch(() => undefined);
@@ -176,5 +186,5 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
     await server.close();
     await rm(profile, { recursive: true, force: true });
   }
-  return { mode: options.mode, crashes: options.crashes, acknowledged: acknowledged.size, lost: [...lost].sort(), integrity, recoveryProblems };
+  return { mode: options.mode, crashes: options.crashes, acknowledged: acknowledged.size, lost: [...lost].sort(), integrity, recoveryProblems, browserDataLoss: browserLoss };
 }

@@ -10,9 +10,10 @@ import { validateScenario } from '../../../src/engine/scenario/validate.ts';
 import { BUILT_IN_SCENARIOS } from '../../../src/scenarios/index.ts';
 import { loadBrowserSqlEngine } from '../../../src/store/browser-sql.ts';
 import { webCryptoSha256 } from '../../../src/store/digest.ts';
-import { createStrictStore, IndexedDbBackend } from '../../../src/store/idb-backend.ts';
+import { browserDataLoss, createStrictStore, IndexedDbBackend } from '../../../src/store/idb-backend.ts';
 
 interface RecoveredState {
+  readonly dataLoss: string | null;
   readonly jobs: string[];
   readonly integrity: string[];
   readonly problems: readonly string[];
@@ -35,7 +36,8 @@ async function open(mode: DurabilityMode): Promise<RecoveredState> {
   const db = rehearsal.database('old');
   const jobs = db.query(`SELECT json_extract(value, '$.job_id') AS id FROM kv`).map((r) => String(r.id));
   const integrity = [rehearsal.database('old'), rehearsal.database('new')].map((d) => String(Object.values(d.query('PRAGMA integrity_check')[0] ?? {})[0]));
-  return { jobs, integrity, problems: rehearsal.recoveryProblems, phase: rehearsal.phase };
+  const loss = browserDataLoss('cutover-lab-crash');
+  return { dataLoss: loss ? `${loss.kind}: ${loss.message}` : null, jobs, integrity, problems: rehearsal.recoveryProblems, phase: rehearsal.phase };
 }
 
 /** Writes jobs `${run}-0`, `${run}-1`, … with `concurrency` in flight, until the page dies. */

@@ -29,8 +29,10 @@ export interface CrashTrialResult {
   readonly mode: DurabilityMode;
   readonly crashes: number;
   readonly acknowledged: number;
-  /** Acknowledged writes missing after recovery. */
+  /** Acknowledged writes missing after a recovery in which the browser reported no data loss: the engine's losses. */
   readonly lost: readonly string[];
+  /** Acknowledged writes gone because Chromium discarded its IndexedDB database (reported as data loss). */
+  readonly discardedByBrowser: readonly string[];
   /** integrity_check of each file after each recovery ("ok" expected). */
   readonly integrity: readonly string[];
   /** What recovery reported (corrupt snapshots skipped and the like). */
@@ -149,7 +151,10 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
   const profile = await mkdtemp(join(tmpdir(), 'cutover-crash-'));
   const url = `http://127.0.0.1:${port}/test/e2e/crash/index.html`;
   const acknowledged = new Set<string>();
+  /** Acknowledged writes that must still be there (what the browser discarded is taken out). */
+  const expected = new Set<string>();
   const lost = new Set<string>();
+  const discarded = new Set<string>();
   const integrity: string[] = [];
   const recoveryProblems: string[] = [];
   const browserLoss: string[] = [];
@@ -161,14 +166,23 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         const page = await context.newPage();
         page.on('console', (m) => {
           const text = m.text();
-          if (text.startsWith('ACK ')) acknowledged.add(text.slice(4));
+          if (text.startsWith('ACK ')) {
+            acknowledged.add(text.slice(4));
+            expected.add(text.slice(4));
+          }
         });
         await page.goto(url);
         await page.waitForFunction(() => window.harness?.ready === true, null, { timeout: 60_000 });
         const state = await page.evaluate((mode) => window.harness.open(mode), options.mode);
         const present = new Set(state.jobs);
-        const missing = [...acknowledged].filter((j) => !present.has(j));
-        for (const j of missing) lost.add(j);
+        const missing = [...expected].filter((j) => !present.has(j));
+        if (state.dataLoss) {
+          // Chromium threw the database away on opening it: what is missing, the browser lost.
+          for (const j of missing) {
+            discarded.add(j);
+            expected.delete(j);
+          }
+        } else for (const j of missing) lost.add(j);
         integrity.push(...state.integrity);
         recoveryProblems.push(...state.problems);
         if (state.dataLoss) browserLoss.push(`round ${round}: ${state.dataLoss}`);
@@ -186,5 +200,14 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
     await server.close();
     await rm(profile, { recursive: true, force: true });
   }
-  return { mode: options.mode, crashes: options.crashes, acknowledged: acknowledged.size, lost: [...lost].sort(), integrity, recoveryProblems, browserDataLoss: browserLoss };
+  return {
+    mode: options.mode,
+    crashes: options.crashes,
+    acknowledged: acknowledged.size,
+    lost: [...lost].sort(),
+    discardedByBrowser: [...discarded].sort(),
+    integrity,
+    recoveryProblems,
+    browserDataLoss: browserLoss,
+  };
 }

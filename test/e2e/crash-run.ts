@@ -8,10 +8,10 @@ let failed = false;
 for (const mode of values.modes.split(',') as DurabilityMode[]) {
   const r = await runCrashTrial({ mode, crashes: Number(values.crashes), log: values.verbose ? (l) => console.error(`  ${l}`) : undefined });
   const badIntegrity = r.integrity.filter((x) => x !== 'ok').length;
-  console.log(`${mode}: crashes: ${r.crashes}, acknowledged: ${r.acknowledged}, lost: ${r.lost.length}, integrity ok: ${r.integrity.length - badIntegrity}/${r.integrity.length}`);
+  console.log(`${mode}: crashes: ${r.crashes}, acknowledged: ${r.acknowledged}, lost: ${r.lost.length}, integrity ok: ${r.integrity.length - badIntegrity}/${r.integrity.length}${r.discardedByBrowser.length ? `, discarded by Chromium: ${r.discardedByBrowser.length}` : ''}`);
   if (r.lost.length > 0) console.log(`  lost: ${r.lost.slice(0, 20).join(', ')}${r.lost.length > 20 ? ` … (${r.lost.length})` : ''}`);
   if (r.recoveryProblems.length > 0) console.log(`  recovery reported: ${r.recoveryProblems.slice(0, 3).join(' | ')}`);
-  if (r.browserDataLoss.length > 0) console.log(`  Chromium discarded its IndexedDB database: ${r.browserDataLoss.join(' | ')}`);
+  if (r.browserDataLoss.length > 0) console.log(`  Chromium discarded its IndexedDB database after a SIGKILL (not counted as lost by the engine): ${r.browserDataLoss.join(' | ')}`);
   const expectLoss = mode === 'unsafe-ack-first';
   if (badIntegrity > 0 || (expectLoss ? r.lost.length === 0 : r.lost.length > 0)) failed = true;
 }

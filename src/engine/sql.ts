@@ -42,8 +42,8 @@ export class SqlError extends Error {
 export interface SqlDatabase {
   /** Executes one statement that returns no rows; returns the number of rows it changed. */
   run(sql: string, params?: Params): number;
-  /** Executes one statement and returns its rows. */
-  query(sql: string, params?: Params): Row[];
+  /** Executes one statement and returns its rows (at most `limit`, when given: the rest are never stepped). */
+  query(sql: string, params?: Params, limit?: number): Row[];
   /** Runs a script of several statements without parameters (DDL, BEGIN/COMMIT). */
   exec(script: string): void;
   /** Prepares every statement in `sql` without running it; throws SqlError if any fails or `sql` holds more than one. */

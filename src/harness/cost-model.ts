@@ -22,8 +22,8 @@ export function withCostModel(engine: SqlEngine, clock: VirtualClock, random: Ra
           clock.advance(cost(0.12, 0.01, n));
           return n;
         },
-        query(sql: string, params?: Params): Row[] {
-          const rows = db.query(sql, params);
+        query(sql: string, params?: Params, limit?: number): Row[] {
+          const rows = db.query(sql, params, limit);
           clock.advance(cost(0.06, 0.004, rows.length));
           return rows;
         },

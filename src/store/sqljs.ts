@@ -80,13 +80,13 @@ class SqlJsDatabase implements SqlDatabase {
     return this.#db.getRowsModified();
   }
 
-  query(sql: string, params?: Params): Row[] {
+  query(sql: string, params?: Params, limit = Number.POSITIVE_INFINITY): Row[] {
     this.#assertOpen();
     const st = this.#statement(sql);
     const rows: Row[] = [];
     try {
       st.bind(prefixed(params) ?? null);
-      while (st.step()) rows.push(st.getAsObject() as Row);
+      while (rows.length < limit && st.step()) rows.push(st.getAsObject() as Row);
     } catch (error) {
       throw new SqlError((error as Error).message, sql);
     } finally {

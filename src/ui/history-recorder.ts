@@ -1,17 +1,25 @@
 /**
  * The page keeps the rehearsal's history, not the engine: a crash kills the engine's worker, and
  * the record of what was acknowledged must outlive it (the user saw those acknowledgements). The
- * recorder turns the worker's invoke/complete events into history operations, marks what was in
- * flight at a crash as indeterminate, and saves everything to IndexedDB in chunks.
+ * workload runner records each operation here before the engine runs it and its result when it
+ * answers; the engine's own operations (a new rehearsal's seed data) arrive as invoke/complete
+ * events. What was in flight when the engine died is marked indeterminate, and everything is
+ * saved to IndexedDB in chunks.
  */
 import { createStore, get, setMany, keys, delMany, type UseStore } from 'idb-keyval';
 import type { HistoryOp } from '../engine/checks/history.ts';
+import type { Phase } from '../engine/phases.ts';
+import type { OperationResult } from '../engine/results.ts';
+import type { Params } from '../engine/sql.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
 import type { HistoryEntry } from './types.ts';
 
 const CHUNK = 1000;
 
 type MutableOp = { -readonly [K in keyof HistoryOp]: HistoryOp[K] };
+
+/** An operation recorded as invoked, to complete later. */
+export type OpToken = number & { readonly __op: unique symbol };
 
 /** The history of the open rehearsal. */
 export class HistoryRecorder {
@@ -21,7 +29,15 @@ export class HistoryRecorder {
   readonly ops: MutableOp[] = [];
   /** Bumped on every change, for the panel. */
   revision = 0;
+  /**
+   * A read-only tab records nothing to IndexedDB: the tab writing the rehearsal owns its history,
+   * and saving this tab's copy would overwrite what that one saves.
+   */
+  readOnly = false;
+  /** Why the last save failed (cleared by the next that succeeds). */
+  saveError: string | null = null;
   readonly #store: UseStore;
+  /** Operations in flight by token (the runner's) or engine event reference. */
   readonly #inFlight = new Map<string, { op: MutableOp; entry: number }>();
   /** Entry index of each operation (both grow together, so this is sorted). */
   readonly #opEntry: number[] = [];
@@ -53,63 +69,69 @@ export class HistoryRecorder {
     for (const e of this.entries) if (e.kind === 'operation') this.#opEntry.push(e.index);
     this.#pos = this.ops.reduce((max, o) => Math.max(max, o.invokedPos + 1, (o.completedPos ?? 0) + 1), 0);
     // Whatever was in flight when the page went away is indeterminate now.
-    for (const op of this.ops) if (op.outcome === undefined) this.#indeterminate(op, 'the page closed before it completed');
+    for (const op of this.ops) {
+      if (op.outcome === undefined) this.#settleIndeterminate(op, this.#opEntry[op.index], 'the page closed before it completed');
+    }
     this.#changed();
   }
 
-  /** Applies a batch of worker events from engine incarnation `incarnation`. */
+  /** Records an operation as invoked, before the engine is asked to run it. */
+  invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at = Date.now()): OpToken {
+    const token = this.#invoke(name, kind, params, phase, at);
+    this.#changed();
+    return token;
+  }
+
+  /** Records the engine's answer to an operation. */
+  complete(token: OpToken, result: OperationResult, at = Date.now()): void {
+    if (this.#complete(`op:${token}`, result, at)) this.#changed();
+  }
+
+  /** The operation's outcome is unknown (the engine died or failed while running it). */
+  indeterminate(token: OpToken, why: string): void {
+    const found = this.#inFlight.get(`op:${token}`);
+    if (!found) return;
+    this.#inFlight.delete(`op:${token}`);
+    this.#settleIndeterminate(found.op, found.entry, why);
+    this.#changed();
+  }
+
+  /** Applies a batch of worker events from engine incarnation `incarnation` (another rehearsal's are ignored). */
   apply(events: readonly WorkerEvent[], incarnation: number): void {
     let changed = false;
     for (const e of events) {
+      if ('rehearsalId' in e && e.rehearsalId !== this.rehearsalId) continue;
       switch (e.type) {
         case 'invoke': {
-          const op: MutableOp = { index: this.ops.length, name: e.name, kind: e.kind, params: e.params, phase: e.phase, invokedAt: e.at, invokedPos: this.#pos++, seed: false };
-          this.ops.push(op);
-          this.#opEntry.push(this.entries.length);
-          this.#push({ kind: 'operation', index: this.entries.length, name: e.name, access: e.kind, phase: e.phase, params: e.params, at: e.at, outcome: undefined });
-          this.#inFlight.set(`${incarnation}:${e.ref}`, { op, entry: this.entries.length - 1 });
+          const token = this.#invoke(e.name, e.kind, e.params, e.phase, e.at);
+          const found = this.#inFlight.get(`op:${token}`);
+          this.#inFlight.delete(`op:${token}`);
+          if (found) this.#inFlight.set(`engine:${incarnation}:${e.ref}`, found);
           changed = true;
           break;
         }
-        case 'complete': {
-          const found = this.#inFlight.get(`${incarnation}:${e.ref}`);
-          if (!found) break;
-          this.#inFlight.delete(`${incarnation}:${e.ref}`);
-          const { op } = found;
-          op.outcome = e.result.outcome;
-          op.completedAt = e.at;
-          op.completedPos = this.#pos++;
-          if (e.result.rows) op.rows = e.result.rows;
-          if (e.result.servedBy) op.servedBy = e.result.servedBy;
-          if (e.result.fallback) op.fallback = e.result.fallback;
-          if (e.result.error) op.error = e.result.error;
-          if (e.result.note) op.note = e.result.note;
-          const entry = this.entries[found.entry];
-          if (entry?.kind === 'operation') {
-            this.entries[found.entry] = { ...entry, outcome: e.result.outcome, result: e.result, ...(e.result.note ? { note: e.result.note } : {}) };
-            this.#dirty.add(Math.floor(found.entry / CHUNK));
-          }
-          changed = true;
+        case 'complete':
+          changed = this.#complete(`engine:${incarnation}:${e.ref}`, e.result, e.at) || changed;
           break;
-        }
         case 'log':
-          this.event(e.level, e.message, e.at);
+          this.#push({ kind: 'event', index: this.entries.length, at: e.at, level: e.level, message: e.message });
+          changed = true;
           break;
-        case 'state':
+        default:
           break;
       }
     }
     if (changed) this.#changed();
   }
 
+  /** Operations in flight. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
   /** The engine died: what it was doing is indeterminate (it may or may not have happened). */
   terminated(why: string): void {
-    for (const { op, entry } of this.#inFlight.values()) {
-      this.#indeterminate(op, why);
-      const e = this.entries[entry];
-      if (e?.kind === 'operation') this.entries[entry] = { ...e, outcome: 'info', note: why };
-      this.#dirty.add(Math.floor(entry / CHUNK));
-    }
+    for (const { op, entry } of this.#inFlight.values()) this.#settleIndeterminate(op, entry, why);
     this.#inFlight.clear();
     this.#changed();
   }
@@ -125,22 +147,30 @@ export class HistoryRecorder {
     return new Set(opIndexes.map((i) => this.#opEntry[i]).filter((e): e is number => e !== undefined));
   }
 
-  /** Saves now (before the page goes away). */
+  /** Saves now (before the page goes away, before a check). Never rejects: a failure is kept in `saveError` and retried. */
   async flush(): Promise<void> {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
+    if (this.readOnly) return;
     const chunks = [...this.#dirty];
     this.#dirty.clear();
     if (chunks.length === 0) return;
-    await setMany(
-      chunks.map((n) => {
-        const entries = this.entries.slice(n * CHUNK, (n + 1) * CHUNK);
-        // The operations whose entries fall in this chunk.
-        const ops = this.ops.slice(lowerBound(this.#opEntry, n * CHUNK), lowerBound(this.#opEntry, (n + 1) * CHUNK));
-        return [`${this.rehearsalId}/c/${n}`, { entries, ops }] as [string, unknown];
-      }),
-      this.#store,
-    );
+    try {
+      await setMany(
+        chunks.map((n) => {
+          const entries = this.entries.slice(n * CHUNK, (n + 1) * CHUNK);
+          // The operations whose entries fall in this chunk.
+          const ops = this.ops.slice(lowerBound(this.#opEntry, n * CHUNK), lowerBound(this.#opEntry, (n + 1) * CHUNK));
+          return [`${this.rehearsalId}/c/${n}`, { entries, ops }] as [string, unknown];
+        }),
+        this.#store,
+      );
+      this.saveError = null;
+    } catch (e) {
+      // Not saved: try again with the next change.
+      for (const n of chunks) this.#dirty.add(n);
+      this.saveError = `the history could not be saved: ${(e as Error).message}`;
+    }
   }
 
   /** Forgets this rehearsal's saved history. */
@@ -150,11 +180,45 @@ export class HistoryRecorder {
     await delMany(all, this.#store);
   }
 
-  #indeterminate(op: MutableOp, why: string): void {
+  #invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at: number): OpToken {
+    const op: MutableOp = { index: this.ops.length, name, kind, params, phase, invokedAt: at, invokedPos: this.#pos++, seed: false };
+    this.ops.push(op);
+    this.#opEntry.push(this.entries.length);
+    this.#push({ kind: 'operation', index: this.entries.length, name, access: kind, phase, params, at, outcome: undefined });
+    this.#inFlight.set(`op:${op.index}`, { op, entry: this.entries.length - 1 });
+    return op.index as OpToken;
+  }
+
+  #complete(key: string, result: OperationResult, at: number): boolean {
+    const found = this.#inFlight.get(key);
+    if (!found) return false;
+    this.#inFlight.delete(key);
+    const { op } = found;
+    op.outcome = result.outcome;
+    op.completedAt = at;
+    op.completedPos = this.#pos++;
+    if (result.rows) op.rows = result.rows;
+    if (result.servedBy) op.servedBy = result.servedBy;
+    if (result.fallback) op.fallback = result.fallback;
+    if (result.error) op.error = result.error;
+    if (result.note) op.note = result.note;
+    const entry = this.entries[found.entry];
+    if (entry?.kind === 'operation') {
+      this.entries[found.entry] = { ...entry, outcome: result.outcome, result, ...(result.note ? { note: result.note } : {}) };
+      this.#dirty.add(Math.floor(found.entry / CHUNK));
+    }
+    return true;
+  }
+
+  #settleIndeterminate(op: MutableOp, entry: number | undefined, why: string): void {
     op.outcome = 'info';
     op.completedAt = Date.now();
     op.completedPos = this.#pos++;
     op.note = why;
+    if (entry === undefined) return;
+    const e = this.entries[entry];
+    if (e?.kind === 'operation') this.entries[entry] = { ...e, outcome: 'info', note: why };
+    this.#dirty.add(Math.floor(entry / CHUNK));
   }
 
   #push(entry: HistoryEntry): void {
@@ -164,7 +228,7 @@ export class HistoryRecorder {
 
   #changed(): void {
     this.revision++;
-    this.#saveTimer ??= setTimeout(() => void this.flush(), 1000);
+    if (!this.readOnly) this.#saveTimer ??= setTimeout(() => void this.flush(), 1000);
     this.#onChange();
   }
 }

@@ -1,21 +1,23 @@
 /**
- * The engine as the worker hosts it: a rehearsal on IndexedDB, a workload that runs on the real
- * clock, the SQL console and the history check, behind `EngineApi`. Ports come in from the edge
- * (engine.worker.ts), so browser tests can host it without a Worker.
+ * The engine as the worker hosts it: a rehearsal on IndexedDB, the SQL console, backfill passes
+ * run batch by batch, and the history check, behind `EngineApi`. The workload itself is driven by
+ * the page (it records each operation before asking for it), so a killed worker can never have run
+ * an operation the page does not know about; the host only plans invocations and executes them.
+ * Ports come in from the edge (engine.worker.ts), so browser tests can host it without a Worker.
  */
 import { checkHistory, finalReads, type FinalObservation } from '../engine/checks/history-checker.ts';
 import { toPrometheus } from '../engine/checks/metrics.ts';
 import type { Clock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
-import type { Digest, DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
+import type { Digest, KeyValueBackend } from '../engine/durability/types.ts';
 import type { EngineEvent } from '../engine/events.ts';
-import type { FaultSpec } from '../engine/faults.ts';
+import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
 import { createRandom } from '../engine/random.ts';
-import { recordKey, pick } from '../engine/records.ts';
+import { pick, recordKey } from '../engine/records.ts';
 import { Rehearsal, type ControlState } from '../engine/rehearsal.ts';
 import type { Scenario, Side } from '../engine/scenario/format.ts';
-import { validateScenario, formatProblems } from '../engine/scenario/validate.ts';
+import { formatProblems, validateScenario } from '../engine/scenario/validate.ts';
 import type { SqlEngine } from '../engine/sql.ts';
 import { Workload, type Invocation } from '../engine/workload.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
@@ -28,8 +30,8 @@ export interface HostPorts {
   readonly backend: KeyValueBackend;
   readonly digest: Digest;
   readonly clock: Clock;
-  /** Takes the writer lock of a rehearsal, or null when another tab holds it. */
-  readonly lock: (rehearsalId: string) => Promise<WriterLock | null>;
+  /** Takes the writer lock of a rehearsal, or null when another tab holds it (waiting up to `waitMs`). */
+  readonly lock: (rehearsalId: string, waitMs: number) => Promise<WriterLock | null>;
   /** Incarnation number the page gives this worker (for the UI). */
   readonly incarnation?: number;
   /** Whether the browser reported discarding the database it found damaged (Chromium's `dataLoss`). */
@@ -38,6 +40,8 @@ export interface HostPorts {
 
 const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
 const SEQ_META = 'workload-seq';
+/** How long a reopened engine waits for the lock its killed predecessor still holds. */
+const RESTART_LOCK_WAIT_MS = 6000;
 
 function scenarioInfo(s: Scenario): ScenarioInfo {
   return {
@@ -60,31 +64,51 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
   let running = false;
-  let timer: (() => void) | undefined;
-  let inFlight = 0;
   let ref = 0;
+  let sinceSeqSaved = 0;
   let ownedByOld: Set<string> | undefined;
   let ownedByNew: Set<string> | undefined;
   let listener: ((events: readonly WorkerEvent[]) => void) | undefined;
   let buffer: WorkerEvent[] = [];
   let flushTimer: (() => void) | undefined;
+  let crashReported = false;
+  /** open, close and remove run one after the other. */
+  let lifecycle: Promise<unknown> = Promise.resolve();
+  /** The copy loop running per action, bound to the rehearsal it started on. */
+  const copyLoops = new Map<'backfill' | 'reverse-sync', Rehearsal>();
 
   const emit = (event: WorkerEvent): void => {
     buffer.push(event);
     flushTimer ??= ports.clock.setTimer(50, flush);
   };
   const flush = (): void => {
+    flushTimer?.();
     flushTimer = undefined;
     if (buffer.length === 0 || !listener) return;
     const events = buffer;
     buffer = [];
     listener(events);
   };
-  const log = (level: 'info' | 'warning' | 'error', message: string): void => emit({ type: 'log', at: Date.now(), level, message });
+  const log = (level: 'info' | 'warning' | 'error', message: string): void => {
+    if (rehearsal) emit({ type: 'log', rehearsalId: rehearsal.id, at: Date.now(), level, message });
+  };
 
   const current = (): Rehearsal => {
-    if (!rehearsal || rehearsal.dead) throw new Error('no rehearsal is open');
+    if (!rehearsal) throw new Error('no rehearsal is open');
+    if (rehearsal.dead) {
+      reportCrash();
+      // Named like the engine's crash signal, so the page tells it from a failure.
+      throw Object.assign(new Error('the engine crashed; it is being recovered'), { name: 'CrashSignal' });
+    }
     return rehearsal;
+  };
+
+  /** A crash fault fired inside the engine: tell the page, which restarts the worker to recover. */
+  const reportCrash = (): void => {
+    if (!rehearsal?.dead || crashReported) return;
+    crashReported = true;
+    emit({ type: 'crashed', rehearsalId: rehearsal.id, faults: rehearsal.faults.list().map(({ id: _id, fired: _fired, ...spec }) => spec) });
+    flush();
   };
 
   const state = async (): Promise<EngineState> => {
@@ -157,39 +181,20 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     }
   };
 
-  const invoke = async (inv: Invocation): Promise<void> => {
-    const r = current();
-    const id = ++ref;
-    emit({ type: 'invoke', ref: id, name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase, at: Date.now() });
-    const result = await r.execute(inv.name, inv.params);
-    emit({ type: 'complete', ref: id, result, at: Date.now() });
-    if (inv.kind === 'write' && result.outcome !== 'fail') workload?.observeWrite(inv.name, inv.params);
-    if (workload && workload.seq % 50 === 0 && !r.readOnly) await r.store.writeMeta(SEQ_META, workload.seq).catch(() => undefined);
-  };
-
-  const tick = (): void => {
-    timer = undefined;
-    if (!running || !rehearsal || rehearsal.dead || !workload) return;
-    if (inFlight < settings.concurrency) {
-      inFlight++;
-      const inv = workload.next();
-      void invoke(inv)
-        .catch((e: unknown) => log('error', `${inv.name}: ${(e as Error).message}`))
-        .finally(() => inFlight--);
+  /** Runs one operation; the caller (the page, or seeding here) has recorded its invocation. */
+  const run = async (r: Rehearsal, inv: Invocation) => {
+    try {
+      const result = await r.execute(inv.name, inv.params);
+      if (inv.kind === 'write' && result.outcome !== 'fail') workload?.observeWrite(inv.name, inv.params);
+      if (workload && ++sinceSeqSaved >= 50 && !r.readOnly) {
+        sinceSeqSaved = 0;
+        await r.store.writeMeta(SEQ_META, workload.seq).catch(() => undefined);
+      }
+      return result;
+    } catch (e) {
+      if (isCrash(e)) reportCrash();
+      throw e;
     }
-    timer = ports.clock.setTimer(1000 / Math.max(0.1, settings.opsPerSecond), tick);
-  };
-
-  const startWorkload = (): void => {
-    if (timer) return;
-    running = true;
-    tick();
-  };
-
-  const stopWorkload = (): void => {
-    running = false;
-    timer?.();
-    timer = undefined;
   };
 
   const ownedNames = (scenario: Scenario, side: Side): Set<string> => {
@@ -202,46 +207,103 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     }
   };
 
-  const api: EngineApi = {
-    async open(options: OpenOptions): Promise<EngineState> {
-      stopWorkload();
-      if (rehearsal && !rehearsal.dead) await rehearsal.close();
-      await lock?.release();
-      const stored = await Rehearsal.storedScenario(ports.backend, options.rehearsalId, ports.digest, ports.clock);
-      const candidate = stored ?? (options.scenarioId ? BUILT_IN_SCENARIOS[options.scenarioId] : undefined);
-      if (!candidate) throw new Error(options.scenarioId ? `no built-in scenario "${options.scenarioId}"` : `no rehearsal "${options.rehearsalId}" in this browser`);
-      const v = validateScenario(candidate, ports.sql);
-      if (!v.ok) throw new Error(`the scenario is not valid:\n${formatProblems(v.problems)}`);
-      lock = await ports.lock(options.rehearsalId);
-      rehearsal = await Rehearsal.open({
-        scenario: v.scenario,
-        id: options.rehearsalId,
-        seed: options.seed ?? 1,
-        durability: options.durability,
-        ports,
-        faults: options.faults ?? [],
-        readOnly: lock === null,
-        persistMetricsEvery: 50,
-      });
-      rehearsal.on(onEngineEvent);
-      ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
-      ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;
-      workload = new Workload(v.scenario, createRandom(`${options.rehearsalId}:${rehearsal.control.opens}`).fork('workload'), () => Date.now());
-      workload.seq = ((await rehearsal.store.readMeta<number>(SEQ_META)) ?? 0) + 1000;
-      seedKnownRecords(rehearsal);
-      settings = options.workload ?? { ...DEFAULT_WORKLOAD, mix: { ...v.scenario.workload.mix } };
-      workload.setMix(settings.mix);
-      if (!stored && !rehearsal.readOnly) {
-        // A new rehearsal starts with the scenario's seed data, written in old-only like any write.
-        for (const step of v.scenario.seedData) for (let i = 0; i < step.count; i++) await invoke(workload.invocation(step.operation));
-        await rehearsal.store.writeMeta(SEQ_META, workload.seq);
+  /** Runs a copy pass in the background, a batch at a time, letting operations in between. */
+  const runCopy = async (r: Rehearsal, action: 'backfill' | 'reverse-sync'): Promise<void> => {
+    if (copyLoops.get(action) === r) return; // already driven
+    copyLoops.set(action, r);
+    try {
+      for (;;) {
+        if (r.dead || rehearsal !== r) return;
+        const control = action === 'backfill' ? r.backfill : r.reverseSync;
+        if (control.progress().status !== 'running') return;
+        await control.step();
+        await ports.clock.sleep(20);
       }
-      if (options.workloadRunning && !rehearsal.readOnly) startWorkload();
-      if (rehearsal.readOnly) log('warning', 'read-only: this rehearsal is open in another tab, which holds it for writing');
-      const loss = ports.dataLoss?.();
-      if (loss) log('error', `the browser discarded this site's IndexedDB database when it opened it (data loss: ${loss.kind}${loss.message ? `, ${loss.message}` : ''}): rehearsals stored before are gone, and the history checker will count their writes as lost`);
-      return state();
-    },
+    } catch (e) {
+      if (isCrash(e)) reportCrash();
+      else log('error', `${action} stopped: ${(e as Error).message}`);
+    } finally {
+      if (copyLoops.get(action) === r) copyLoops.delete(action);
+    }
+  };
+
+  const closeCurrent = async (): Promise<void> => {
+    running = false;
+    if (rehearsal && !rehearsal.dead) await rehearsal.close();
+    rehearsal = undefined;
+  };
+
+  /** Serialises open, close and remove: a double click cannot interleave two of them. */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = lifecycle.then(fn);
+    lifecycle = result.catch(() => undefined);
+    return result;
+  };
+
+  const api: EngineApi = {
+    open: (options: OpenOptions) =>
+      serial(async () => {
+        // Everything that can fail is checked before the open rehearsal is closed.
+        const stored = await Rehearsal.storedScenario(ports.backend, options.rehearsalId, ports.digest, ports.clock);
+        const candidate = stored ?? (options.scenarioId ? BUILT_IN_SCENARIOS[options.scenarioId] : undefined);
+        if (!candidate) throw new Error(options.scenarioId ? `no built-in scenario "${options.scenarioId}"` : `no rehearsal "${options.rehearsalId}" in this browser`);
+        const v = validateScenario(candidate, ports.sql);
+        if (!v.ok) throw new Error(`the scenario is not valid:\n${formatProblems(v.problems)}`);
+        const sameRehearsal = rehearsal?.id === options.rehearsalId;
+        await closeCurrent();
+        // Reopening the same rehearsal keeps its lock; another one needs its own.
+        if (!sameRehearsal || !lock) {
+          await lock?.release();
+          lock = await ports.lock(options.rehearsalId, options.waitForLock ? RESTART_LOCK_WAIT_MS : 0);
+        }
+        crashReported = false;
+        const r = await Rehearsal.open({
+          scenario: v.scenario,
+          id: options.rehearsalId,
+          seed: options.seed ?? 1,
+          durability: options.durability,
+          ports,
+          // Faults are armed once the rehearsal is open and seeded (below): a crash fault that
+          // fired during recovery would kill every engine the page starts, and seed data is the
+          // scenario's starting point, not part of the rehearsal.
+          faults: [],
+          readOnly: lock === null,
+          persistMetricsEvery: 50,
+        });
+        rehearsal = r;
+        r.on(onEngineEvent);
+        ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
+        ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;
+        workload = new Workload(v.scenario, createRandom(`${options.rehearsalId}:${r.control.opens}`).fork('workload'), () => Date.now());
+        workload.seq = ((await r.store.readMeta<number>(SEQ_META)) ?? 0) + 1000;
+        seedKnownRecords(r);
+        settings = options.workload ?? { ...DEFAULT_WORKLOAD, mix: { ...v.scenario.workload.mix } };
+        workload.setMix(settings.mix);
+        running = (options.workloadRunning ?? false) && !r.readOnly;
+        if (!stored && !r.readOnly) {
+          // A new rehearsal starts with the scenario's seed data, written in old-only like any
+          // write and reported as operations; the page has them before open answers.
+          for (const step of v.scenario.seedData) {
+            for (let i = 0; i < step.count; i++) {
+              const inv = workload.invocation(step.operation);
+              const id = ++ref;
+              emit({ type: 'invoke', rehearsalId: r.id, ref: id, name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase, at: Date.now() });
+              emit({ type: 'complete', rehearsalId: r.id, ref: id, result: await run(r, inv), at: Date.now() });
+            }
+          }
+          await r.store.writeMeta(SEQ_META, workload.seq);
+        }
+        for (const f of options.faults ?? []) r.faults.add(f);
+        // A pass that was running when the engine stopped carries on.
+        for (const action of ['backfill', 'reverse-sync'] as const) {
+          if (!r.readOnly && (action === 'backfill' ? r.backfill : r.reverseSync).progress().status === 'running') void runCopy(r, action);
+        }
+        if (r.readOnly) log('warning', 'read-only: this rehearsal is open in another tab, which holds it for writing');
+        const loss = ports.dataLoss?.();
+        if (loss) log('error', `the browser discarded this site's IndexedDB database when it opened it (data loss: ${loss.kind}${loss.message ? `, ${loss.message}` : ''}): rehearsals stored before are gone, and the history checker will count their writes as lost`);
+        flush();
+        return state();
+      }),
 
     async list(): Promise<RehearsalSummary[]> {
       const keys = await ports.backend.keys('rehearsal/');
@@ -255,37 +317,50 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       return out;
     },
 
-    async remove(rehearsalId: string): Promise<void> {
-      if (rehearsal?.id === rehearsalId) {
-        stopWorkload();
-        if (!rehearsal.dead) await rehearsal.close();
-        rehearsal = undefined;
-        await lock?.release();
-        lock = null;
-      }
-      const keys = await ports.backend.keys(`rehearsal/${rehearsalId}/`);
-      if (keys.length > 0) await ports.backend.write({ delete: keys });
-    },
+    remove: (rehearsalId: string) =>
+      serial(async () => {
+        let own: WriterLock | null = null;
+        if (rehearsal?.id === rehearsalId) {
+          if (rehearsal.readOnly) throw new Error('this rehearsal is open for writing in another tab: delete it there');
+          await closeCurrent();
+          own = lock;
+          lock = null;
+        } else {
+          // Another tab may be writing it: deleting needs its lock.
+          own = await ports.lock(rehearsalId, 0);
+          if (!own) throw new Error('this rehearsal is open in another tab: close it there first');
+        }
+        try {
+          const keys = await ports.backend.keys(`rehearsal/${rehearsalId}/`);
+          if (keys.length > 0) await ports.backend.write({ delete: keys });
+        } finally {
+          await own?.release();
+        }
+      }),
 
     state,
 
-    async execute(name, params) {
-      if (!workload) throw new Error('no rehearsal is open');
-      const inv = params ? { name, kind: current().scenario.operations[name]?.kind ?? 'read', params } : workload.invocation(name);
-      const id = ++ref;
+    async planWorkload(count: number) {
       const r = current();
-      emit({ type: 'invoke', ref: id, name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase, at: Date.now() });
-      const result = await r.execute(inv.name, inv.params);
-      emit({ type: 'complete', ref: id, result, at: Date.now() });
-      if (inv.kind === 'write' && result.outcome !== 'fail') workload.observeWrite(inv.name, inv.params);
-      return result;
+      if (!workload || r.readOnly) return [];
+      return Array.from({ length: Math.max(0, Math.min(500, count)) }, () => {
+        const inv = workload?.next() as Invocation;
+        return { name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase };
+      });
     },
 
-    async setWorkload(next, run) {
+    async execute(name, params) {
+      if (!workload) throw new Error('no rehearsal is open');
+      const r = current();
+      const op = r.scenario.operations[name];
+      if (!op) throw new Error(`no operation named "${name}"`);
+      return run(r, { name, kind: op.kind, params });
+    },
+
+    async setWorkload(next, isRunning) {
       settings = { opsPerSecond: Math.min(500, Math.max(0.2, next.opsPerSecond)), concurrency: Math.min(16, Math.max(1, Math.floor(next.concurrency))), mix: { ...next.mix } };
       workload?.setMix(settings.mix);
-      if (run && !current().readOnly) startWorkload();
-      else stopWorkload();
+      running = isRunning && !current().readOnly;
       return state();
     },
 
@@ -299,19 +374,20 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     restoreBackup: () => current().restoreBackup(),
 
     async copy(action, command) {
-      const control = action === 'backfill' ? current().backfill : current().reverseSync;
+      const r = current();
+      const control = action === 'backfill' ? r.backfill : r.reverseSync;
       if (typeof command === 'object') return control.setBatchSize(command.batchSize);
       switch (command) {
         case 'start': {
           const p = await control.start();
-          void runCopy(action);
+          void runCopy(r, action);
           return p;
         }
         case 'pause':
           return control.pause();
         case 'resume': {
           const p = await control.resume();
-          void runCopy(action);
+          void runCopy(r, action);
           return p;
         }
         case 'cancel':
@@ -330,6 +406,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
 
     async corruptSnapshot(corruption) {
       const r = current();
+      if (r.readOnly) throw new Error('this tab is read-only: another tab holds the rehearsal open for writing');
       const files = r.scenario.topology === 'shared' ? ['main'] : ['old', 'new'];
       for (const file of files) {
         const done = await corruptNewestSnapshot(ports.backend, `rehearsal/${r.id}`, file, corruption, createRandom(Date.now()));
@@ -341,8 +418,14 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     metrics: async () => current().metrics(),
     prometheus: async () => toPrometheus(current().metrics()),
 
-    async query(side, sql) {
-      return runConsoleStatement(current(), side, sql, () => performance.now());
+    async query(side: Side, sql: string, queryId?: number) {
+      const r = current();
+      // The page's watchdog starts counting now, not while the query waited in the queue.
+      if (queryId !== undefined) {
+        emit({ type: 'query-started', queryId });
+        flush();
+      }
+      return runConsoleStatement(r, side, sql, () => performance.now());
     },
 
     async schema() {
@@ -353,48 +436,34 @@ export function createEngineHost(ports: HostPorts): EngineApi {
 
     async checkHistory(ops) {
       const r = current();
-      const finals: FinalObservation[] = [];
-      for (const read of finalReads(r.scenario, ops)) {
-        let rows: FinalObservation['rows'] | undefined;
-        for (let attempt = 0; attempt < 5 && rows === undefined; attempt++) {
+      // The check reads back what was written; armed faults are for the workload, not for it.
+      const armed = r.faults.list().map(({ id: _id, fired: _fired, ...spec }) => spec);
+      r.faults.clear();
+      try {
+        const finals: FinalObservation[] = [];
+        for (const read of finalReads(r.scenario, ops)) {
           const result = await r.execute(read.read, read.params);
-          if (result.outcome === 'ok') rows = result.rows ?? [];
+          if (result.outcome !== 'ok') throw new Error(`the history check could not read ${read.collection} back: ${result.error?.message ?? 'failed'}`);
+          finals.push({ ...read, rows: result.rows ?? [] });
         }
-        finals.push({ ...read, rows: rows ?? [] });
+        return checkHistory(r.scenario, ops, finals);
+      } finally {
+        if (!r.dead) for (const f of armed) r.faults.add(f);
       }
-      return checkHistory(r.scenario, ops, finals);
     },
 
     async subscribe(next) {
       listener = next;
     },
 
-    async close() {
-      stopWorkload();
-      if (rehearsal && !rehearsal.dead) await rehearsal.close();
-      await lock?.release();
-      lock = null;
-      flush();
-    },
-  };
-
-  /** Runs a copy pass in the background, a batch at a time, letting the workload in between. */
-  const runCopy = async (action: 'backfill' | 'reverse-sync'): Promise<void> => {
-    try {
-      for (;;) {
-        const r = rehearsal;
-        if (!r || r.dead) return;
-        const control = action === 'backfill' ? r.backfill : r.reverseSync;
-        if (control.progress().status !== 'running') return;
-        await control.step();
-        await ports.clock.sleep(20);
-      }
-    } catch (e) {
-      log('error', `${action} stopped: ${(e as Error).message}`);
-    }
+    close: () =>
+      serial(async () => {
+        await closeCurrent();
+        await lock?.release();
+        lock = null;
+        flush();
+      }),
   };
 
   return api;
 }
-
-export type { DurabilityMode };

@@ -8,7 +8,7 @@ import { realClock } from '../store/real-clock.ts';
 import { loadBrowserSqlEngine } from '../store/browser-sql.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
 import { browserDataLoss, IndexedDbBackend } from '../store/idb-backend.ts';
-import { tryWriterLock } from '../store/writer-lock.ts';
+import { tryWriterLock, waitForWriterLock } from '../store/writer-lock.ts';
 import { createEngineHost } from './engine-host.ts';
 import type { EngineApi } from './protocol.ts';
 
@@ -16,11 +16,11 @@ import type { EngineApi } from './protocol.ts';
 const incarnation = Number(/engine-(\d+)/.exec(self.name)?.[1] ?? 1);
 
 const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
-  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id) => tryWriterLock(id), incarnation, dataLoss: () => browserDataLoss() }),
+  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id, waitMs) => (waitMs > 0 ? waitForWriterLock(id, AbortSignal.timeout(waitMs)).catch(() => null) : tryWriterLock(id)), incarnation, dataLoss: () => browserDataLoss() }),
 );
 
 const METHODS = [
-  'open', 'list', 'remove', 'state', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
+  'open', 'list', 'remove', 'state', 'planWorkload', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
 ] as const satisfies readonly (keyof EngineApi)[];
 

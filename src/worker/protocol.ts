@@ -78,6 +78,8 @@ export interface QueryResult {
   readonly rows: readonly (readonly SqlValue[])[];
   /** Rows beyond the cap were not returned. */
   readonly truncated: boolean;
+  /** Values cut to the size cap (long text keeps a prefix, blobs their first bytes). */
+  readonly truncatedValues: number;
   /** Rows changed by a write (journaled like any change). */
   readonly changes: number;
   readonly kind: 'read' | 'write';
@@ -111,16 +113,34 @@ export interface OpenOptions {
   /** Settings of the workload, faults to arm: the page keeps them across engine restarts. */
   readonly workload?: WorkloadSettings;
   readonly faults?: readonly FaultSpec[];
-  /** Start the workload at once (it was running before a restart). */
+  /** Reported as running in the state (the page drives the workload; it was running before a restart). */
   readonly workloadRunning?: boolean;
+  /**
+   * Wait (a few seconds) for the writer lock instead of opening read-only at once: after a crash
+   * the killed worker's lock is released by the browser a moment later.
+   */
+  readonly waitForLock?: boolean;
+}
+
+/** One operation the workload planned; the page records it, then asks the engine to execute it. */
+export interface PlannedOperation {
+  readonly name: string;
+  readonly kind: 'read' | 'write';
+  readonly params: Params;
+  readonly phase: Phase;
 }
 
 /** Events the worker streams to the page, batched. */
 export type WorkerEvent =
-  | { readonly type: 'invoke'; readonly ref: number; readonly name: string; readonly kind: 'read' | 'write'; readonly params: Params; readonly phase: Phase; readonly at: number }
-  | { readonly type: 'complete'; readonly ref: number; readonly result: OperationResult; readonly at: number }
+  /** An operation the engine ran on its own (a new rehearsal's seed data). */
+  | { readonly type: 'invoke'; readonly rehearsalId: string; readonly ref: number; readonly name: string; readonly kind: 'read' | 'write'; readonly params: Params; readonly phase: Phase; readonly at: number }
+  | { readonly type: 'complete'; readonly rehearsalId: string; readonly ref: number; readonly result: OperationResult; readonly at: number }
   | { readonly type: 'state'; readonly state: EngineState }
-  | { readonly type: 'log'; readonly at: number; readonly level: 'info' | 'warning' | 'error'; readonly message: string };
+  | { readonly type: 'log'; readonly rehearsalId: string; readonly at: number; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
+  /** A console query began running (the page's watchdog counts from here, not from the queue). */
+  | { readonly type: 'query-started'; readonly queryId: number }
+  /** A crash fault fired: the engine is dead and the page restarts it; `faults` are those still armed. */
+  | { readonly type: 'crashed'; readonly rehearsalId: string; readonly faults: readonly FaultSpec[] };
 
 /** The engine as the page sees it. Every method is async; failures reject with a message a user can act on. */
 export interface EngineApi {
@@ -131,8 +151,14 @@ export interface EngineApi {
   /** Deletes a rehearsal and everything stored for it. */
   remove(rehearsalId: string): Promise<void>;
   state(): Promise<EngineState>;
-  /** Runs one operation (parameters generated when omitted). */
-  execute(name: string, params?: Params): Promise<OperationResult>;
+  /**
+   * Plans the workload's next `count` operations (at most 500), by its mix and what it knows
+   * exists. Empty in a read-only tab.
+   */
+  planWorkload(count: number): Promise<PlannedOperation[]>;
+  /** Runs one operation; the page has recorded its invocation first. */
+  execute(name: string, params: Params): Promise<OperationResult>;
+  /** Sets the workload's settings (its mix is used by `planWorkload`) and whether it is shown running. */
   setWorkload(settings: WorkloadSettings, running: boolean): Promise<EngineState>;
   movePhase(to: Phase, options?: MoveOptions): Promise<PhaseMove>;
   planRollback(to: Phase): Promise<RollbackPlan>;
@@ -145,8 +171,8 @@ export interface EngineApi {
   corruptSnapshot(corruption: Corruption): Promise<string>;
   metrics(): Promise<MetricsSnapshot>;
   prometheus(): Promise<string>;
-  /** Runs one console statement against a side. */
-  query(side: Side, sql: string): Promise<QueryResult>;
+  /** Runs one console statement against a side; with `queryId`, a `query-started` event says when it began. */
+  query(side: Side, sql: string, queryId?: number): Promise<QueryResult>;
   schema(): Promise<SchemaInfo>;
   /** Reads every record back through the current read path and checks `ops` (the history kept by the page). */
   checkHistory(ops: readonly HistoryOp[]): Promise<HistoryReport>;
@@ -162,6 +188,10 @@ export const CONSOLE_LIMITS = {
   maxStatementChars: 10_000,
   /** Most rows returned. */
   maxRows: 1_000,
+  /** Longest text value returned, in characters. */
+  maxValueChars: 10_000,
+  /** Longest blob returned, in bytes. */
+  maxBlobBytes: 4_096,
   /** The watchdog kills a query running longer than this. */
   timeoutMs: 2_500,
 } as const;

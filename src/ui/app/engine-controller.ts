@@ -23,8 +23,11 @@ import type {
 } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
 import { HistoryRecorder } from '../history-recorder.ts';
+import { WorkloadRunner } from './workload-runner.ts';
 
 const CURRENT = 'cutover-lab:rehearsal';
+/** A history check reads every record back; on a long history that takes a while. */
+const CHECK_TIMEOUT_MS = 10 * 60_000;
 const settingsKey = (id: string) => `cutover-lab:settings:${id}`;
 
 /** What the page remembers per rehearsal. */
@@ -69,22 +72,51 @@ export class EngineController implements ReactiveController {
   #noticeId = 0;
   #poll: ReturnType<typeof setInterval> | undefined;
   #checkAgain = false;
+  /** The workload, driven from the page so the history knows every operation before the engine runs it. */
+  readonly runner: WorkloadRunner;
+  /** Holds the workload while the engine restarts. */
+  #restartPause: (() => void) | undefined;
+  /** The engine reported a crash fault firing (the restart that follows is not a Crash now). */
+  #faultCrash = false;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
     makeWorker: (name: string) => Worker,
   ) {
     this.client = new EngineClient(makeWorker);
+    this.runner = new WorkloadRunner({
+      plan: (count) => this.client.call((api) => api.planWorkload(count)),
+      execute: (name, params) => this.client.call((api) => api.execute(name, params)),
+      recorder: () => this.history,
+      phase: () => this.state?.phase,
+      problem: (message) => this.notify('error', message),
+    });
     host.addController(this);
     this.client.listen({
-      events: (events) => {
-        this.history?.apply(events, this.client.incarnation);
-        for (const e of events) if (e.type === 'state') this.state = e.state;
+      events: (events, incarnation) => {
+        this.history?.apply(events, incarnation);
+        for (const e of events) {
+          if (e.type === 'state' && e.state.rehearsalId === this.state?.rehearsalId) this.#adopt(e.state);
+          if (e.type === 'crashed' && e.rehearsalId === this.state?.rehearsalId) {
+            // A crash fault fired. The engine is restarted with the faults still armed (a fault
+            // that fires once is gone), so the recovered engine does not crash again at once.
+            this.#faultCrash = true;
+            if (this.#settings) this.#settings.faults = e.faults.map((f) => ({ ...f }));
+            this.#save();
+          }
+        }
         this.host.requestUpdate();
       },
       terminated: (reason) => this.#terminated(reason),
       restarted: (reason, state) => void this.#restarted(reason, state),
-      failed: (error) => this.notify('error', `the engine could not recover: ${error.message}`),
+      failed: (error) => {
+        this.#restartPause?.();
+        this.#restartPause = undefined;
+        this.runner.stop();
+        this.state = null;
+        this.loading = false;
+        this.notify('error', `the engine could not recover: ${error.message}`);
+      },
     });
   }
 
@@ -134,20 +166,37 @@ export class EngineController implements ReactiveController {
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
   async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode }): Promise<void> {
     const rehearsalId = detail.rehearsalId ?? `${detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
-    const saved = JSON.parse(localStorage.getItem(settingsKey(rehearsalId)) ?? 'null') as PageSettings | null;
+    let saved: PageSettings | null = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(settingsKey(rehearsalId)) ?? 'null') as PageSettings | null;
+    } catch {
+      saved = null; // unreadable settings: start from the defaults
+    }
     this.#settings = saved ?? { durability: detail.durability ?? 'strict', running: false, faults: [] };
     if (detail.durability) this.#settings.durability = detail.durability;
-    await this.history?.flush();
-    this.history = new HistoryRecorder(rehearsalId, () => this.host.requestUpdate());
-    await this.history.load();
     this.loading = true;
     this.host.requestUpdate();
+    // Nothing runs while the engine switches: operations in flight finish into their own history.
+    const resume = this.runner.pause();
     try {
+      await this.runner.idle();
+      this.runner.reset();
+      await this.history?.flush();
+      // Reopening the same rehearsal (a durability change) keeps its history as it is in memory.
+      if (this.history?.rehearsalId !== rehearsalId) {
+        const history = new HistoryRecorder(rehearsalId, () => this.host.requestUpdate());
+        await history.load();
+        this.history = history;
+      }
+      this.checkReport = null;
+      this.lostEntryIndexes = new Set();
       const options: OpenOptions = { rehearsalId, ...(detail.scenarioId ? { scenarioId: detail.scenarioId } : {}), ...this.#openSettings() };
       this.state = await this.client.open(options, () => ({ rehearsalId, ...this.#openSettings() }));
+      this.history.readOnly = this.state.readOnly;
       localStorage.setItem(CURRENT, rehearsalId);
       this.#settings.workload = this.state.workload;
       this.#save();
+      this.#applyWorkload(this.state);
       this.consistency = null;
       this.queryResult = null;
       this.rehearsals = await this.client.call((api) => api.list());
@@ -156,9 +205,17 @@ export class EngineController implements ReactiveController {
     } catch (e) {
       this.notify('error', `could not open the rehearsal: ${(e as Error).message}`);
     } finally {
+      resume();
       this.loading = false;
       this.host.requestUpdate();
     }
+  }
+
+  /** Starts or stops the page's workload as the engine state says (never in a read-only tab). */
+  #applyWorkload(state: EngineState): void {
+    this.runner.configure(state.workload);
+    if (state.workload.running && !state.readOnly) this.runner.start();
+    else this.runner.stop();
   }
 
   #openSettings(): Omit<OpenOptions, 'rehearsalId' | 'scenarioId'> {
@@ -166,22 +223,51 @@ export class EngineController implements ReactiveController {
     return { durability: s.durability, faults: s.faults, workloadRunning: s.running, ...(s.workload ? { workload: s.workload } : {}) };
   }
 
+  /**
+   * Takes a state from the engine. Faults that fire once disarm themselves in the engine: the
+   * page's copy follows, so a reload does not arm them again.
+   */
+  #adopt(state: EngineState): void {
+    this.state = state;
+    if (!this.#settings || state.readOnly) return;
+    const faults = state.faults.map(({ id: _id, fired: _fired, ...spec }) => spec);
+    if (JSON.stringify(faults) !== JSON.stringify(this.#settings.faults)) {
+      this.#settings.faults = faults;
+      this.#save();
+    }
+  }
+
   #save(): void {
     if (this.state && this.#settings) localStorage.setItem(settingsKey(this.state.rehearsalId), JSON.stringify(this.#settings));
   }
 
   #terminated(reason: RestartReason): void {
-    const why = reason === 'crash' ? 'crashed (Crash now) before it completed' : 'cut short when the watchdog killed the engine';
+    const why = reason === 'watchdog' ? 'cut short when the watchdog killed the engine' : this.#faultCrash ? 'the engine crashed (crash fault) before it completed' : 'crashed (Crash now) before it completed';
+    this.#restartPause ??= this.runner.pause();
     this.history?.terminated(why);
     this.loading = true;
     this.host.requestUpdate();
   }
 
   async #restarted(reason: RestartReason, state: EngineState): Promise<void> {
+    const byFault = this.#faultCrash;
+    this.#faultCrash = false;
     this.state = state;
     this.loading = false;
+    if (this.history) this.history.readOnly = state.readOnly;
+    // The new engine knows the records afresh: plans from the old one are dropped.
+    this.runner.reset();
+    this.#applyWorkload(state);
+    this.#restartPause?.();
+    this.#restartPause = undefined;
     const problems = state.recoveryProblems.length ? ` Recovery reported: ${state.recoveryProblems.join('; ')}` : '';
-    this.notify(reason === 'crash' ? 'warning' : 'error', reason === 'crash' ? `The engine crashed and recovered from IndexedDB (phase ${state.phase}).${problems}` : `query cancelled: the watchdog stopped the engine and recovered the rehearsal from IndexedDB.${problems}`);
+    const lock = state.readOnly ? ' Another tab took the rehearsal for writing meanwhile: this tab is read-only now.' : '';
+    this.notify(
+      reason === 'crash' ? 'warning' : 'error',
+      reason === 'watchdog'
+        ? `query cancelled: the watchdog stopped the engine and recovered the rehearsal from IndexedDB.${problems}${lock}`
+        : `The engine crashed${byFault ? ' (crash fault)' : ''} and recovered from IndexedDB (phase ${state.phase}).${problems}${lock}`,
+    );
     await Promise.all([this.#refreshFigures(), this.#refreshSchema()]);
     void this.checkHistory();
   }
@@ -194,7 +280,7 @@ export class EngineController implements ReactiveController {
         this.host.requestUpdate();
         return;
       }
-      this.state = await this.client.call((api) => api.state());
+      this.#adopt(await this.client.call((api) => api.state()));
       this.host.requestUpdate();
     } catch {
       // A restart is in progress; the next tick tries again.
@@ -210,7 +296,7 @@ export class EngineController implements ReactiveController {
   }
 
   async #refreshState(): Promise<void> {
-    this.state = await this.client.call((api) => api.state());
+    this.#adopt(await this.client.call((api) => api.state()));
     this.host.requestUpdate();
   }
 
@@ -237,14 +323,24 @@ export class EngineController implements ReactiveController {
     }
     this.checking = true;
     this.host.requestUpdate();
+    // Read back on a quiet engine: a write landing between the history snapshot and the reads (a
+    // delete, say) would otherwise look like a lost one. The workload holds for a moment.
+    const resume = this.runner.pause();
+    const history = this.history;
     try {
-      await this.history.flush();
-      this.checkReport = await this.client.call((api) => api.checkHistory(this.history?.ops ?? []));
-      this.lostEntryIndexes = this.history.entryIndexesOfOps(this.checkReport.lost.map((l) => l.operation.index));
-      if (this.checkReport.lost.length > 0) this.notify('error', `Lost acknowledged writes: ${this.checkReport.lost.length}`);
+      await this.runner.idle();
+      await history.flush();
+      // Every operation is settled (none in flight), so the history is complete up to now.
+      const report = await this.client.call((api) => api.checkHistory(history.ops), { timeoutMs: CHECK_TIMEOUT_MS });
+      if (history !== this.history) return; // another rehearsal was opened meanwhile
+      this.checkReport = report;
+      this.lostEntryIndexes = history.entryIndexesOfOps(report.lost.map((l) => l.operation.index));
+      if (report.lost.length > 0) this.notify('error', `Lost acknowledged writes: ${report.lost.length}`);
+      if (history.saveError) this.notify('warning', history.saveError);
     } catch (e) {
       if (!(e instanceof EngineRestarted)) this.notify('error', `history check: ${(e as Error).message}`);
     } finally {
+      resume();
       this.checking = false;
       this.host.requestUpdate();
       if (this.#checkAgain) {
@@ -299,6 +395,7 @@ export class EngineController implements ReactiveController {
     'cl-workload': ({ settings, running }) =>
       this.#act('workload', async () => {
         this.state = await this.client.call((api) => api.setWorkload(settings, running));
+        this.#applyWorkload(this.state);
         if (this.#settings) Object.assign(this.#settings, { workload: this.state.workload, running: this.state.workload.running });
         this.#save();
       }),
@@ -353,6 +450,12 @@ export class EngineController implements ReactiveController {
   /** Deletes a stored rehearsal. */
   async remove(id: string): Promise<void> {
     await this.#act('delete', async () => {
+      const current = this.state?.rehearsalId === id;
+      if (current) {
+        this.runner.stop();
+        this.runner.reset();
+        await this.runner.idle();
+      }
       await this.client.call((api) => api.remove(id));
       localStorage.removeItem(settingsKey(id));
       await new HistoryRecorder(id, () => undefined).clear();
@@ -367,6 +470,9 @@ export class EngineController implements ReactiveController {
 
   /** Closes the rehearsal and shows the picker. */
   async leave(): Promise<void> {
+    this.runner.stop();
+    this.runner.reset();
+    await this.runner.idle();
     await this.history?.flush();
     await this.#act('close', async () => {
       await this.client.call((api) => api.close());

@@ -25,7 +25,7 @@ const schema: SchemaInfo = {
 };
 
 function readResult(columns: string[], rows: QueryResult['rows'], overrides: Partial<QueryResult> = {}): QueryResult {
-  return { side: 'new', columns, rows, truncated: false, changes: 0, kind: 'read', durationMs: 3, ...overrides };
+  return { side: 'new', columns, rows, truncated: false, truncatedValues: 0, changes: 0, kind: 'read', durationMs: 3, ...overrides };
 }
 
 const mounted: HTMLElement[] = [];

@@ -247,6 +247,9 @@ export class ClSqlConsole extends LitElement {
       ${result.truncated
         ? html`<span class="notice warn truncated">showing the first ${result.rows.length.toLocaleString('en-US')} rows</span>`
         : nothing}
+      ${result.truncatedValues > 0
+        ? html`<span class="notice warn truncated">${count(result.truncatedValues, 'value')} cut to the size limit</span>`
+        : nothing}
     `;
   }
 

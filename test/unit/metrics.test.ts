@@ -40,6 +40,21 @@ describe('metrics', () => {
     expect(back.snapshot().series).toEqual([expect.objectContaining({ t: 1000, operations: 1, fallbacks: 1 })]);
   });
 
+  it('keeps each restored second\'s p99 until that second sees new calls', () => {
+    const m = new Metrics();
+    m.observeLatency('old', 4, 1200);
+    m.observeLatency('new', 40, 2200);
+    const back = Metrics.fromSnapshot(structuredClone(m.snapshot()));
+    const before = back.snapshot().series.map((p) => p.p99);
+    expect(before).toEqual(m.snapshot().series.map((p) => p.p99));
+    expect(before[0]?.old).not.toBeNull();
+    expect(before[1]?.new).not.toBeNull();
+    back.observeLatency('new', 900, 2500);
+    const after = back.snapshot().series[1]?.p99;
+    expect(after?.new).toBeGreaterThan(before[1]?.new ?? Infinity);
+    expect(after?.old).toBeNull();
+  });
+
   it('counts what a rehearsal does: writes per side, reads by serving side, fallbacks', async () => {
     const rig = await openRig(await nodeSql(), 'job-keys');
     const r = rig.rehearsal;

@@ -55,6 +55,8 @@ interface MutablePoint {
   shadowReads: number;
   mismatches: number;
   latency: Record<Side, MutableHistogram>;
+  /** p99 per side restored from a saved snapshot (the histograms behind it are not saved). */
+  restoredP99?: Readonly<Record<Side, number | null>>;
 }
 
 const emptyHistogram = (): MutableHistogram => ({ counts: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, count: 0 });
@@ -164,7 +166,7 @@ export class Metrics {
         fallbacks: p.fallbacks,
         shadowReads: p.shadowReads,
         mismatches: p.mismatches,
-        p99: Object.freeze({ old: quantile(p.latency.old, 0.99), new: quantile(p.latency.new, 0.99) }),
+        p99: Object.freeze({ old: pointP99(p, 'old'), new: pointP99(p, 'new') }),
       }),
     );
     return Object.freeze({ counters: Object.freeze(counters), latency: Object.freeze({ old: latencyOf('old'), new: latencyOf('new') }), series: Object.freeze(series) });
@@ -178,9 +180,15 @@ export class Metrics {
       const h = snapshot.latency[side];
       m.#latency[side] = { counts: [...h.counts], sum: h.sum, count: h.count };
     }
-    m.#series = snapshot.series.map((p) => ({ t: p.t, operations: p.operations, reads: p.reads, fallbacks: p.fallbacks, shadowReads: p.shadowReads, mismatches: p.mismatches, latency: { old: emptyHistogram(), new: emptyHistogram() } }));
+    m.#series = snapshot.series.map((p) => ({ t: p.t, operations: p.operations, reads: p.reads, fallbacks: p.fallbacks, shadowReads: p.shadowReads, mismatches: p.mismatches, latency: { old: emptyHistogram(), new: emptyHistogram() }, restoredP99: p.p99 }));
     return m;
   }
+}
+
+/** A bucket's p99: from its histogram, or the saved figure when the bucket was restored and saw no new calls. */
+function pointP99(p: MutablePoint, side: Side): number | null {
+  const h = p.latency[side];
+  return h.count > 0 ? quantile(h, 0.99) : (p.restoredP99?.[side] ?? null);
 }
 
 function counterId(name: string, labels: Labels): string {

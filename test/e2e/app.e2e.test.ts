@@ -160,7 +160,7 @@ describe('the SQL console', () => {
 });
 
 describe('two tabs on one rehearsal', () => {
-  it('opens the second tab read-only and says so', async () => {
+  it('opens the second tab read-only, says so, and hands it the rehearsal when the first tab closes', async () => {
     const first = await app.newPage();
     await start(first.page, 'job-keys');
     const second = await app.newPage({ context: first.context });
@@ -168,6 +168,13 @@ describe('two tabs on one rehearsal', () => {
     await expect.poll(() => second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? ''), { timeout: 30_000 }).toContain('Read-only: this rehearsal is open in another tab');
     expect(await button(second.page, 'Next phase', 'cl-phase-stepper').isDisabled()).toBe(true);
     clean(first.problems);
+    // Closing the writing tab hands the rehearsal to the read-only one.
+    await first.page.close();
+    const appText = () => second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? '');
+    await expect.poll(appText, { timeout: 30_000 }).toContain('this tab writes it now');
+    expect(await appText()).not.toContain('Read-only: this rehearsal');
+    await expect.poll(() => button(second.page, 'Next phase', 'cl-phase-stepper').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await next(second.page, 'dual-write');
     clean(second.problems);
     await first.context.close();
   });

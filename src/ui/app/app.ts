@@ -322,7 +322,7 @@ export class ClApp extends LitElement {
     const labels = state.scenario.labels;
     return html`
       ${header}
-      ${state.readOnly ? html`<div class="readonly" role="status">Read-only: this rehearsal is open in another tab, which holds it for writing. Close that tab (or this one) to make changes here.</div>` : nothing}
+      ${state.readOnly ? html`<div class="readonly" role="status">Read-only: this rehearsal is open in another tab, which holds it for writing. When that tab closes, this one takes over.</div>` : nothing}
       <main aria-busy=${e.loading ? 'true' : 'false'}>
         <div class="column">
           <section id="phases" aria-labelledby="h-phases"><h2 id="h-phases">Phases</h2><cl-phase-stepper .state=${state}></cl-phase-stepper></section>

@@ -22,6 +22,7 @@ import type {
   WorkloadSettings,
 } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
+import { waitForWriterLock } from '../../store/writer-lock.ts';
 import { HistoryRecorder } from '../history-recorder.ts';
 import { WorkloadRunner } from './workload-runner.ts';
 
@@ -78,6 +79,8 @@ export class EngineController implements ReactiveController {
   #restartPause: (() => void) | undefined;
   /** The engine reported a crash fault firing (the restart that follows is not a Crash now). */
   #faultCrash = false;
+  /** A read-only tab waits for the writing tab to close, then takes the rehearsal over. */
+  #lockWatch: AbortController | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -128,6 +131,7 @@ export class EngineController implements ReactiveController {
 
   hostDisconnected(): void {
     clearInterval(this.#poll);
+    this.#watchLock(null);
     window.removeEventListener('pagehide', this.#onPageHide);
     void this.history?.flush();
   }
@@ -164,7 +168,7 @@ export class EngineController implements ReactiveController {
   }
 
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
-  async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode }): Promise<void> {
+  async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode; takeOver?: boolean }): Promise<void> {
     const rehearsalId = detail.rehearsalId ?? `${detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
     let saved: PageSettings | null = null;
     try {
@@ -175,6 +179,7 @@ export class EngineController implements ReactiveController {
     this.#settings = saved ?? { durability: detail.durability ?? 'strict', running: false, faults: [] };
     if (detail.durability) this.#settings.durability = detail.durability;
     this.loading = true;
+    this.#watchLock(null);
     this.host.requestUpdate();
     // Nothing runs while the engine switches: operations in flight finish into their own history.
     const resume = this.runner.pause();
@@ -182,17 +187,25 @@ export class EngineController implements ReactiveController {
       await this.runner.idle();
       this.runner.reset();
       await this.history?.flush();
-      // Reopening the same rehearsal (a durability change) keeps its history as it is in memory.
-      if (this.history?.rehearsalId !== rehearsalId) {
+      // Reopening the same rehearsal (a durability change) keeps its history as it is in memory;
+      // a tab taking over from the writing tab reads the history that tab saved.
+      if (this.history?.rehearsalId !== rehearsalId || detail.takeOver) {
         const history = new HistoryRecorder(rehearsalId, () => this.host.requestUpdate());
         await history.load();
         this.history = history;
       }
       this.checkReport = null;
       this.lostEntryIndexes = new Set();
-      const options: OpenOptions = { rehearsalId, ...(detail.scenarioId ? { scenarioId: detail.scenarioId } : {}), ...this.#openSettings() };
+      const options: OpenOptions = {
+        rehearsalId,
+        ...(detail.scenarioId ? { scenarioId: detail.scenarioId } : {}),
+        ...this.#openSettings(),
+        // Queue behind any other tab also waiting (Web Locks are granted in order).
+        ...(detail.takeOver ? { waitForLock: true } : {}),
+      };
       this.state = await this.client.open(options, () => ({ rehearsalId, ...this.#openSettings() }));
       this.history.readOnly = this.state.readOnly;
+      this.#watchLock(this.state);
       localStorage.setItem(CURRENT, rehearsalId);
       this.#settings.workload = this.state.workload;
       this.#save();
@@ -255,6 +268,7 @@ export class EngineController implements ReactiveController {
     this.state = state;
     this.loading = false;
     if (this.history) this.history.readOnly = state.readOnly;
+    this.#watchLock(state);
     // The new engine knows the records afresh: plans from the old one are dropped.
     this.runner.reset();
     this.#applyWorkload(state);
@@ -270,6 +284,28 @@ export class EngineController implements ReactiveController {
     );
     await Promise.all([this.#refreshFigures(), this.#refreshSchema()]);
     void this.checkHistory();
+  }
+
+  /**
+   * In a read-only tab, waits for the writer lock (the writing tab closing releases it), lets go of
+   * it at once and reopens the rehearsal to write it here. `null` stops waiting.
+   */
+  #watchLock(state: EngineState | null): void {
+    this.#lockWatch?.abort();
+    this.#lockWatch = undefined;
+    if (!state?.readOnly || typeof navigator.locks === 'undefined') return;
+    const watch = new AbortController();
+    this.#lockWatch = watch;
+    const id = state.rehearsalId;
+    waitForWriterLock(id, watch.signal).then(
+      async (lock) => {
+        await lock.release();
+        if (watch.signal.aborted || this.state?.rehearsalId !== id || !this.state.readOnly) return;
+        await this.open({ rehearsalId: id, takeOver: true });
+        if (this.state?.rehearsalId === id && !this.state.readOnly) this.notify('info', 'The tab that was writing this rehearsal closed: this tab writes it now.');
+      },
+      () => undefined, // stopped waiting
+    );
   }
 
   async #refreshFigures(): Promise<void> {
@@ -470,6 +506,7 @@ export class EngineController implements ReactiveController {
 
   /** Closes the rehearsal and shows the picker. */
   async leave(): Promise<void> {
+    this.#watchLock(null);
     this.runner.stop();
     this.runner.reset();
     await this.runner.idle();

@@ -181,6 +181,10 @@ describe('cl-sql-console', () => {
     el.result = readResult([], [], { kind: 'write', changes: 7 });
     await el.updateComplete;
     expect(shadow(el).querySelector('[role="status"] .count')?.textContent).toBe('7 rows changed');
+    expect(shadow(el).querySelector('[role="status"] .hand-edit')?.textContent).toContain('not in the workload\'s history');
+    el.result = readResult([], [], { kind: 'write', changes: 0 });
+    await el.updateComplete;
+    expect(shadow(el).querySelector('.hand-edit')).toBeNull();
   });
 
   it('shows the error in an alert', async () => {

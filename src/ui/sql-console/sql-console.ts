@@ -250,6 +250,11 @@ export class ClSqlConsole extends LitElement {
       ${result.truncatedValues > 0
         ? html`<span class="notice warn truncated">${count(result.truncatedValues, 'value')} cut to the size limit</span>`
         : nothing}
+      ${result.kind === 'write' && result.changes > 0
+        ? html`<span class="notice hand-edit"
+            >A hand edit is not in the workload's history: the invariant badge counts an acknowledged write it removed or changed as lost, and a value it made as unexpected.</span
+          >`
+        : nothing}
     `;
   }
 
@@ -445,6 +450,11 @@ export class ClSqlConsole extends LitElement {
       }
       .warn {
         color: var(--cl-warn);
+      }
+      .hand-edit {
+        flex-basis: 100%;
+        color: var(--cl-muted);
+        font-size: 0.85rem;
       }
       .results {
         max-height: var(--cl-sql-console-results-max-height, 24rem);

@@ -31,8 +31,8 @@ export interface ClEventMap {
   'cl-check-history': Record<string, never>;
   /** Show these history entries (e.g. the lost writes). */
   'cl-show-history': { filter: string };
-  /** Open or create a rehearsal. */
-  'cl-open-rehearsal': { scenarioId?: string; rehearsalId?: string; durability: DurabilityMode };
+  /** Create a rehearsal (with a durability mode) or open a stored one (which keeps its own). */
+  'cl-open-rehearsal': { scenarioId?: string; rehearsalId?: string; durability?: DurabilityMode };
 }
 
 /** Fires a typed `cl-*` event from `target` (bubbles, crosses shadow roots). */

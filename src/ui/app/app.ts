@@ -40,6 +40,9 @@ const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map((s) => (
 }));
 
 /** Events the app forwards to the controller. */
+/** localStorage key: single-key shortcuts 'on' or 'off'. */
+const KEYS = 'cutover-lab:shortcuts';
+
 const FORWARDED: readonly (keyof ClEventMap)[] = [
   'cl-move-phase',
   'cl-plan-rollback',
@@ -61,11 +64,14 @@ export class ClApp extends LitElement {
     _historyFilter: { state: true },
     _highlight: { state: true },
     _picking: { state: true },
+    _keys: { state: true },
   };
 
   declare private _historyFilter: HistoryFilter;
   declare private _highlight: string;
   declare private _picking: boolean;
+  /** Single-key shortcuts on (the user can turn them off in the shortcuts dialog). */
+  declare private _keys: boolean;
 
   readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }));
 
@@ -74,6 +80,7 @@ export class ClApp extends LitElement {
     this._historyFilter = { text: '', show: 'all', outcome: 'any' };
     this._highlight = '';
     this._picking = false;
+    this._keys = localStorage.getItem(KEYS) !== 'off';
     for (const type of FORWARDED) {
       this.addEventListener(type, (e: Event) => {
         const detail = (e as CustomEvent).detail as never;
@@ -82,10 +89,24 @@ export class ClApp extends LitElement {
       });
     }
     this.addEventListener('cl-show-history', (e) => {
+      // A filter left in place could hide exactly the entries asked for.
+      this._historyFilter = { text: '', show: 'all', outcome: 'any' };
       this._highlight = e.detail.filter;
-      this.renderRoot.querySelector('#history')?.scrollIntoView({ block: 'start' });
+      void this.updateComplete.then(() => {
+        const section = this.renderRoot.querySelector<HTMLElement>('#history');
+        if (!section) return;
+        // Below the header, which stays on top on wide screens.
+        const header = this.renderRoot.querySelector('header');
+        section.style.scrollMarginTop = header && getComputedStyle(header).position === 'sticky' ? `${header.getBoundingClientRect().height + 8}px` : '';
+        section.scrollIntoView({ block: 'start' });
+        section.querySelector('cl-history')?.shadowRoot?.querySelector<HTMLElement>('.list')?.focus({ preventScroll: true });
+      });
     });
     this.addEventListener('cl-delete-rehearsal', (e: Event) => void this.engine.remove((e as CustomEvent<{ rehearsalId: string }>).detail.rehearsalId));
+    this.addEventListener('cl-shortcuts-change', (e) => {
+      this._keys = e.detail.enabled;
+      localStorage.setItem(KEYS, e.detail.enabled ? 'on' : 'off');
+    });
     this.addEventListener('cl-dialog-close', () => {
       this.engine.rollbackPlan = null;
       this.requestUpdate();
@@ -229,10 +250,13 @@ export class ClApp extends LitElement {
 
   /** Shortcuts, unless the user is typing. */
   readonly #handleKey = (e: KeyboardEvent): void => {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath()[0] as HTMLElement | undefined;
+    // A held key repeats: one phase move per press, not one per repeat.
+    if (!this._keys || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+    const path = e.composedPath();
+    const target = path[0] as HTMLElement | undefined;
     if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
-    if (this.renderRoot.querySelector('dialog[open]')) return;
+    // Nothing runs behind a modal dialog (the dialogs live in the components' shadow roots).
+    if (path.some((n) => n instanceof HTMLDialogElement) || this.#modalOpen()) return;
     const state = this.engine.state;
     const run = (action: () => void): void => {
       e.preventDefault();
@@ -273,6 +297,10 @@ export class ClApp extends LitElement {
         return run(() => void this.engine.handlers['cl-crash-now']({}));
     }
   };
+
+  #modalOpen(): boolean {
+    return [...this.renderRoot.querySelectorAll('cl-rollback-dialog, cl-shortcuts')].some((el) => el.shadowRoot?.querySelector('dialog[open]'));
+  }
 
   #focusIn(tag: string, selector: string): void {
     const el = this.renderRoot.querySelector(tag);
@@ -317,7 +345,7 @@ export class ClApp extends LitElement {
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;
     if (!state || this._picking) {
-      return html`${header}${e.loading && !state ? html`<p class="loading" role="status">Starting the engine…</p>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts></cl-shortcuts>`;
+      return html`${header}${e.loading && !state ? html`<p class="loading" role="status">Starting the engine…</p>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
     }
     const labels = state.scenario.labels;
     return html`
@@ -352,7 +380,7 @@ export class ClApp extends LitElement {
         </section>
       </main>
       <cl-rollback-dialog .plan=${e.rollbackPlan} ?busy=${e.busy} ?read-only=${state.readOnly}></cl-rollback-dialog>
-      <cl-shortcuts></cl-shortcuts>
+      <cl-shortcuts .enabled=${this._keys}></cl-shortcuts>
       ${this.#renderNotices()}
     `;
   }

@@ -2,8 +2,8 @@
  * Where a rehearsal starts: the built-in scenarios, each with a paragraph on the real migration
  * it comes from, a durability mode, and the rehearsals already stored in this browser.
  *
- * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability }) or reopen one ({ rehearsalId, durability })
- * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId })
+ * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability }) or reopen one ({ rehearsalId }: it keeps its own durability)
+ * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
  * @csspart card - one scenario
  */
 import { css, html, LitElement } from 'lit';
@@ -24,6 +24,7 @@ export class ClScenarioPicker extends LitElement {
     rehearsals: { attribute: false },
     busy: { type: Boolean },
     _durability: { state: true },
+    _confirming: { state: true },
   };
 
   /** The built-in scenarios. */
@@ -33,6 +34,8 @@ export class ClScenarioPicker extends LitElement {
   /** Disables the buttons while a rehearsal opens. */
   declare busy: boolean;
   declare private _durability: DurabilityMode;
+  /** The rehearsal whose Delete was pressed once (a second press deletes it). */
+  declare private _confirming: string | null;
 
   constructor() {
     super();
@@ -40,6 +43,7 @@ export class ClScenarioPicker extends LitElement {
     this.rehearsals = [];
     this.busy = false;
     this._durability = 'strict';
+    this._confirming = null;
   }
 
   static override styles = [
@@ -92,17 +96,18 @@ export class ClScenarioPicker extends LitElement {
   }
 
   #handleReopen(rehearsalId: string): void {
-    fire(this, 'cl-open-rehearsal', { rehearsalId, durability: this._durability });
+    fire(this, 'cl-open-rehearsal', { rehearsalId });
   }
 
   #handleDelete(rehearsalId: string): void {
+    this._confirming = null;
     this.dispatchEvent(new CustomEvent('cl-delete-rehearsal', { detail: { rehearsalId }, bubbles: true, composed: true }));
   }
 
   override render() {
     return html`
       <fieldset>
-        <legend>Durability</legend>
+        <legend>Durability of a new rehearsal</legend>
         ${DURABILITY_MODES.map(
           (mode) => html`<label
             ><input type="radio" name="durability" .value=${mode} .checked=${this._durability === mode} @change=${() => (this._durability = mode)} />
@@ -116,7 +121,7 @@ export class ClScenarioPicker extends LitElement {
             <h3 id="title-${s.id}">${s.title}</h3>
             <p>${s.summary}</p>
             <div class="facts muted">${s.topology} topology · ${s.policy} policy · ${s.labels.old} → ${s.labels.new}</div>
-            <div class="facts muted">${s.sources.join('; ')}</div>
+            <div class="facts muted">From the field notes: ${s.sources.map((source) => source.replace(/^seed \d+:\s*/, '')).join('; ')}</div>
             <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s.id)}>Start a rehearsal of ${s.id}</button>
           </article>`,
         )}
@@ -127,8 +132,14 @@ export class ClScenarioPicker extends LitElement {
               ${this.rehearsals.map(
                 (r) => html`<li>
                   <strong>${r.id}</strong> <span class="muted">(${r.title}, ${r.phase})</span>
-                  <button ?disabled=${this.busy} @click=${() => this.#handleReopen(r.id)}>Open</button>
-                  <button class="danger" ?disabled=${this.busy} @click=${() => this.#handleDelete(r.id)}>Delete</button>
+                  <button ?disabled=${this.busy} aria-label="Open ${r.id}" @click=${() => this.#handleReopen(r.id)}>Open</button>
+                  ${this._confirming === r.id
+                    ? html`<span class="confirm" role="group" aria-label="Delete ${r.id}?"
+                        >Delete its databases, history and settings for good?
+                        <button class="danger" ?disabled=${this.busy} aria-label="Yes, delete ${r.id}" @click=${() => this.#handleDelete(r.id)}>Delete</button>
+                        <button aria-label="Keep ${r.id}" @click=${() => (this._confirming = null)}>Keep</button></span
+                      >`
+                    : html`<button class="danger" ?disabled=${this.busy} aria-label="Delete ${r.id}…" @click=${() => (this._confirming = r.id)}>Delete…</button>`}
                 </li>`,
               )}
             </ul>`

@@ -78,6 +78,7 @@ export class FaultInjector {
   #faults: ArmedFault[] = [];
   #nextId = 1;
   #busyLeft = new Map<number, number>();
+  #suspended = 0;
   /** Called when a fault fires, for metrics and the event log. */
   onFire: ((fault: ArmedFault, detail: string) => void) | undefined;
 
@@ -103,6 +104,19 @@ export class FaultInjector {
   clear(): void {
     this.#faults = [];
     this.#busyLeft.clear();
+  }
+
+  /**
+   * Holds every fault (none fires, none is used up) until the returned function is called; the
+   * armed faults keep their counts. For reads that check the rehearsal, not the workload.
+   */
+  suspend(): () => void {
+    this.#suspended++;
+    let resumed = false;
+    return () => {
+      if (!resumed) this.#suspended--;
+      resumed = true;
+    };
   }
 
   /** Armed faults, oldest first. */
@@ -138,7 +152,7 @@ export class FaultInjector {
           break;
         case 'busy': {
           const left = this.#busyLeft.get(f.id) ?? 0;
-          if (!error && left > 0) {
+          if (!error && left > 0 && this.#suspended === 0) {
             this.#busyLeft.set(f.id, left - 1);
             error = { kind: 'busy', transient: true, message: `database is locked (injected busy on ${side})` };
             this.#fired(f, `busy on ${side} (${operation}), ${left - 1} left`);
@@ -192,6 +206,7 @@ export class FaultInjector {
   }
 
   #fires(f: ArmedFault): boolean {
+    if (this.#suspended > 0) return false;
     if (f.once && f.fired > 0) return false;
     return f.rate === undefined ? true : this.#random.chance(f.rate);
   }

@@ -437,8 +437,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     async checkHistory(ops) {
       const r = current();
       // The check reads back what was written; armed faults are for the workload, not for it.
-      const armed = r.faults.list().map(({ id: _id, fired: _fired, ...spec }) => spec);
-      r.faults.clear();
+      // They are held, not removed, so their counts and what is left of them survive the check.
+      const resume = r.faults.suspend();
       try {
         const finals: FinalObservation[] = [];
         for (const read of finalReads(r.scenario, ops)) {
@@ -448,7 +448,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         }
         return checkHistory(r.scenario, ops, finals);
       } finally {
-        if (!r.dead) for (const f of armed) r.faults.add(f);
+        resume();
       }
     },
 

@@ -112,6 +112,81 @@ describe('rehearsing each built-in scenario in the playground', () => {
   }
 });
 
+const headerText = (page: Page): Promise<string> => page.locator('cl-app').evaluate((el) => el.shadowRoot?.querySelector('header')?.textContent ?? '');
+const engineNumber = async (page: Page): Promise<number> => Number(/engine #(\d+)/.exec(await headerText(page))?.[1] ?? 0);
+
+describe('faults in the playground', () => {
+  it('a crash fault at rate 1 keeps crashing the engine until it is removed, and loses nothing', async () => {
+    const { page, context, problems } = await app.newPage();
+    await start(page, 'job-keys');
+    await button(page, 'Start workload', 'cl-workload').click();
+    const faults = page.locator('cl-faults');
+    await faults.locator('#kind').selectOption('crash');
+    await faults.locator('#point').selectOption('');
+    await faults.locator('input[name="trigger"][value="rate"]').check();
+    await faults.locator('#rate').fill('1');
+    await faults.locator('#rate').blur();
+    await button(page, 'Arm fault', 'cl-faults').click();
+    await expect.poll(() => engineNumber(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    // Removing it works even though the engine crashes again and again meanwhile.
+    const remove = faults.getByRole('button', { name: 'Remove crash at any point, rate 1', exact: true });
+    await expect
+      .poll(
+        async () => {
+          if ((await remove.count()) > 0 && (await remove.isEnabled())) await remove.click({ timeout: 1000 }).catch(() => undefined);
+          return shadowText(page, 'cl-faults');
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toContain('Armed faults (0)');
+    await page.waitForTimeout(1000); // a restart already under way finishes
+    const settled = await engineNumber(page);
+    await page.waitForTimeout(3000);
+    expect(await engineNumber(page)).toBe(settled);
+    await button(page, 'Stop workload', 'cl-workload').click();
+    await expectNothingLost(page);
+    clean(problems);
+    await context.close();
+  });
+});
+
+describe('keyboard shortcuts', () => {
+  it('move phases and open the rollback plan, never act behind a dialog, and can be turned off', async () => {
+    const { page, context, problems } = await app.newPage();
+    await start(page, 'job-keys');
+    await page.keyboard.press('n');
+    await expect.poll(() => currentPhase(page).textContent(), { timeout: 15_000 }).toContain('dual-write');
+    await page.keyboard.press('p');
+    const rollback = page.locator('cl-rollback-dialog dialog');
+    await expect.poll(() => rollback.isVisible(), { timeout: 15_000 }).toBe(true);
+    // Behind the open dialog, c (crash) and n (next phase) do nothing.
+    await page.keyboard.press('c');
+    await page.keyboard.press('n');
+    await page.waitForTimeout(1000);
+    expect(await engineNumber(page)).toBe(1);
+    expect(await currentPhase(page).textContent()).toContain('dual-write');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => rollback.isVisible()).toBe(false);
+
+    // Turned off in the shortcuts dialog, single keys do nothing, after a reload too.
+    await page.keyboard.press('?');
+    const shortcuts = page.locator('cl-shortcuts dialog');
+    await expect.poll(() => shortcuts.isVisible(), { timeout: 5000 }).toBe(true);
+    await shortcuts.getByRole('checkbox', { name: /Single-key shortcuts/ }).uncheck();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => shortcuts.isVisible()).toBe(false);
+    await page.reload();
+    await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('dual-write');
+    await page.keyboard.press('n');
+    await page.keyboard.press('?');
+    await page.waitForTimeout(1000);
+    expect(await currentPhase(page).textContent()).toContain('dual-write');
+    expect(await shortcuts.isVisible()).toBe(false);
+    clean(problems);
+    await context.close();
+  });
+});
+
 describe('the SQL console', () => {
   it('cancels a runaway query within 3 s while the page still answers clicks', async () => {
     const { page, context, problems } = await app.newPage();

@@ -79,6 +79,8 @@ export class EngineController implements ReactiveController {
   #restartPause: (() => void) | undefined;
   /** The engine reported a crash fault firing (the restart that follows is not a Crash now). */
   #faultCrash = false;
+  /** Faults the user just set, until the engine has them: the engine's older list must not replace them. */
+  #editedFaults: FaultSpec[] | undefined;
   /** A read-only tab waits for the writing tab to close, then takes the rehearsal over. */
   #lockWatch: AbortController | undefined;
 
@@ -104,7 +106,7 @@ export class EngineController implements ReactiveController {
             // A crash fault fired. The engine is restarted with the faults still armed (a fault
             // that fires once is gone), so the recovered engine does not crash again at once.
             this.#faultCrash = true;
-            if (this.#settings) this.#settings.faults = e.faults.map((f) => ({ ...f }));
+            if (this.#settings && !this.#editedFaults) this.#settings.faults = e.faults.map((f) => ({ ...f }));
             this.#save();
           }
         }
@@ -242,7 +244,7 @@ export class EngineController implements ReactiveController {
    */
   #adopt(state: EngineState): void {
     this.state = state;
-    if (!this.#settings || state.readOnly) return;
+    if (!this.#settings || state.readOnly || this.#editedFaults) return;
     const faults = state.faults.map(({ id: _id, fired: _fired, ...spec }) => spec);
     if (JSON.stringify(faults) !== JSON.stringify(this.#settings.faults)) {
       this.#settings.faults = faults;
@@ -437,9 +439,17 @@ export class EngineController implements ReactiveController {
       }),
     'cl-faults': ({ faults }) =>
       this.#act('faults', async () => {
-        this.state = await this.client.call((api) => api.setFaults(faults));
+        // Kept first, and not overwritten by the engine until the call lands: if a crash fault
+        // restarts the engine meanwhile, the new engine is armed with these (a user removing a
+        // crash fault at rate 1 is not locked out).
+        this.#editedFaults = faults;
         if (this.#settings) this.#settings.faults = [...faults];
         this.#save();
+        try {
+          this.state = await this.client.call((api) => api.setFaults(faults));
+        } finally {
+          if (this.#editedFaults === faults) this.#editedFaults = undefined;
+        }
       }),
     'cl-crash-now': () =>
       this.#act('crash', async () => {

@@ -84,10 +84,19 @@ describe('cl-faults', () => {
     await arm(el);
     // crash at a named point, once
     await pick(el, '#kind', 'crash');
-    expect([...query<HTMLSelectElement>(el.shadowRoot, '#point').options].map((o) => o.value)).toEqual([...CRASH_POINTS]);
+    expect([...query<HTMLSelectElement>(el.shadowRoot, '#point').options].map((o) => o.value)).toEqual([...CRASH_POINTS, '']);
     await pick(el, '#point', 'mid-backfill-batch');
     expect(query(el.shadowRoot, '#point-help').textContent).toContain('backfill');
     await arm(el);
+    // crash at any point, at a rate
+    await pick(el, '#point', '');
+    expect(query(el.shadowRoot, '#point-help').textContent).toContain('whichever crash point');
+    query<HTMLInputElement>(el.shadowRoot, 'input[name="trigger"][value="rate"]').click();
+    await el.updateComplete;
+    change(query<HTMLInputElement>(el.shadowRoot, '#rate'), '0.05');
+    await arm(el);
+    query<HTMLInputElement>(el.shadowRoot, 'input[name="trigger"][value="once"]').click();
+    await el.updateComplete;
     // the next snapshot written damaged, once
     await pick(el, '#kind', 'snapshot-corrupt');
     await pick(el, '#armed-corruption', 'not-sqlite');
@@ -100,6 +109,7 @@ describe('cl-faults', () => {
       [{ kind: 'latency', side: 'old', latencyMs: 750, rate: 1 }],
       [{ kind: 'storage-quota', once: true }],
       [{ kind: 'crash', point: 'mid-backfill-batch', once: true }],
+      [{ kind: 'crash', rate: 0.05 }],
       [{ kind: 'snapshot-corrupt', corruption: 'not-sqlite', once: true }],
     ]);
   });

@@ -163,7 +163,8 @@ export class ClFaults extends LitElement {
   declare private _rate: number;
   declare private _times: number;
   declare private _latencyMs: number;
-  declare private _point: CrashPoint;
+  /** A named crash point, or '' for whichever is reached first. */
+  declare private _point: CrashPoint | '';
   /** Damage done now by "Corrupt snapshot". */
   declare private _corruption: Corruption;
   /** Damage of an armed `snapshot-corrupt` fault (to the next checkpoint). */
@@ -384,12 +385,17 @@ export class ClFaults extends LitElement {
           ${this.renderTrigger(state)}`;
       case 'crash':
         return html`<div class="field">
-          <label for="point">Crash point (fires once)</label>
-          <select id="point" ?disabled=${state.readOnly} aria-describedby="point-help" @change=${this.handlePoint}>
-            ${CRASH_POINTS.map((p) => html`<option value=${p} ?selected=${p === this._point}>${p}</option>`)}
-          </select>
-          <span id="point-help" class="muted">${crashPointHelp(this._point)}</span>
-        </div>`;
+            <label for="point">Crash point</label>
+            <select id="point" ?disabled=${state.readOnly} aria-describedby="point-help" @change=${this.handlePoint}>
+              ${CRASH_POINTS.map((p) => html`<option value=${p} ?selected=${p === this._point}>${p}</option>`)}
+              <option value="" ?selected=${this._point === ''}>any point</option>
+            </select>
+            <span id="point-help" class="muted"
+              >${this._point === '' ? 'at whichever crash point is reached first' : crashPointHelp(this._point)}. The engine recovers and goes on; a crash at a rate
+              keeps crashing it.</span
+            >
+          </div>
+          ${this.renderTrigger(state)}`;
       default:
         return assertNever(kind, 'fault kind');
     }
@@ -488,7 +494,7 @@ export class ClFaults extends LitElement {
       case 'snapshot-corrupt':
         return { kind, corruption: this._armedCorruption, ...trigger };
       case 'crash':
-        return { kind, point: this._point, once: true };
+        return { kind, ...(this._point ? { point: this._point } : {}), ...trigger };
       default:
         return assertNever(kind, 'fault kind');
     }
@@ -553,7 +559,7 @@ export class ClFaults extends LitElement {
   }
 
   private handlePoint(e: Event): void {
-    this._point = (e.target as HTMLSelectElement).value as CrashPoint;
+    this._point = (e.target as HTMLSelectElement).value as CrashPoint | '';
   }
 
   private handleArmedCorruption(e: Event): void {

@@ -107,10 +107,7 @@ export class ClApp extends LitElement {
       this._keys = e.detail.enabled;
       localStorage.setItem(KEYS, e.detail.enabled ? 'on' : 'off');
     });
-    this.addEventListener('cl-dialog-close', () => {
-      this.engine.rollbackPlan = null;
-      this.requestUpdate();
-    });
+    this.addEventListener('cl-dialog-close', () => this.engine.closeRollbackPlan());
   }
 
   static override styles = [
@@ -379,7 +376,13 @@ export class ClApp extends LitElement {
           <cl-sql-console .labels=${labels} .schema=${e.schema} .result=${e.queryResult} .error=${e.queryError} ?running=${e.queryRunning}></cl-sql-console>
         </section>
       </main>
-      <cl-rollback-dialog .plan=${e.rollbackPlan} ?busy=${e.busy} ?read-only=${state.readOnly}></cl-rollback-dialog>
+      <cl-rollback-dialog
+        .plan=${e.rollbackPlan}
+        .message=${e.dialogMessage}
+        .copying=${[state.backfill, state.reverseSync].find((p) => p.status === 'running') ?? null}
+        ?busy=${e.busy}
+        ?read-only=${state.readOnly}
+      ></cl-rollback-dialog>
       <cl-shortcuts .enabled=${this._keys}></cl-shortcuts>
       ${this.#renderNotices()}
     `;

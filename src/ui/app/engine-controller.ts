@@ -61,6 +61,8 @@ export class EngineController implements ReactiveController {
   queryError: string | null = null;
   queryRunning = false;
   rollbackPlan: RollbackPlan | null = null;
+  /** A refusal or error reported while the rollback dialog is open (shown inside it). */
+  dialogMessage: string | null = null;
   rehearsals: RehearsalSummary[] = [];
   notices: Notice[] = [];
   /** True while the first open (or a restart) is in progress. */
@@ -145,6 +147,7 @@ export class EngineController implements ReactiveController {
   /** Shows a message; errors stay until dismissed, others for a while. */
   notify(level: Notice['level'], text: string): void {
     const notice = { id: ++this.#noticeId, level, text };
+    if (this.rollbackPlan && level !== 'info') this.dialogMessage = text;
     this.notices = [...this.notices.slice(-4), notice];
     this.history?.event(level, text);
     if (level !== 'error') setTimeout(() => this.dismiss(notice.id), 8000);
@@ -243,6 +246,9 @@ export class EngineController implements ReactiveController {
    * page's copy follows, so a reload does not arm them again.
    */
   #adopt(state: EngineState): void {
+    const copying = (s: EngineState | null): boolean => s?.backfill.status === 'running' || s?.reverseSync.status === 'running';
+    // A remedy started from the rollback dialog has ended: count the hazards again.
+    if (copying(this.state) && !copying(state) && this.rollbackPlan) void this.#refreshPlan();
     this.state = state;
     if (!this.#settings || state.readOnly || this.#editedFaults) return;
     const faults = state.faults.map(({ id: _id, fired: _fired, ...spec }) => spec);
@@ -250,6 +256,25 @@ export class EngineController implements ReactiveController {
       this.#settings.faults = faults;
       this.#save();
     }
+  }
+
+  async #refreshPlan(): Promise<void> {
+    const to = this.rollbackPlan?.to;
+    if (!to) return;
+    try {
+      const plan = await this.client.call((api) => api.planRollback(to));
+      if (this.rollbackPlan?.to === to) this.rollbackPlan = plan;
+    } catch {
+      // A restart is in progress; the dialog keeps the plan it has.
+    }
+    this.host.requestUpdate();
+  }
+
+  /** The rollback dialog closed. */
+  closeRollbackPlan(): void {
+    this.rollbackPlan = null;
+    this.dialogMessage = null;
+    this.host.requestUpdate();
   }
 
   #save(): void {
@@ -396,7 +421,7 @@ export class EngineController implements ReactiveController {
       this.#act('move', async () => {
         const move = await this.client.call((api) => api.movePhase(to, options));
         if (move.ok) {
-          this.rollbackPlan = null;
+          this.closeRollbackPlan();
           this.notify('info', `Moved ${move.from} → ${move.to}.${move.warnings?.length ? ` ${move.warnings.join(' ')}` : ''}`);
           await this.#refreshSchema();
         } else this.notify('warning', `Move to ${to} refused: ${move.reasons.join(' ')}`);
@@ -404,17 +429,20 @@ export class EngineController implements ReactiveController {
       }),
     'cl-plan-rollback': ({ to }) =>
       this.#act('rollback plan', async () => {
+        this.dialogMessage = null;
         this.rollbackPlan = await this.client.call((api) => api.planRollback(to));
       }),
     'cl-restore-backup': () =>
       this.#act('restore', async () => {
         const move = await this.client.call((api) => api.restoreBackup());
+        // Refused, the dialog stays open and says why.
+        if (move.ok) this.closeRollbackPlan();
         this.notify(move.ok ? 'info' : 'warning', move.ok ? 'Restored the backup: the old schema is back and the phase is new-only. Run reverse-sync for writes made since the drop.' : move.reasons.join(' '));
-        this.rollbackPlan = null;
         await Promise.all([this.#refreshState(), this.#refreshSchema()]);
       }),
     'cl-copy': ({ action, command }) =>
       this.#act(action, async () => {
+        this.dialogMessage = null;
         const p = await this.client.call((api) => api.copy(action, command));
         if (p.error) this.notify('error', `${action}: ${p.error}`);
         await this.#refreshState();

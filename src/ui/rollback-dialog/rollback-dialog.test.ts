@@ -123,6 +123,42 @@ describe('cl-rollback-dialog', () => {
     expect(el.shadowRoot?.querySelector('[role="status"]')?.textContent).toContain('Working');
   });
 
+  it('while a remedy copies, shows its progress and holds every other change until the plan is counted again', async () => {
+    const copying = {
+      action: 'reverse-sync',
+      status: 'running',
+      pass: 1,
+      processed: 30,
+      total: 120,
+      copied: 12,
+      skipped: 18,
+      removed: 0,
+      batchSize: 50,
+      rate: 100,
+      etaSeconds: 1,
+      startedInPhase: 'new-only',
+    } as const;
+    const el = await mount<ClRollbackDialog>('cl-rollback-dialog', { plan: blockedPlan, copying });
+    expect(button(el.shadowRoot, 'Roll back').disabled).toBe(true);
+    expect(button(el.shadowRoot, 'Run reverse-sync').disabled).toBe(true);
+    expect(query<HTMLInputElement>(el.shadowRoot, 'label.accept input').disabled).toBe(true);
+    expect(query(el.shadowRoot, '.copying').textContent).toBe('Reverse-sync running 25 % (30 of 120 records): the hazards are counted again when it ends.');
+    el.copying = null;
+    await el.updateComplete;
+    expect(button(el.shadowRoot, 'Run reverse-sync').disabled).toBe(false);
+    expect(query(el.shadowRoot, '.copying').textContent).toBe('');
+  });
+
+  it('shows a refusal inside the dialog, where the user is looking', async () => {
+    const el = await mount<ClRollbackDialog>('cl-rollback-dialog', { plan: warningPlan });
+    const alert = query(el.shadowRoot, '[role="alert"]');
+    expect(alert.textContent).toBe('');
+    el.message = 'Move to old-only refused: a backfill pass is running.';
+    await el.updateComplete;
+    expect(query(el.shadowRoot, '[role="alert"]').textContent).toBe('Move to old-only refused: a backfill pass is running.');
+    expect(dialogOf(el).contains(query(el.shadowRoot, '[role="alert"]'))).toBe(true);
+  });
+
   it('disables everything that changes something in a read-only tab', async () => {
     const el = await mount<ClRollbackDialog>('cl-rollback-dialog', { plan: blockedPlan, readOnly: true });
     expect(button(el.shadowRoot, 'Roll back').disabled).toBe(true);

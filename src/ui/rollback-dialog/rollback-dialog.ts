@@ -8,6 +8,10 @@
  * the dialog open: the app sets `busy` while it works, then sets `plan` to null (the move is done)
  * or to a fresh plan (a remedy changed the counts).
  *
+ * While a remedy's copy pass runs (`copying`), its progress shows, and nothing else can be started
+ * or rolled back: the counts would be out of date. Errors and refusals the app reports while the
+ * dialog is open show inside it (`message`), since the page behind a modal dialog is inert.
+ *
  * @fires cl-move-phase - Roll back ({ to: plan.to, options: { acceptHazards: plan.blocked } })
  * @fires cl-copy - the reverse-sync and backfill remedies ({ action, command: 'start' })
  * @fires cl-restore-backup - the restore-backup remedy
@@ -21,7 +25,7 @@
  */
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { assertNever } from '../../engine/assert-never.ts';
-import type { Hazard } from '../../engine/results.ts';
+import type { CopyProgress, Hazard } from '../../engine/results.ts';
 import type { RollbackPlan } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
@@ -36,6 +40,8 @@ export class ClRollbackDialog extends LitElement {
     plan: { attribute: false },
     busy: { type: Boolean, reflect: true },
     readOnly: { type: Boolean, attribute: 'read-only' },
+    copying: { attribute: false },
+    message: { attribute: false },
     _accepted: { state: true },
   };
 
@@ -45,6 +51,10 @@ export class ClRollbackDialog extends LitElement {
   declare busy: boolean;
   /** This tab is read-only (EngineState.readOnly): nothing can be changed from here. */
   declare readOnly: boolean;
+  /** A backfill or reverse-sync pass in progress (the plan is fetched again when it ends), or null. */
+  declare copying: CopyProgress | null;
+  /** The latest refusal or error while the dialog is open, or null. */
+  declare message: string | null;
   /** "I accept that these writes become unreadable", required when the plan is blocked. */
   declare private _accepted: boolean;
 
@@ -56,6 +66,8 @@ export class ClRollbackDialog extends LitElement {
     this.plan = null;
     this.busy = false;
     this.readOnly = false;
+    this.copying = null;
+    this.message = null;
     this._accepted = false;
   }
 
@@ -124,6 +136,16 @@ export class ClRollbackDialog extends LitElement {
         align-items: flex-start;
         margin: 0.6rem 0;
       }
+      .copying:empty,
+      .message:empty {
+        display: none;
+      }
+      .message {
+        color: var(--cl-bad);
+        border-left: 4px solid var(--cl-bad);
+        padding-left: 0.5rem;
+        overflow-wrap: anywhere;
+      }
       .actions {
         display: flex;
         flex-wrap: wrap;
@@ -160,7 +182,7 @@ export class ClRollbackDialog extends LitElement {
   }
 
   private renderPlan(plan: RollbackPlan): TemplateResult {
-    const locked = this.busy || this.readOnly;
+    const locked = this.busy || this.readOnly || this.copying !== null;
     const fromDropped = plan.from === 'old-dropped';
     const canRollBack = !locked && !fromDropped && (!plan.blocked || this._accepted);
     return html`
@@ -181,7 +203,8 @@ export class ClRollbackDialog extends LitElement {
                 <span>I accept that these writes become unreadable</span>
               </label>`
           : nothing}
-      ${this.busy ? html`<p role="status">Working…</p>` : nothing}
+      <p class="copying" role="status">${this.copying ? copyingText(this.copying) : this.busy ? 'Working…' : ''}</p>
+      <p class="message" role="alert">${this.message ?? ''}</p>
       <div class="actions" part="actions">
         <button type="button" data-cancel @click=${this.handleCancel}>Cancel</button>
         <button
@@ -252,6 +275,13 @@ export class ClRollbackDialog extends LitElement {
     this.plan = null;
     this.dispatchEvent(new CustomEvent(DIALOG_CLOSE, { detail: {}, bubbles: true, composed: true }));
   }
+}
+
+/** One line on a running remedy. */
+function copyingText(p: CopyProgress): string {
+  const what = p.action === 'backfill' ? 'Backfill' : 'Reverse-sync';
+  const done = p.total > 0 ? ` ${Math.min(100, Math.round((p.processed / p.total) * 100))} % (${p.processed.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} records)` : '';
+  return `${what} running${done}${p.status === 'paused' ? ', paused' : ''}: the hazards are counted again when it ends.`;
 }
 
 /** The focused element, looking inside open shadow roots. */

@@ -6,7 +6,8 @@
  * events. What was in flight when the engine died is marked indeterminate, and everything is
  * saved to IndexedDB in chunks.
  */
-import { createStore, get, setMany, keys, delMany, type UseStore } from 'idb-keyval';
+import { createStore, get, set, setMany, keys, delMany, type UseStore } from 'idb-keyval';
+import type { ConsistencyReport } from '../engine/checks/consistency.ts';
 import type { HistoryOp } from '../engine/checks/history.ts';
 import type { Phase } from '../engine/phases.ts';
 import type { OperationResult } from '../engine/results.ts';
@@ -58,8 +59,8 @@ export class HistoryRecorder {
   /** Loads what was saved for this rehearsal. */
   async load(): Promise<void> {
     const prefix = `${this.rehearsalId}/`;
-    const all = (await keys(this.#store)).map(String).filter((k) => k.startsWith(prefix));
-    const chunks = [...new Set(all.map((k) => Number(k.split('/')[2])))].sort((a, b) => a - b);
+    const all = (await keys(this.#store)).map(String).filter((k) => k.startsWith(`${prefix}c/`));
+    const chunks = [...new Set(all.map((k) => Number(k.slice(prefix.length + 2))))].sort((a, b) => a - b);
     for (const n of chunks) {
       const saved = (await get(`${prefix}c/${n}`, this.#store)) as { entries: HistoryEntry[]; ops: MutableOp[] } | undefined;
       if (!saved) continue;
@@ -174,6 +175,26 @@ export class HistoryRecorder {
   }
 
   /** Forgets this rehearsal's saved history. */
+  /** Keeps the last consistency report, so a reload shows it again (not in a read-only tab). */
+  async saveConsistency(report: ConsistencyReport, at = Date.now()): Promise<void> {
+    if (this.readOnly) return;
+    try {
+      await set(`${this.rehearsalId}/consistency`, { report, at }, this.#store);
+    } catch {
+      // Only a convenience: the next verify makes a new one.
+    }
+  }
+
+  /** The last consistency report saved for this rehearsal, with when verify made it, or null. */
+  async loadConsistency(): Promise<{ report: ConsistencyReport; at: number } | null> {
+    try {
+      const saved = (await get(`${this.rehearsalId}/consistency`, this.#store)) as { report?: ConsistencyReport; at?: number } | undefined;
+      return saved?.report && typeof saved.at === 'number' ? { report: saved.report, at: saved.at } : null;
+    } catch {
+      return null;
+    }
+  }
+
   async clear(): Promise<void> {
     const prefix = `${this.rehearsalId}/`;
     const all = (await keys(this.#store)).map(String).filter((k) => k.startsWith(prefix));

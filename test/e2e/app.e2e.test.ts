@@ -106,6 +106,8 @@ describe('rehearsing each built-in scenario in the playground', () => {
       await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-dropped');
       await expectNothingLost(page);
       await expect.poll(() => shadowText(page, 'cl-history')).toMatch(/\d+ entries/);
+      // The last verify's report comes back too, saying when it was made.
+      await expect.poll(() => shadowText(page, 'cl-consistency')).toMatch(/Verified at \d\d:\d\d:\d\d/);
       clean(problems);
       await context.close();
     });

@@ -357,7 +357,7 @@ export class ClApp extends LitElement {
         </div>
         <div class="column">
           <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.metrics} .labels=${labels}></cl-figures></section>
-          <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
+          <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .verifiedAt=${e.consistencyAt} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
           <section id="history" aria-labelledby="h-history">
             <h2 id="h-history">History</h2>
             <cl-history

@@ -56,6 +56,8 @@ export class EngineController implements ReactiveController {
   checking = false;
   lostEntryIndexes: ReadonlySet<number> = new Set();
   consistency: ConsistencyReport | null = null;
+  /** When verify made `consistency` (ms since the epoch). */
+  consistencyAt: number | null = null;
   schema: SchemaInfo | null = null;
   queryResult: QueryResult | null = null;
   queryError: string | null = null;
@@ -215,7 +217,10 @@ export class EngineController implements ReactiveController {
       this.#settings.workload = this.state.workload;
       this.#save();
       this.#applyWorkload(this.state);
-      this.consistency = null;
+      // The last report comes back with the rehearsal, marked with when verify made it.
+      const saved = await this.history.loadConsistency();
+      this.consistency = saved?.report ?? null;
+      this.consistencyAt = saved?.at ?? null;
       this.queryResult = null;
       this.rehearsals = await this.client.call((api) => api.list());
       await Promise.all([this.#refreshFigures(), this.#refreshSchema()]);
@@ -453,6 +458,8 @@ export class EngineController implements ReactiveController {
         this.verifying = true;
         try {
           this.consistency = await this.client.call((api) => api.verify());
+          this.consistencyAt = Date.now();
+          void this.history?.saveConsistency(this.consistency, this.consistencyAt);
         } finally {
           this.verifying = false;
         }

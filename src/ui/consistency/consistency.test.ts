@@ -84,6 +84,14 @@ describe('cl-consistency', () => {
     expect(summary).toContain('Newer in SQLite: 0; newer in JSON: 1.');
   });
 
+  it('says when verify made the report (a report restored after a reload is not fresh)', async () => {
+    const el = await mount(report());
+    expect(text(root(el).querySelector('[part="summary"]'))).not.toContain('Verified at');
+    el.verifiedAt = new Date(2026, 10, 23, 9, 5, 7).getTime();
+    await el.updateComplete;
+    expect(text(root(el).querySelector('[part="summary"] .when'))).toBe('Verified at 09:05:07.');
+  });
+
   it('falls back to the report\'s labels', async () => {
     const el = document.createElement('cl-consistency');
     el.report = report({ labels: { old: 'Postgres', new: 'Mongo' } });

@@ -63,6 +63,7 @@ const idOf = (d: Discrepancy): string => `${d.collection}\u0000${d.key}`;
 export class ClConsistency extends LitElement {
   static override properties = {
     report: { attribute: false },
+    verifiedAt: { attribute: false },
     labels: { attribute: false },
     verifying: { type: Boolean, reflect: true },
     _selectedId: { state: true },
@@ -239,6 +240,8 @@ export class ClConsistency extends LitElement {
 
   /** The last verify's report (null: not verified in this session). */
   declare report: ConsistencyReport | null;
+  /** When verify made the report (ms since the epoch), shown beside it; null shows nothing. */
+  declare verifiedAt: number | null;
   /** Display names of the sides (`{ old: 'SQLite', new: 'JSON' }`); the report's own when null. */
   declare labels: Readonly<Record<Side, string>> | null;
   /** A verify runs: the button is disabled (attribute `verifying`). */
@@ -251,6 +254,7 @@ export class ClConsistency extends LitElement {
   constructor() {
     super();
     this.report = null;
+    this.verifiedAt = null;
     this.labels = null;
     this.verifying = false;
     this._selectedId = null;
@@ -290,15 +294,16 @@ export class ClConsistency extends LitElement {
     }
     const t = r.totals;
     const differing = t.total - t.consistent;
+    const when = this.verifiedAt === null ? nothing : html` <span class="when muted">Verified at ${new Date(this.verifiedAt).toLocaleTimeString('en-GB')}.</span>`;
     if (differing === 0) {
       return html`<p class="summary ok" part="summary" role="status">
-        <span class="verdict">Consistent:</span> all ${count.format(t.total)} records are the same on ${l.old} and ${l.new}.
+        <span class="verdict">Consistent:</span> all ${count.format(t.total)} records are the same on ${l.old} and ${l.new}.${when}
       </p>`;
     }
     return html`<p class="summary bad" part="summary" role="status">
       <span class="verdict">${count.format(differing)} of ${count.format(t.total)} records differ</span>
       (mismatch rate ${formatRate(r.mismatchRate)}). Newer in ${l.old}: ${count.format(t.newerInOld)}; newer in ${l.new}:
-      ${count.format(t.newerInNew)}.
+      ${count.format(t.newerInNew)}.${when}
     </p>`;
   }
 

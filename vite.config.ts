@@ -1,24 +1,39 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 /**
  * The Content-Security-Policy the playground is served with: WebAssembly compilation for sql.js
  * ('wasm-unsafe-eval') and nothing beyond the page's own origin.
  */
-export const CONTENT_SECURITY_POLICY = [
+const DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self'",
   "connect-src 'self'",
   "font-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+export const CONTENT_SECURITY_POLICY = DIRECTIVES.join('; ');
+
+/**
+ * The same policy in the built page, so `dist/` keeps it however it is served. A <meta> policy
+ * cannot say frame-ancestors (browsers ignore it there, with a console message), so that one
+ * comes only from the server's header. Not in `vite` dev mode, whose client injects inline styles.
+ */
+const cspMeta: Plugin = {
+  name: 'cutover-lab-csp-meta',
+  apply: 'build',
+  transformIndexHtml: () => [
+    { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors')).join('; ') }, injectTo: 'head-prepend' },
+  ],
+};
 
 export default defineConfig({
+  plugins: [cspMeta],
   build: { target: 'es2022', sourcemap: true },
   worker: { format: 'es' },
   preview: {

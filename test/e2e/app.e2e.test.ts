@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { CONTENT_SECURITY_POLICY } from '../../vite.config.ts';
 import { startApp, type App, type PageProblems } from './app-harness.ts';
 
 let app: App;
@@ -254,6 +255,43 @@ describe('two tabs on one rehearsal', () => {
     await next(second.page, 'dual-write');
     clean(second.problems);
     await first.context.close();
+  });
+});
+
+describe('the Content-Security-Policy', () => {
+  it('allows WebAssembly and the page\'s own origin, and blocks inline script, data: images and other origins', async () => {
+    const { page, context, problems } = await app.newPage();
+    const response = await page.goto(app.url);
+    const header = response?.headers()['content-security-policy'] ?? '';
+    expect(header).toBe(CONTENT_SECURITY_POLICY);
+    expect(header).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(header).not.toMatch(/'unsafe-inline'|'unsafe-eval'|data:|https?:|\*/);
+    // The built page carries the policy too, for any server.
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
+    await button(page, 'Start a rehearsal of job-keys').click();
+    await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-only');
+    const outcome = await page.evaluate(async () => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inline = 1';
+      document.body.append(s);
+      const img = new Image();
+      const loaded = new Promise<boolean>((ok) => {
+        img.onload = () => ok(true);
+        img.onerror = () => ok(false);
+      });
+      img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+      const fetched = await fetch('http://example.invalid/').then(
+        () => true,
+        () => false,
+      );
+      return { inline: (window as unknown as { __inline?: number }).__inline ?? null, image: await loaded, fetched };
+    });
+    expect(outcome).toEqual({ inline: null, image: false, fetched: false });
+    await expect.poll(() => problems.cspViolations.length).toBeGreaterThanOrEqual(3);
+    expect(problems.cspViolations.join('\n')).toMatch(/script-src/);
+    expect(problems.cspViolations.join('\n')).toMatch(/img-src/);
+    expect(problems.cspViolations.join('\n')).toMatch(/connect-src/);
+    await context.close();
   });
 });
 

@@ -20,7 +20,12 @@ for (const [width, height] of [
     await page.locator('cl-actions').getByRole('button', { name: 'Start backfill', exact: true }).click();
     await page.waitForTimeout(4000);
     await page.locator('cl-actions').getByRole('button', { name: 'Verify', exact: true }).click();
-    await page.waitForTimeout(2500);
+    await page.waitForTimeout(1000);
+    // On to shadow, so the mismatch chart has shadow reads to show.
+    await page.locator('cl-phase-stepper').getByRole('button', { name: 'Next phase', exact: true }).click();
+    await page.waitForTimeout(4000);
+    // The messages in the corner would cover the figures.
+    for (const dismiss of await page.locator('cl-app').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
     await page.evaluate('window.scrollTo(0, 0)');
     await page.waitForTimeout(300);
     const name = `${width}x${height}-${scheme}`;

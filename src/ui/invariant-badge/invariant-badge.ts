@@ -57,6 +57,8 @@ export class ClInvariantBadge extends LitElement {
         border-radius: var(--cl-radius);
         background: var(--cl-surface);
         min-width: 0;
+        /* Room for the buttons beside it before they wrap below. */
+        flex: 1 1 16rem;
       }
       .badge.ok {
         --badge-colour: var(--cl-ok);
@@ -89,6 +91,7 @@ export class ClInvariantBadge extends LitElement {
         display: flex;
         flex-wrap: wrap;
         gap: 0.4rem;
+        flex: none;
       }
     `,
   ];

@@ -175,6 +175,11 @@ describe('cl-actions', () => {
     expect(drop.textContent).toContain('The drop would lose 3 records');
     expect(drop.textContent).toContain('dropping old would lose 3 records');
     expect(button(drop, 'Drop old schema').disabled).toBe(true);
+    // The records themselves are in the consistency report.
+    const shown: Event[] = [];
+    document.addEventListener('cl-show-consistency', (e) => shown.push(e), { once: true });
+    button(drop, 'Show them in Consistency').click();
+    expect(shown).toHaveLength(1);
   });
 
   it('keeps Drop old schema disabled before new-only', async () => {

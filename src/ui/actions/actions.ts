@@ -6,6 +6,7 @@
  * @fires cl-copy - Start, Pause, Resume, Cancel ({ action, command }) and a new batch size ({ action, command: { batchSize } })
  * @fires cl-verify - Verify
  * @fires cl-move-phase - Drop old schema ({ to: 'old-dropped', options: {} })
+ * @fires cl-show-consistency - "Show them in Consistency" beside the records a drop would lose; detail {}
  * @csspart copy - the backfill and the reverse-sync sections
  * @csspart progress - each pass's <progress> bar
  * @csspart verify - the verify section
@@ -185,6 +186,15 @@ export class ClActions extends LitElement {
       .loss {
         color: var(--cl-bad);
       }
+      button.link {
+        border: 0;
+        background: none;
+        padding: 0;
+        margin-left: 0.3rem;
+        color: var(--cl-accent);
+        text-decoration: underline;
+        cursor: pointer;
+      }
       .clean {
         color: var(--cl-ok);
         font-weight: 600;
@@ -329,6 +339,7 @@ export class ClActions extends LitElement {
             : lost === 0
               ? 'The last verify found no record that only old has: the drop loses nothing.'
               : `The drop would lose ${lost} ${lost === 1 ? 'record' : 'records'} that exist only in old or are newer there.`}
+          ${lost ? html`<button type="button" class="link" @click=${this.handleShowConsistency}>Show them in Consistency</button>` : nothing}
         </p>
         ${guard.ok
           ? nothing
@@ -350,6 +361,10 @@ export class ClActions extends LitElement {
         </div>
       </section>
     `;
+  }
+
+  private handleShowConsistency(): void {
+    this.dispatchEvent(new CustomEvent('cl-show-consistency', { detail: {}, bubbles: true, composed: true }));
   }
 
   private handleCopy(action: CopyAction, command: CopyCommand): void {

@@ -92,15 +92,7 @@ export class ClApp extends LitElement {
       // A filter left in place could hide exactly the entries asked for.
       this._historyFilter = { text: '', show: 'all', outcome: 'any' };
       this._highlight = e.detail.filter;
-      void this.updateComplete.then(() => {
-        const section = this.renderRoot.querySelector<HTMLElement>('#history');
-        if (!section) return;
-        // Below the header, which stays on top on wide screens.
-        const header = this.renderRoot.querySelector('header');
-        section.style.scrollMarginTop = header && getComputedStyle(header).position === 'sticky' ? `${header.getBoundingClientRect().height + 8}px` : '';
-        section.scrollIntoView({ block: 'start' });
-        section.querySelector('cl-history')?.shadowRoot?.querySelector<HTMLElement>('.list')?.focus({ preventScroll: true });
-      });
+      this.#reveal('#history', 'cl-history', '.list');
     });
     this.addEventListener('cl-delete-rehearsal', (e: Event) => void this.engine.remove((e as CustomEvent<{ rehearsalId: string }>).detail.rehearsalId));
     this.addEventListener('cl-shortcuts-change', (e) => {
@@ -108,6 +100,7 @@ export class ClApp extends LitElement {
       localStorage.setItem(KEYS, e.detail.enabled ? 'on' : 'off');
     });
     this.addEventListener('cl-dialog-close', () => this.engine.closeRollbackPlan());
+    this.addEventListener('cl-show-consistency', () => this.#reveal('#consistency', 'cl-consistency', '[role="listbox"], button'));
   }
 
   static override styles = [
@@ -294,6 +287,19 @@ export class ClApp extends LitElement {
         return run(() => void this.engine.handlers['cl-crash-now']({}));
     }
   };
+
+  /** Scrolls a section into view below the header and focuses `focus` inside its component. */
+  #reveal(sectionSelector: string, component: string, focus: string): void {
+    void this.updateComplete.then(() => {
+      const section = this.renderRoot.querySelector<HTMLElement>(sectionSelector);
+      if (!section) return;
+      // Below the header, which stays on top on wide screens.
+      const header = this.renderRoot.querySelector('header');
+      section.style.scrollMarginTop = header && getComputedStyle(header).position === 'sticky' ? `${header.getBoundingClientRect().height + 8}px` : '';
+      section.scrollIntoView({ block: 'start' });
+      section.querySelector(component)?.shadowRoot?.querySelector<HTMLElement>(focus)?.focus({ preventScroll: true });
+    });
+  }
 
   #modalOpen(): boolean {
     return [...this.renderRoot.querySelectorAll('cl-rollback-dialog, cl-shortcuts')].some((el) => el.shadowRoot?.querySelector('dialog[open]'));

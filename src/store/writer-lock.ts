@@ -39,6 +39,20 @@ export function tryWriterLock(rehearsalId: string, locks: LockManager = navigato
   return request(rehearsalId, { ifAvailable: true }, locks);
 }
 
+/**
+ * The page lock of a rehearsal: held by the page (main thread) of the tab that writes it, for as
+ * long as that page writes it. The writer lock lives in the engine's worker and is released for a
+ * moment whenever the engine restarts (Crash now, a crash fault, the watchdog); the page lock is
+ * released only when the page goes away or opens something else. A read-only tab waits on this
+ * one, so it takes over when the writing tab closes, not when that tab's engine restarts.
+ * Resolves once granted; `signal` gives up waiting.
+ */
+export async function pageLock(rehearsalId: string, signal?: AbortSignal, locks: LockManager = navigator.locks): Promise<WriterLock> {
+  const lock = await request(`cutover-lab:page:${rehearsalId}`, signal ? { signal } : {}, locks);
+  if (!lock) throw new Error('the page lock was not granted');
+  return lock;
+}
+
 /** Waits for the writer lock (for a read-only tab); `signal` gives up waiting. */
 export async function waitForWriterLock(rehearsalId: string, signal?: AbortSignal, locks: LockManager = navigator.locks): Promise<WriterLock> {
   const lock = await request(rehearsalId, signal ? { signal } : {}, locks);

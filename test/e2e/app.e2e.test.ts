@@ -245,6 +245,12 @@ describe('two tabs on one rehearsal', () => {
     await second.page.goto(app.url);
     await expect.poll(() => second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? ''), { timeout: 30_000 }).toContain('Read-only: this rehearsal is open in another tab');
     expect(await button(second.page, 'Next phase', 'cl-phase-stepper').isDisabled()).toBe(true);
+    // A crash in the writing tab restarts its engine there; the read-only tab does not take over.
+    await button(first.page, 'Crash now', 'cl-faults').click();
+    await expect.poll(() => engineNumber(first.page), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => button(first.page, 'Next phase', 'cl-phase-stepper').isEnabled(), { timeout: 15_000 }).toBe(true);
+    await second.page.waitForTimeout(2000);
+    expect(await second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? '')).toContain('Read-only: this rehearsal is open in another tab');
     clean(first.problems);
     // Closing the writing tab hands the rehearsal to the read-only one.
     await first.page.close();

@@ -22,7 +22,7 @@ import type {
   WorkloadSettings,
 } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
-import { waitForWriterLock } from '../../store/writer-lock.ts';
+import { pageLock, type WriterLock } from '../../store/writer-lock.ts';
 import { HistoryRecorder } from '../history-recorder.ts';
 import { WorkloadRunner } from './workload-runner.ts';
 
@@ -87,6 +87,8 @@ export class EngineController implements ReactiveController {
   #editedFaults: FaultSpec[] | undefined;
   /** A read-only tab waits for the writing tab to close, then takes the rehearsal over. */
   #lockWatch: AbortController | undefined;
+  /** The page lock this page holds (or waits for) while it writes a rehearsal. */
+  #page: { readonly id: string; readonly lock: Promise<WriterLock | null>; readonly abort: AbortController } | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -122,6 +124,9 @@ export class EngineController implements ReactiveController {
         this.#restartPause?.();
         this.#restartPause = undefined;
         this.runner.stop();
+        // Another tab may take the rehearsal over.
+        this.#stopWatch();
+        this.#releasePage();
         this.state = null;
         this.loading = false;
         this.notify('error', `the engine could not recover: ${error.message}`);
@@ -137,7 +142,8 @@ export class EngineController implements ReactiveController {
 
   hostDisconnected(): void {
     clearInterval(this.#poll);
-    this.#watchLock(null);
+    this.#stopWatch();
+    this.#releasePage();
     window.removeEventListener('pagehide', this.#onPageHide);
     void this.history?.flush();
   }
@@ -186,7 +192,8 @@ export class EngineController implements ReactiveController {
     this.#settings = saved ?? { durability: detail.durability ?? 'strict', running: false, faults: [] };
     if (detail.durability) this.#settings.durability = detail.durability;
     this.loading = true;
-    this.#watchLock(null);
+    this.#stopWatch();
+    if (this.#page?.id !== rehearsalId) this.#releasePage();
     this.host.requestUpdate();
     // Nothing runs while the engine switches: operations in flight finish into their own history.
     const resume = this.runner.pause();
@@ -198,6 +205,8 @@ export class EngineController implements ReactiveController {
       // a tab taking over from the writing tab reads the history that tab saved.
       if (this.history?.rehearsalId !== rehearsalId || detail.takeOver) {
         const history = new HistoryRecorder(rehearsalId, () => this.host.requestUpdate());
+        // Saves nothing until the engine says this tab writes the rehearsal: another tab may.
+        history.readOnly = true;
         await history.load();
         this.history = history;
       }
@@ -212,7 +221,7 @@ export class EngineController implements ReactiveController {
       };
       this.state = await this.client.open(options, () => ({ rehearsalId, ...this.#openSettings() }));
       this.history.readOnly = this.state.readOnly;
-      this.#watchLock(this.state);
+      this.#afterOpen(this.state);
       localStorage.setItem(CURRENT, rehearsalId);
       this.#settings.workload = this.state.workload;
       this.#save();
@@ -300,7 +309,7 @@ export class EngineController implements ReactiveController {
     this.state = state;
     this.loading = false;
     if (this.history) this.history.readOnly = state.readOnly;
-    this.#watchLock(state);
+    this.#afterOpen(state);
     // The new engine knows the records afresh: plans from the old one are dropped.
     this.runner.reset();
     this.#applyWorkload(state);
@@ -319,25 +328,52 @@ export class EngineController implements ReactiveController {
   }
 
   /**
-   * In a read-only tab, waits for the writer lock (the writing tab closing releases it), lets go of
-   * it at once and reopens the rehearsal to write it here. `null` stops waiting.
+   * After an open or a restart: a writing page holds the rehearsal's page lock; a read-only one
+   * lets go of it and waits for it. Granted, the writing tab is gone (a restart of its engine does
+   * not release it): this tab reopens the rehearsal to write it, keeping the page lock.
    */
-  #watchLock(state: EngineState | null): void {
-    this.#lockWatch?.abort();
-    this.#lockWatch = undefined;
-    if (!state?.readOnly || typeof navigator.locks === 'undefined') return;
+  #afterOpen(state: EngineState): void {
+    this.#stopWatch();
+    if (typeof navigator.locks === 'undefined') return;
+    const id = state.rehearsalId;
+    if (!state.readOnly) {
+      if (this.#page?.id === id) return;
+      this.#releasePage();
+      const abort = new AbortController();
+      this.#page = { id, abort, lock: pageLock(id, abort.signal).catch(() => null) };
+      return;
+    }
+    this.#releasePage();
     const watch = new AbortController();
     this.#lockWatch = watch;
-    const id = state.rehearsalId;
-    waitForWriterLock(id, watch.signal).then(
+    pageLock(id, watch.signal).then(
       async (lock) => {
-        await lock.release();
-        if (watch.signal.aborted || this.state?.rehearsalId !== id || !this.state.readOnly) return;
+        if (watch.signal.aborted || this.state?.rehearsalId !== id || !this.state.readOnly) {
+          await lock.release();
+          return;
+        }
+        this.#page = { id, abort: new AbortController(), lock: Promise.resolve(lock) };
+        const before = this.state;
         await this.open({ rehearsalId: id, takeOver: true });
         if (this.state?.rehearsalId === id && !this.state.readOnly) this.notify('info', 'The tab that was writing this rehearsal closed: this tab writes it now.');
+        // The open failed (nothing adopted the page lock or started a new watch): let go of it.
+        else if (this.state === before) this.#releasePage();
       },
       () => undefined, // stopped waiting
     );
+  }
+
+  #stopWatch(): void {
+    this.#lockWatch?.abort();
+    this.#lockWatch = undefined;
+  }
+
+  #releasePage(): void {
+    const page = this.#page;
+    this.#page = undefined;
+    if (!page) return;
+    page.abort.abort();
+    void page.lock.then((lock) => lock?.release());
   }
 
   async #refreshFigures(): Promise<void> {
@@ -541,6 +577,8 @@ export class EngineController implements ReactiveController {
       localStorage.removeItem(settingsKey(id));
       await new HistoryRecorder(id, () => undefined).clear();
       if (this.state?.rehearsalId === id) {
+        this.#stopWatch();
+        this.#releasePage();
         this.state = null;
         this.history = null;
         localStorage.removeItem(CURRENT);
@@ -551,7 +589,8 @@ export class EngineController implements ReactiveController {
 
   /** Closes the rehearsal and shows the picker. */
   async leave(): Promise<void> {
-    this.#watchLock(null);
+    this.#stopWatch();
+    this.#releasePage();
     this.runner.stop();
     this.runner.reset();
     await this.runner.idle();

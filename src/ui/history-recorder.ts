@@ -174,7 +174,6 @@ export class HistoryRecorder {
     }
   }
 
-  /** Forgets this rehearsal's saved history. */
   /** Keeps the last consistency report, so a reload shows it again (not in a read-only tab). */
   async saveConsistency(report: ConsistencyReport, at = Date.now()): Promise<void> {
     if (this.readOnly) return;
@@ -195,6 +194,7 @@ export class HistoryRecorder {
     }
   }
 
+  /** Forgets this rehearsal's saved history (and its last consistency report). */
   async clear(): Promise<void> {
     const prefix = `${this.rehearsalId}/`;
     const all = (await keys(this.#store)).map(String).filter((k) => k.startsWith(prefix));

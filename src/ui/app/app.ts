@@ -39,10 +39,10 @@ const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map((s) => (
   mix: { ...s.workload.mix },
 }));
 
-/** Events the app forwards to the controller. */
 /** localStorage key: single-key shortcuts 'on' or 'off'. */
 const KEYS = 'cutover-lab:shortcuts';
 
+/** Events the app forwards to the controller. */
 const FORWARDED: readonly (keyof ClEventMap)[] = [
   'cl-move-phase',
   'cl-plan-rollback',

@@ -155,11 +155,16 @@ export class EngineController implements ReactiveController {
   /** Shows a message; errors stay until dismissed, others for a while. */
   notify(level: Notice['level'], text: string): void {
     const notice = { id: ++this.#noticeId, level, text };
-    if (this.rollbackPlan && level !== 'info') this.dialogMessage = text;
     this.notices = [...this.notices.slice(-4), notice];
     this.history?.event(level, text);
     if (level !== 'error') setTimeout(() => this.dismiss(notice.id), 8000);
     this.host.requestUpdate();
+  }
+
+  /** A notice about something the rollback dialog asked for: shown in the dialog too, if it is open. */
+  #reportToDialog(level: Notice['level'], text: string): void {
+    if (this.rollbackPlan && level !== 'info') this.dialogMessage = text;
+    this.notify(level, text);
   }
 
   dismiss(id: number): void {
@@ -277,7 +282,10 @@ export class EngineController implements ReactiveController {
     if (!to) return;
     try {
       const plan = await this.client.call((api) => api.planRollback(to));
-      if (this.rollbackPlan?.to === to) this.rollbackPlan = plan;
+      if (this.rollbackPlan?.to === to) {
+        this.rollbackPlan = plan;
+        this.dialogMessage = null; // about the counts just replaced
+      }
     } catch {
       // A restart is in progress; the dialog keeps the plan it has.
     }
@@ -310,6 +318,8 @@ export class EngineController implements ReactiveController {
     this.loading = false;
     if (this.history) this.history.readOnly = state.readOnly;
     this.#afterOpen(state);
+    // A rollback plan counted on the old engine may be out of date (a remedy may have stopped).
+    if (this.rollbackPlan) void this.#refreshPlan();
     // The new engine knows the records afresh: plans from the old one are dropped.
     this.runner.reset();
     this.#applyWorkload(state);
@@ -405,13 +415,17 @@ export class EngineController implements ReactiveController {
   }
 
   /** Runs `fn`, reporting a failure as a notice. */
-  async #act(what: string, fn: () => Promise<void>): Promise<void> {
+  async #act(what: string, fn: () => Promise<void>, fromDialog = false): Promise<void> {
     this.busy = true;
     this.host.requestUpdate();
     try {
       await fn();
     } catch (e) {
-      if (!(e instanceof EngineRestarted)) this.notify('error', `${what}: ${(e as Error).message}`);
+      if (!(e instanceof EngineRestarted)) {
+        const text = `${what}: ${(e as Error).message}`;
+        if (fromDialog) this.#reportToDialog('error', text);
+        else this.notify('error', text);
+      }
     } finally {
       this.busy = false;
       this.host.requestUpdate();
@@ -465,30 +479,30 @@ export class EngineController implements ReactiveController {
           this.closeRollbackPlan();
           this.notify('info', `Moved ${move.from} → ${move.to}.${move.warnings?.length ? ` ${move.warnings.join(' ')}` : ''}`);
           await this.#refreshSchema();
-        } else this.notify('warning', `Move to ${to} refused: ${move.reasons.join(' ')}`);
+        } else this.#reportToDialog('warning', `Move to ${to} refused: ${move.reasons.join(' ')}`);
         await this.#refreshState();
-      }),
+      }, true),
     'cl-plan-rollback': ({ to }) =>
       this.#act('rollback plan', async () => {
         this.dialogMessage = null;
         this.rollbackPlan = await this.client.call((api) => api.planRollback(to));
-      }),
+      }, true),
     'cl-restore-backup': () =>
       this.#act('restore', async () => {
         const move = await this.client.call((api) => api.restoreBackup());
         // Refused, the dialog stays open and says why.
         if (move.ok) this.closeRollbackPlan();
-        this.notify(move.ok ? 'info' : 'warning', move.ok ? 'Restored the backup: the old schema is back and the phase is new-only. Run reverse-sync for writes made since the drop.' : move.reasons.join(' '));
+        this.#reportToDialog(move.ok ? 'info' : 'warning', move.ok ? 'Restored the backup: the old schema is back and the phase is new-only. Run reverse-sync for writes made since the drop.' : move.reasons.join(' '));
         await Promise.all([this.#refreshState(), this.#refreshSchema()]);
-      }),
+      }, true),
     'cl-copy': ({ action, command }) =>
       this.#act(action, async () => {
         this.dialogMessage = null;
         const p = await this.client.call((api) => api.copy(action, command));
-        if (p.error) this.notify('error', `${action}: ${p.error}`);
         await this.#refreshState();
         if (this.rollbackPlan) this.rollbackPlan = await this.client.call((api) => api.planRollback(this.rollbackPlan?.to ?? 'old-only'));
-      }),
+        if (p.error) this.#reportToDialog('error', `${action}: ${p.error}`);
+      }, true),
     'cl-verify': () =>
       this.#act('verify', async () => {
         this.verifying = true;
@@ -503,9 +517,10 @@ export class EngineController implements ReactiveController {
       }),
     'cl-workload': ({ settings, running }) =>
       this.#act('workload', async () => {
-        this.state = await this.client.call((api) => api.setWorkload(settings, running));
-        this.#applyWorkload(this.state);
-        if (this.#settings) Object.assign(this.#settings, { workload: this.state.workload, running: this.state.workload.running });
+        const state = await this.client.call((api) => api.setWorkload(settings, running));
+        this.#adopt(state);
+        this.#applyWorkload(state);
+        if (this.#settings) Object.assign(this.#settings, { workload: state.workload, running: state.workload.running });
         this.#save();
       }),
     'cl-faults': ({ faults }) =>
@@ -517,7 +532,7 @@ export class EngineController implements ReactiveController {
         if (this.#settings) this.#settings.faults = [...faults];
         this.#save();
         try {
-          this.state = await this.client.call((api) => api.setFaults(faults));
+          this.#adopt(await this.client.call((api) => api.setFaults(faults)));
         } finally {
           if (this.#editedFaults === faults) this.#editedFaults = undefined;
         }

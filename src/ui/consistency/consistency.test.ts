@@ -3,7 +3,7 @@ import { userEvent } from 'vitest/browser';
 import type { Discrepancy } from '../../engine/checks/consistency.ts';
 import type { ConsistencyReport } from '../../worker/protocol.ts';
 import './consistency.ts';
-import type { ClConsistency } from './consistency.ts';
+import { verifiedWhen, type ClConsistency } from './consistency.ts';
 
 const LABELS = { old: 'SQLite', new: 'JSON' } as const;
 const XSS = '<img src=x onerror=alert(1)>';
@@ -87,9 +87,12 @@ describe('cl-consistency', () => {
   it('says when verify made the report (a report restored after a reload is not fresh)', async () => {
     const el = await mount(report());
     expect(text(root(el).querySelector('[part="summary"]'))).not.toContain('Verified at');
-    el.verifiedAt = new Date(2026, 10, 23, 9, 5, 7).getTime();
+    const today = new Date();
+    today.setHours(9, 5, 7, 0);
+    el.verifiedAt = today.getTime();
     await el.updateComplete;
     expect(text(root(el).querySelector('[part="summary"] .when'))).toBe('Verified at 09:05:07.');
+    expect(verifiedWhen(new Date(2026, 10, 21, 9, 5, 7).getTime(), new Date(2026, 10, 23, 12).getTime())).toBe('on 2026-11-21 at 09:05:07');
   });
 
   it('falls back to the report\'s labels', async () => {

@@ -59,6 +59,15 @@ function valueType(value: FieldValue | undefined): string {
 
 const idOf = (d: Discrepancy): string => `${d.collection}\u0000${d.key}`;
 
+/** "at 09:05:07" today, "on 2026-11-21 at 09:05:07" another day (a report restored after a reload may be old). */
+export function verifiedWhen(at: number, now = Date.now()): string {
+  const d = new Date(at);
+  const time = d.toLocaleTimeString('en-GB');
+  if (d.toDateString() === new Date(now).toDateString()) return `at ${time}`;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `on ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} at ${time}`;
+}
+
 /** The consistency report and its diff viewer. */
 export class ClConsistency extends LitElement {
   static override properties = {
@@ -294,7 +303,7 @@ export class ClConsistency extends LitElement {
     }
     const t = r.totals;
     const differing = t.total - t.consistent;
-    const when = this.verifiedAt === null ? nothing : html` <span class="when muted">Verified at ${new Date(this.verifiedAt).toLocaleTimeString('en-GB')}.</span>`;
+    const when = this.verifiedAt === null ? nothing : html` <span class="when muted">Verified ${verifiedWhen(this.verifiedAt)}.</span>`;
     if (differing === 0) {
       return html`<p class="summary ok" part="summary" role="status">
         <span class="verdict">Consistent:</span> all ${count.format(t.total)} records are the same on ${l.old} and ${l.new}.${when}

@@ -83,7 +83,10 @@ describe('cl-faults', () => {
     await el.updateComplete;
     await arm(el);
     // crash at a named point, once
+    query<HTMLInputElement>(el.shadowRoot, 'input[name="trigger"][value="rate"]').click();
+    await el.updateComplete;
     await pick(el, '#kind', 'crash');
+    expect(query<HTMLInputElement>(el.shadowRoot, 'input[name="trigger"][value="once"]').checked).toBe(true);
     expect([...query<HTMLSelectElement>(el.shadowRoot, '#point').options].map((o) => o.value)).toEqual([...CRASH_POINTS, '']);
     await pick(el, '#point', 'mid-backfill-batch');
     expect(query(el.shadowRoot, '#point-help').textContent).toContain('backfill');

@@ -531,6 +531,8 @@ export class ClFaults extends LitElement {
 
   private handleKind(e: Event): void {
     this._kind = (e.target as HTMLSelectElement).value as FaultKind;
+    // A crash fires once unless asked otherwise: at a rate it keeps crashing the engine.
+    if (this._kind === 'crash') this._trigger = 'once';
     if (this.state && this._operation && !this.#operationsFor(this.state).includes(this._operation)) this._operation = '';
   }
 

@@ -143,10 +143,17 @@ describe('cl-rollback-dialog', () => {
     expect(button(el.shadowRoot, 'Run reverse-sync').disabled).toBe(true);
     expect(query<HTMLInputElement>(el.shadowRoot, 'label.accept input').disabled).toBe(true);
     expect(query(el.shadowRoot, '.copying').textContent).toBe('Reverse-sync running 25 % (30 of 120 records): the hazards are counted again when it ends.');
+    // Only the start and the end are announced, not every percent.
+    expect(query(el.shadowRoot, '.copying').getAttribute('role')).toBeNull();
+    expect(query(el.shadowRoot, '[role="status"]').textContent).toBe('Reverse-sync running.');
+    el.copying = { ...copying, processed: 60 };
+    await el.updateComplete;
+    expect(query(el.shadowRoot, '[role="status"]').textContent).toBe('Reverse-sync running.');
     el.copying = null;
     await el.updateComplete;
     expect(button(el.shadowRoot, 'Run reverse-sync').disabled).toBe(false);
     expect(query(el.shadowRoot, '.copying').textContent).toBe('');
+    expect(query(el.shadowRoot, '[role="status"]').textContent).toBe('');
   });
 
   it('shows a refusal inside the dialog, where the user is looking', async () => {

@@ -137,6 +137,7 @@ export class ClRollbackDialog extends LitElement {
         margin: 0.6rem 0;
       }
       .copying:empty,
+      .working:empty,
       .message:empty {
         display: none;
       }
@@ -203,7 +204,8 @@ export class ClRollbackDialog extends LitElement {
                 <span>I accept that these writes become unreadable</span>
               </label>`
           : nothing}
-      <p class="copying" role="status">${this.copying ? copyingText(this.copying) : this.busy ? 'Working…' : ''}</p>
+      <p class="copying">${this.copying ? copyingText(this.copying) : ''}</p>
+      <p class="working" role="status">${this.busy ? 'Working…' : this.copying ? `${this.copying.action === 'backfill' ? 'Backfill' : 'Reverse-sync'} running.` : ''}</p>
       <p class="message" role="alert">${this.message ?? ''}</p>
       <div class="actions" part="actions">
         <button type="button" data-cancel @click=${this.handleCancel}>Cancel</button>

@@ -67,9 +67,12 @@ describe('cl-scenario-picker', () => {
     await el.updateComplete;
     expect(deleted).toEqual([]);
     expect(el.shadowRoot!.textContent).toContain('for good?');
+    // Focus moves to the safe choice, and back when it is taken.
+    expect(el.shadowRoot!.activeElement).toBe(button(el, 'Keep session-json-def'));
     button(el, 'Keep session-json-def')!.click();
     await el.updateComplete;
     expect(button(el, 'Yes, delete session-json-def')).toBeNull();
+    expect(el.shadowRoot!.activeElement).toBe(button(el, 'Delete session-json-def…'));
     button(el, 'Delete session-json-def…')!.click();
     await el.updateComplete;
     button(el, 'Yes, delete session-json-def')!.click();

@@ -6,7 +6,7 @@
  * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
  * @csspart card - one scenario
  */
-import { css, html, LitElement } from 'lit';
+import { css, html, LitElement, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/durability/types.ts';
 import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
@@ -90,6 +90,14 @@ export class ClScenarioPicker extends LitElement {
       }
     `,
   ];
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // The button pressed is replaced: focus goes to its counterpart, never to the page's body.
+    if (!changed.has('_confirming' as keyof ClScenarioPicker)) return;
+    const before = changed.get('_confirming' as keyof ClScenarioPicker) as string | null | undefined;
+    const label = this._confirming !== null ? `Keep ${this._confirming}` : before ? `Delete ${before}…` : null;
+    if (label) [...this.renderRoot.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label)?.focus();
+  }
 
   #handleStart(scenarioId: string): void {
     fire(this, 'cl-open-rehearsal', { scenarioId, durability: this._durability });

@@ -74,24 +74,21 @@ export class DatabaseFiles {
       for (const [, r] of recovered) r.db.close();
       throw error;
     }
+    const freshFiles: FileName[] = [];
     for (const [name, r] of recovered) {
       problems.push(...r.problems);
       fresh &&= r.fresh;
+      if (r.fresh) freshFiles.push(name);
       this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
     }
-    if (fresh && this.store.readOnly) {
-      // Another tab is creating this rehearsal: show the empty schemas, store nothing.
-      for (const name of this.names) {
-        const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
-        const db = this.#open(name).db;
-        for (const sql of sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)])) db.exec(sql);
-      }
-    } else if (fresh) {
-      for (const name of this.names) {
-        const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
-        const ddl: BoundStatement[] = sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)].map((sql) => ({ sql })));
-        await this.commit(name, ddl).durable;
-      }
+    // Each file that has nothing stored gets its schemas, whatever the others have: a crash while
+    // a split rehearsal was being created can leave one file with its schemas and the other empty.
+    for (const name of freshFiles) {
+      const sides: Side[] = name === 'main' ? ['old', 'new'] : [name];
+      const ddl = sides.flatMap((side) => [...this.scenario.schema[side], ...engineTablesDdl(side)]);
+      // In a read-only tab (another tab is creating the rehearsal) they are shown, not stored.
+      if (this.store.readOnly) for (const sql of ddl) this.#open(name).db.exec(sql);
+      else await this.commit(name, ddl.map((sql): BoundStatement => ({ sql }))).durable;
     }
     return { fresh, problems };
   }
@@ -133,17 +130,27 @@ export class DatabaseFiles {
     return broken;
   }
 
-  /** Replaces the whole database of `file` (restoring a backup) and checkpoints it at once. */
+  /**
+   * Replaces the whole database of `file` (restoring a backup): the image is appended to the
+   * journal like any change, so the restore survives whatever happens to snapshots later, then
+   * checkpointed so the journal can be trimmed past it.
+   */
   async replace(file: FileName, db: SqlDatabase): Promise<void> {
+    if (this.store.readOnly) throw new ReadOnlyError();
+    if (this.store.isBroken(file)) throw new StorageError(`"${file}" is being reloaded after a storage failure`);
     const f = this.#open(file);
     await this.store.durable(file);
-    // Stored first, swapped second: if storage refuses, the open database is still the old one.
-    // The snapshot covers every journal entry so far, so replay after it starts from the new image.
-    await this.store.checkpoint(file, db.export(), f.seq);
+    const image = db.export();
+    // Stored first, swapped second: if storage refuses, the open database is still the old one
+    // (and the file is rebuilt from durable state, which never saw the restore).
+    await this.store.append(file, { seq: f.seq + 1, statements: [], image });
+    await this.store.durable(file);
+    f.seq += 1;
     const old = f.db;
     f.db = db;
     old.close();
     f.sinceCheckpoint = 0;
+    await this.store.checkpoint(file, image, f.seq);
   }
 
   /** Checkpoints files whose journal grew past the threshold. */

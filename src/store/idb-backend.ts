@@ -43,14 +43,25 @@ export function createStrictStore(dbName = IDB_DATABASE, storeName = IDB_STORE):
         }
         if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
       };
-      return promisifyRequest(request).then((db) => {
-        // Another tab upgrading the database closes this connection; reopen on next use.
-        db.onversionchange = () => {
-          db.close();
+      return promisifyRequest(request).then(
+        (db) => {
+          // Another tab upgrading the database closes this connection; reopen on next use.
+          db.onversionchange = () => {
+            db.close();
+            opening = undefined;
+          };
+          // The browser closed it (storage cleared, a disk error): reopen on next use too.
+          db.onclose = () => {
+            opening = undefined;
+          };
+          return db;
+        },
+        (error: unknown) => {
+          // A failed open is not cached: the next use tries again.
           opening = undefined;
-        };
-        return db;
-      });
+          throw error;
+        },
+      );
     })();
     return opening;
   };

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/clock.ts';
-import { corruptNewestSnapshot } from '../../src/engine/durability/corrupt.ts';
+import { corruptNewestSnapshot, damageSnapshot } from '../../src/engine/durability/corrupt.ts';
 import { DurableStore, type DurableStoreOptions } from '../../src/engine/durability/durable-store.ts';
 import {
   RecoveryError,
@@ -306,6 +306,25 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         r.db.close();
       });
 
+      it('replays a journal entry that replaces the whole database (a restored backup), then the entries after it', async () => {
+        const s = await setup();
+        const store = s.store();
+        const writer = new Writer(s.sql);
+        await writer.appendMany(store, 3);
+        // The image restored: a database as it was after entries 1 and 2 only.
+        const backup = new Writer(s.sql);
+        backup.next();
+        backup.next();
+        await store.append(FILE, { seq: 4, statements: [], image: backup.db.export() });
+        await store.append(FILE, entry(5));
+
+        const r = await s.store().recover(FILE, s.sql);
+        expect(r.seq).toBe(5);
+        expect(rowsOf(r.db)).toEqual([...expectedRows(2), { k: 5, v: 'v5' }]);
+        r.db.close();
+        backup.db.close();
+      });
+
       it('keeps the journals of different files apart', async () => {
         const s = await setup();
         const store = s.store();
@@ -531,6 +550,36 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(await s.backend.get(key)).toEqual(stored);
       });
 
+      for (const corruption of CORRUPTIONS) {
+        it(`never trims the journal back to a snapshot that was written ${corruption}: a later corrupt generation still recovers`, async () => {
+          const s = await setup();
+          const store = s.store();
+          const writer = new Writer(s.sql);
+          await writer.appendMany(store, 3);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq); // generation 1, good
+          // Generation 2 is written damaged (the snapshot-corrupt fault) in this same incarnation.
+          const random = createRandom(`written-${corruption}`);
+          const damaging = s.store('strict', { damageSnapshot: (record) => damageSnapshot(record, corruption, random) });
+          await writer.appendMany(damaging, 2);
+          await damaging.checkpoint(FILE, writer.db.export(), writer.seq);
+          // More checkpoints: each must keep a good generation and the journal since it.
+          await writer.appendMany(damaging, 2);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq); // generation 3
+          await writer.appendMany(store, 1);
+          // Then the newest is damaged at rest too.
+          const newest = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(9));
+          expect(newest?.generation).toBe(3);
+
+          const r = await s.store().recover(FILE, s.sql);
+          expect(r.seq).toBe(writer.seq);
+          expect(rowsOf(r.db)).toEqual(expectedRows(writer.seq));
+          expect(r.generation).toBe(1);
+          expect(r.problems.join('\n')).toMatch(/generation 3/);
+          expect(r.problems.join('\n')).toMatch(/generation 2/);
+          r.db.close();
+        });
+      }
+
       it('refuses to rebuild when every snapshot is corrupt and the journal was trimmed, changing nothing', async () => {
         const s = await setup();
         const store = s.store();
@@ -754,6 +803,9 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           const r = await store.recover(FILE, s.sql);
           expect(r.seq).toBe(3);
           expect(rowsOf(r.db)).toEqual(expectedRows(3));
+          // Still broken until the caller has swapped the rebuilt database in: a commit in
+          // between would run on the stale one.
+          expect(store.isBroken(FILE)).toBe(true);
           r.db.close();
           const elsewhere = await s.store().recover(FILE, s.sql);
           expect(elsewhere.seq).toBe(3);

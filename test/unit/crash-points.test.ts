@@ -20,7 +20,7 @@ import type { Invocation } from '../../src/engine/workload.ts';
 import type { Driver } from '../../src/harness/driver.ts';
 import { nodeSql } from '../support/node.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
-import { Rig, scenarioFor, type RigOptions } from '../support/rig.ts';
+import { openRig, Rig, scenarioFor, type RigOptions } from '../support/rig.ts';
 
 let sql: SqlEngine;
 beforeAll(async () => {
@@ -406,5 +406,24 @@ describe('crash points', () => {
     const covered = new Set<CrashPoint>([...WRITE_POINTS.map((p) => p.point), 'mid-backfill-batch', 'during-checkpoint']);
     expect([...covered].sort()).toEqual([...(['before-authoritative', 'between-writes', 'after-writes-before-ack', 'mid-backfill-batch', 'before-persist', 'during-checkpoint'] as const)].sort());
     expect(PHASES).toContain('new-only');
+  });
+});
+
+describe('a crash while a split rehearsal is being created', () => {
+  it('gives the file that has nothing stored its schemas on reopen, even when the other file has its own', async () => {
+    const rig = await openRig(sql, 'job-keys');
+    rig.rehearsal.crash();
+    // As if the engine died after storing old's schemas and before storing new's.
+    const gone = await rig.backend.keys('rehearsal/test/f/new/');
+    expect(gone.length).toBeGreaterThan(0);
+    await rig.backend.write({ delete: gone });
+    const reopened = await rig.open();
+    const tables = reopened.database('new').query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((r) => String(r.name));
+    expect(tables.length).toBeGreaterThan(0);
+    expect(tables).toContain('__cutover_versions_new');
+    // And writes to it work.
+    await rig.forceTo('dual-write');
+    const result = await reopened.execute('enqueue', { job_id: 'j1', workspace_id: 'w', kind: 'embed', result: null, created_at: '2025-11-13 10:00:00' });
+    expect(result.outcome).toBe('ok');
   });
 });

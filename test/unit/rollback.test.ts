@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES, phaseIndex, type Phase } from '../../src/engine/phases.ts';
 import type { Hazard, OperationResult, RollbackPlan } from '../../src/engine/results.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
+import { corruptNewestSnapshot } from '../../src/engine/durability/corrupt.ts';
+import { createRandom } from '../../src/engine/random.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
@@ -350,6 +352,24 @@ describe('restoreBackup', () => {
     const reopened = await rig.open();
     expect(reopened.phase).toBe('new-only');
     expect(reopened.database('old').query(`SELECT key FROM kv`).map((r) => r.key)).toEqual(['ai:jobs:legacy']);
+  });
+
+  it('keeps the restore even when the snapshot written for it is damaged afterwards (split topology)', async () => {
+    const rig = await openRig(sql, 'job-keys');
+    await enqueue(rig, 'legacy');
+    await rig.walkTo('new-only');
+    await rig.rehearsal.movePhase('old-dropped');
+    expect((await rig.rehearsal.restoreBackup()).ok).toBe(true);
+    await enqueue(rig, 'after-restore');
+    rig.rehearsal.crash();
+    // The restore's checkpoint is the newest snapshot of old: damage it at rest.
+    const done = await corruptNewestSnapshot(rig.backend, 'rehearsal/test', 'old', 'bit-flip', createRandom(3));
+    expect(done).toBeDefined();
+    const reopened = await rig.open();
+    expect(reopened.recoveryProblems.join(' ')).toMatch(/checksum/);
+    expect(reopened.phase).toBe('new-only');
+    expect(reopened.database('old').query(`SELECT key FROM kv ORDER BY key`).map((r) => r.key)).toEqual(['ai:jobs:legacy']);
+    expect((await getJob(rig, 'after-restore')).rows).toHaveLength(1);
   });
 
   it('counts the restore as a possible divergence: the guard to drop again wants a fresh verify', async () => {

@@ -324,8 +324,10 @@ export class DurableStore {
     await this.#backend.write({ set: [[this.#snapshotKey(file, generation, seq), this.#damage?.(record) ?? record]] });
     this.#onStep?.(file, 'snapshot-written');
 
-    // Keep this generation and the one before it, with the journal since the one before.
-    const previous = index.find((x) => x.seq <= seq && !this.#protected.has(x.key) && !this.#bad.has(x.key));
+    // Keep this generation and the one before it, with the journal since the one before. The one
+    // before is read back and checked first: recovery may have to fall back on it (this one may
+    // have been written damaged), so the journal is trimmed only up to a snapshot known to be good.
+    const previous = await this.#newestGoodBefore(index, seq);
     const trimUpTo = previous ? previous.seq : 0;
     const deletions: string[] = [];
     if (previous) {
@@ -351,6 +353,18 @@ export class DurableStore {
     if (deletions.length > 0) await this.#backend.write({ delete: deletions });
     this.#onStep?.(file, 'journal-trimmed');
     return { generation, seq, bytes: bytes.length, trimmed };
+  }
+
+  /** The newest generation in `index` up to `seq` that passes every check, or undefined. */
+  async #newestGoodBefore(index: readonly { key: string; generation: number; seq: number }[], seq: number): Promise<{ key: string; generation: number; seq: number } | undefined> {
+    for (const x of index) {
+      if (x.seq > seq || this.#protected.has(x.key) || this.#bad.has(x.key)) continue;
+      const verdict = await this.#checkSnapshot(await this.#backend.get(x.key), x.generation);
+      if (verdict.newerFormat) this.#protected.add(x.key);
+      else if (verdict.problem) this.#bad.add(x.key);
+      else return x;
+    }
+    return undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -421,7 +435,13 @@ export class DurableStore {
           throw new RecoveryError(`cannot rebuild "${file}": journal entry ${j.seq} is unreadable`, problems);
         }
         try {
-          runInTransaction(base.db, entry.statements);
+          if (entry.image !== undefined) {
+            // A restore: the entry holds the whole database it replaced the file with.
+            if (!(entry.image instanceof Uint8Array) || !hasSqliteHeader(entry.image)) throw new Error('the restored image is not a SQLite database');
+            const restored = sql.open(entry.image);
+            base.db.close();
+            base = { ...base, db: restored };
+          } else runInTransaction(base.db, entry.statements);
         } catch (error) {
           throw new RecoveryError(`cannot rebuild "${file}": journal entry ${j.seq} failed to replay: ${describeError(error)}`, problems);
         }
@@ -439,7 +459,8 @@ export class DurableStore {
           : `recovered "${file}" by replaying ${replayed} journal entries from the start`,
       );
     }
-    this.#broken.delete(file);
+    // A broken file stays broken until the caller has swapped the rebuilt database in
+    // (clearBroken): a commit in between would run on the stale one.
     return { db: base.db, seq, generation: base.generation, replayed, fresh, problems };
   }
 

@@ -16,6 +16,11 @@ export interface JournalEntry {
   readonly seq: number;
   /** The statements of the transaction, with their parameters. */
   readonly statements: readonly BoundStatement[];
+  /**
+   * The whole database the file was replaced with (restoring a backup); `statements` is then
+   * empty. Journaled, so the restore is as durable as any write, whatever happens to snapshots.
+   */
+  readonly image?: Uint8Array;
 }
 
 /** The snapshot format this build writes and reads. */

@@ -70,6 +70,35 @@ class Hist {
 }
 
 describe('the history checker on hand-built histories', () => {
+  it('knows every value a long-lived record ever had: 100 updates, then reads of the latest and of an old one', () => {
+    const h = new Hist();
+    h.run('enqueue', enqueue('job-1'));
+    let last = job('job-1');
+    for (let i = 1; i <= 100; i++) {
+      const at = `2025-11-13 10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`;
+      h.run('updateStatus', update('job-1', i % 2 ? 'running' : 'queued', `r${i}`, at));
+      last = job('job-1', { status: i % 2 ? 'running' : 'queued', result: `r${i}`, updated_at: at });
+    }
+    h.run('getJob', getJob('job-1'), 'ok', [last]);
+    // A value from long ago is stale, not unexpected: some write produced it.
+    h.run('getJob', getJob('job-1'), 'ok', [job('job-1', { status: 'running', result: 'r1', updated_at: '2025-11-13 10:00:01' })]);
+    const report = h.check({ 'job-1': [last] });
+    expect(report.unexpected).toEqual([]);
+    expect(report.lost).toEqual([]);
+    expect(report.staleReads).toBe(1);
+    expect(report.valid).toBe(true);
+  });
+
+  it('does not accuse a record whose possible states outgrow the bound (many indeterminate writes), but still finds a value never written', () => {
+    const h = new Hist();
+    h.run('enqueue', enqueue('job-1'));
+    for (let i = 1; i <= 8; i++) h.indeterminate(h.invoke('updateStatus', update('job-1', 'running', `r${i}`, `2025-11-13 10:00:0${i}`)));
+    const someCombination = job('job-1', { status: 'running', result: 'r3', updated_at: '2025-11-13 10:00:03' });
+    expect(h.check({ 'job-1': [someCombination] })).toMatchObject({ lost: [], unexpected: [] });
+    const never = job('job-1', { status: 'running', result: 'nobody wrote this', updated_at: '2025-11-13 10:00:03' });
+    expect(h.check({ 'job-1': [never] }).unexpected).toHaveLength(1);
+  });
+
   it('plans one final getJob per record written, with the record key and its workspace', () => {
     const h = new Hist();
     h.run('enqueue', enqueue('job-1'));

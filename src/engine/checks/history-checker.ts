@@ -82,8 +82,14 @@ function fieldsOf(collection: Collection, row: Readonly<Record<string, SqlValue>
   return out;
 }
 
-function addState(set: Map<string, RecordState>, state: RecordState): void {
-  if (set.size < MAX_STATES) set.set(stateId(state), state);
+/** Adds a state to a bounded set; false when the set was full and the state is not in it. */
+function addState(set: Map<string, RecordState>, state: RecordState): boolean {
+  const id = stateId(state);
+  if (set.size < MAX_STATES || set.has(id)) {
+    set.set(id, state);
+    return true;
+  }
+  return false;
 }
 
 /** Groups the history's writes by record. */
@@ -109,8 +115,16 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
  * completed ok before `certainBefore` definitely, failed ones never, the rest either way. Writes
  * whose intervals overlap may have taken effect in any order, so every order is tried.
  * `settled` is the same without indeterminate writes: a state outside it came from one of them.
+ * `ever` holds every state any write produced (unbounded: a value missing from it is reported as
+ * never written). When the possible states outgrow their bound, `undecided` is true: the record is
+ * then held only to `ever` (neither lost nor stale can be told), never wrongly accused.
  */
-function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certainBefore: number): { possible: Map<string, RecordState>; settled: Map<string, RecordState>; ever: Map<string, RecordState> } {
+function possibleStates(
+  scenario: Scenario,
+  h: KeyHistory,
+  until: number,
+  certainBefore: number,
+): { possible: Map<string, RecordState>; settled: Map<string, RecordState>; ever: Map<string, RecordState>; undecided: boolean } {
   const collection = scenario.collections[h.collection] as Collection;
   const ever = new Map<string, RecordState>([['null', null]]);
   // A failed write has no effect, whenever it completed.
@@ -123,6 +137,7 @@ function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certai
     else groups.push([op]);
     end = Math.max(end, op.completedPos ?? Number.POSITIVE_INFINITY);
   }
+  let undecided = false;
   const run = (includeIndeterminate: boolean): Map<string, RecordState> => {
     let possible = new Map<string, RecordState>([['null', null]]);
     for (const group of groups) {
@@ -137,14 +152,14 @@ function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certai
           for (const st of states.values()) {
             if (mayApply) {
               const applied = applyEffect(collection, w, op.params, st);
-              addState(after, applied);
-              addState(ever, applied);
+              if (!addState(after, applied)) undecided = true;
+              ever.set(stateId(applied), applied);
             }
-            if (!certain) addState(after, st);
+            if (!certain && !addState(after, st)) undecided = true;
           }
           states = after;
         }
-        for (const st of states.values()) addState(next, st);
+        for (const st of states.values()) if (!addState(next, st)) undecided = true;
       }
       possible = next;
     }
@@ -152,7 +167,7 @@ function possibleStates(scenario: Scenario, h: KeyHistory, until: number, certai
   };
   const possible = run(true);
   const settled = run(false);
-  return { possible, settled, ever };
+  return { possible, settled, ever, undecided };
 }
 
 /** Every order of a small group of concurrent writes (up to 5; larger groups keep invocation order). */
@@ -242,20 +257,20 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
         unexpected.push({ collection: read.collection, key, found, where: r.index });
         continue;
       }
-      const { possible, ever } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+      const { possible, ever, undecided } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
       const id = stateId(found);
       if (!ever.has(id)) {
         unexpectedReads++;
         unexpected.push({ collection: read.collection, key, found, where: r.index });
-      } else if (!possible.has(id)) stale = true;
+      } else if (!possible.has(id) && !undecided) stale = true;
     }
     // The check read of a collection must return every record of its group that surely exists.
     if (collection.check.read === r.name) {
       const group = byGroup.get(`${read.collection}\u0000${JSON.stringify(pick(r.params, Object.keys(collection.check.params)))}`) ?? [];
       for (const h of group) {
         if (seen.has(h.key)) continue;
-        const { possible } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
-        if (!possible.has('null')) stale = true;
+        const { possible, undecided } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+        if (!possible.has('null') && !undecided) stale = true;
       }
     }
     if (stale) staleReads++;
@@ -294,19 +309,20 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       unexpected.push({ collection: collectionName, key, found, where: 'final' });
       continue;
     }
-    const { possible, settled, ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const { possible, settled, ever, undecided } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     const fid = stateId(found);
     if (possible.has(fid)) {
       if (!settled.has(fid)) recovered++;
     } else if (!ever.has(fid)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
-    else lostOf(h, possible, found);
+    else if (!undecided) lostOf(h, possible, found);
   }
   // Every record of a group read back must be there unless it may not exist.
   for (const [id, h] of histories) {
     if (observedByKey.has(id)) continue;
-    const { possible, settled } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const { possible, settled, undecided } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     const params = groupParams(scenario, h);
     if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
+    if (undecided) continue;
     if (possible.has('null')) {
       if (!settled.has('null')) recovered++;
       continue;

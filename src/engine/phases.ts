@@ -87,12 +87,6 @@ export function writesBothSides(phase: Phase): boolean {
   return ROUTES[phase].writes.length === 2;
 }
 
-/** Whether reads in `phase` ever touch old (serving, fallback or shadow). */
-export function readsTouchOld(phase: Phase): boolean {
-  const r = ROUTES[phase];
-  return r.reads === 'old' || r.fallback === 'old' || r.shadow === 'old';
-}
-
 /** Whether `value` names a phase. */
 export function isPhase(value: unknown): value is Phase {
   return typeof value === 'string' && (PHASES as readonly string[]).includes(value);

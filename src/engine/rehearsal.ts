@@ -17,7 +17,7 @@ import { FaultyBackend } from './durability/faulty-backend.ts';
 import { ReadOnlyError, RecoveryError, StorageError, type Digest, type DurabilityMode, type KeyValueBackend } from './durability/types.ts';
 import type { EngineEvent, EngineListener } from './events.ts';
 import { CrashSignal, FaultInjector, isCrash, type CrashPoint, type FaultSpec } from './faults.ts';
-import { PHASES, ROUTES, phaseIndex, readsTouchOld, writesBothSides, type Phase, type Route } from './phases.ts';
+import { PHASES, ROUTES, phaseIndex, writesBothSides, type Phase, type Route } from './phases.ts';
 import { createRandom, type Random } from './random.ts';
 import { effectKey, engineTablesDdl, pick, recordKey, RecordAccess, stateTable, versionTable, type VersionInfo } from './records.ts';
 import type { CopyProgress, GuardCheck, Hazard, Observation, OperationResult, Outcome, PhaseMove, RollbackPlan, SideError } from './results.ts';
@@ -744,8 +744,10 @@ export class Rehearsal {
       return Object.freeze({ from, to, hazards: Object.freeze(hazards), blocked: true });
     }
     const report = this.#report();
-    // Writes with new authoritative may be missing or stale in old: reads that touch old miss them.
-    if (phaseIndex(from) >= phaseIndex('read-new') && readsTouchOld(to)) {
+    // Writes with new authoritative may be missing or stale in old: after the rollback, reads
+    // served by old miss them. (Back to read-new, reads are still served by new, with the same
+    // fallback to old as in new-only: nothing a reader sees changes.)
+    if (phaseIndex(from) >= phaseIndex('read-new') && ROUTES[to].reads === 'old') {
       const count = report.totals.newOnly + report.totals.newerInNew + report.totals.deletedInNew;
       if (count > 0) {
         hazards.push({

@@ -717,7 +717,7 @@ export class Rehearsal {
       if (!c.backfillValid) reasons.push('no backfill has completed since writes started reaching new');
       if (!verifyCurrent) reasons.push('verify again: something may have changed since the last one');
       const lost = c.lastVerify?.lostByDrop ?? 0;
-      if (verifyCurrent && lost > 0) reasons.push(`dropping old would lose ${lost} records that exist only in old or are newer there: run backfill, then verify — or accept losing ${lost} records`);
+      if (verifyCurrent && lost > 0) reasons.push(`dropping old would lose ${lost} records that exist only in old, are newer there or were deleted there: run backfill, then verify — or accept losing ${lost} records`);
       return { to, ok: reasons.length === 0, reasons, recordsLost: verifyCurrent ? lost : undefined, overridable: false } as GuardCheck;
     }
     return { to, ok: true, reasons, overridable: true };

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES, phaseIndex, type Phase } from '../../src/engine/phases.ts';
 import type { Hazard, OperationResult, RollbackPlan } from '../../src/engine/results.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
+import { recordsLostByDrop, type ConsistencyReport } from '../../src/engine/checks/consistency.ts';
 import { corruptNewestSnapshot } from '../../src/engine/durability/corrupt.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { nodeSql } from '../support/node.ts';
@@ -553,5 +554,28 @@ describe('guards on forward moves', () => {
     expect((await rig.rehearsal.movePhase('dual-write')).ok).toBe(true);
     expect((await rig.rehearsal.movePhase('shadow')).ok).toBe(true);
     expect(rig.rehearsal.control.forcedMoves).toBe(0);
+  });
+});
+
+describe('what a drop would lose', () => {
+  const totals = (over: Partial<ConsistencyReport['totals']>): ConsistencyReport =>
+    ({
+      labels: { old: 'old', new: 'new' },
+      collections: [],
+      totals: { total: 100, consistent: 100, inconsistent: 0, oldOnly: 0, newOnly: 0, deletedInNew: 0, deletedInOld: 0, newerInOld: 0, newerInNew: 0, ...over },
+      mismatchRate: 0,
+      discrepancies: [],
+      discrepancyCount: 0,
+    }) as ConsistencyReport;
+
+  it('counts records only old has, newer in old, deleted in old, and differing with no side newer; not what new has newer', () => {
+    expect(recordsLostByDrop(totals({}))).toBe(0);
+    expect(recordsLostByDrop(totals({ oldOnly: 2 }))).toBe(2);
+    expect(recordsLostByDrop(totals({ inconsistent: 3, newerInOld: 3 }))).toBe(3);
+    // old deleted them later; new still has them: dropping old would bring them back.
+    expect(recordsLostByDrop(totals({ deletedInOld: 4 }))).toBe(4);
+    // differing with equal versions: nothing says new is right.
+    expect(recordsLostByDrop(totals({ inconsistent: 5, newerInOld: 1, newerInNew: 2 }))).toBe(1 + 2);
+    expect(recordsLostByDrop(totals({ newOnly: 7, deletedInNew: 6, inconsistent: 2, newerInNew: 2 }))).toBe(0);
   });
 });

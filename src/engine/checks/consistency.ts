@@ -186,9 +186,15 @@ export function isConsistent(report: ConsistencyReport): boolean {
   return report.totals.total === report.totals.consistent;
 }
 
-/** Records that dropping old would lose: old-only ones and those newer in old. */
+/**
+ * Records that dropping old would lose: those only old has, those newer in old, those old deleted
+ * later (new still has them: the delete would be undone), and those that differ with no side
+ * newer (versions cannot tell which one is right).
+ */
 export function recordsLostByDrop(report: ConsistencyReport): number {
-  return report.totals.oldOnly + report.totals.newerInOld;
+  const t = report.totals;
+  const undecided = t.inconsistent - t.newerInOld - t.newerInNew;
+  return t.oldOnly + t.newerInOld + t.deletedInOld + undecided;
 }
 
 /** A difference between what two sides returned for the same read. */

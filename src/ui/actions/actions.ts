@@ -338,7 +338,7 @@ export class ClActions extends LitElement {
             ? 'What the drop would lose is unknown until verify is current.'
             : lost === 0
               ? 'The last verify found no record that only old has: the drop loses nothing.'
-              : `The drop would lose ${lost} ${lost === 1 ? 'record' : 'records'} that exist only in old or are newer there.`}
+              : `The drop would lose ${lost} ${lost === 1 ? 'record' : 'records'} that exist only in old, are newer there or were deleted there.`}
           ${lost ? html`<button type="button" class="link" @click=${this.handleShowConsistency}>Show them in Consistency</button>` : nothing}
         </p>
         ${guard.ok

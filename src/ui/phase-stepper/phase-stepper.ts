@@ -319,7 +319,7 @@ export class ClPhaseStepper extends LitElement {
     }
     const records = `${lost} ${lost === 1 ? 'record' : 'records'}`;
     return html`
-      <p class="loss">${lost === 0 ? 'The last verify found no record that only old has.' : `Dropping old would lose ${records} that exist only in old or are newer there.`}</p>
+      <p class="loss">${lost === 0 ? 'The last verify found no record that only old has.' : `Dropping old would lose ${records} that exist only in old, are newer there or were deleted there.`}</p>
       <label class="accept">
         <input type="checkbox" .checked=${this._lossAccepted} ?disabled=${readOnly} @change=${this.handleAcceptLoss} />
         <span>Accept data loss of ${records}</span>

@@ -133,6 +133,22 @@ describe('backfill', () => {
     expect(next).toMatchObject({ status: 'done', copied: 10, skipped: 20 });
   });
 
+  it('a pause or a new batch size issued while a batch runs never writes that batch\'s cursor back', async () => {
+    const rig = await jobsInOld(30);
+    await rig.forceTo('dual-write');
+    await rig.rehearsal.backfill.start(10);
+    // Issued together: the commands and the batch's commit interleave.
+    await Promise.all([rig.rehearsal.backfill.step(), rig.rehearsal.backfill.setBatchSize(5), rig.rehearsal.backfill.pause()]);
+    // Whichever came first, the stored state is one the batch and the commands agree on.
+    expect(rig.rehearsal.backfill.progress()).toMatchObject({ status: 'paused', batchSize: 5 });
+    expect([0, 10]).toContain(rig.rehearsal.backfill.progress().processed);
+    expect(newJobIds(rig)).toHaveLength(rig.rehearsal.backfill.progress().processed);
+    await rig.rehearsal.backfill.resume();
+    const done = await rig.rehearsal.backfill.run();
+    // Every record examined once: no batch repeated.
+    expect(done).toMatchObject({ status: 'done', processed: 30, copied: 30, skipped: 0 });
+  });
+
   it('changes its batch size in the middle of a pass', async () => {
     const rig = await jobsInOld(30);
     await rig.forceTo('dual-write');

@@ -71,6 +71,20 @@ export class RecordCopier {
     await this.ctx.files.commit(this.ctx.files.fileOf(this.target), [this.#stateStatement(state)]).durable;
   }
 
+  /**
+   * Reads the stored state, changes it and commits it with nothing in between (the commit is
+   * synchronous up to the journal append): a batch committed meanwhile is never written back over.
+   * `change` returns false to leave the state as it is.
+   */
+  async #update(change: (s: StoredCopyState) => boolean): Promise<CopyProgress> {
+    this.#assertAvailable();
+    await this.ctx.gate();
+    const s = this.#read();
+    if (!change(s)) return this.#progressOf(s);
+    await this.ctx.files.commit(this.ctx.files.fileOf(this.target), [this.#stateStatement(s)]).durable;
+    return this.#emit(s);
+  }
+
   /** Whether both sides exist (old is gone after the drop). */
   available(): boolean {
     return this.ctx.phase() !== 'old-dropped';
@@ -155,31 +169,28 @@ export class RecordCopier {
 
   /** Cancels a running or paused pass; what was copied stays copied. */
   async cancel(): Promise<CopyProgress> {
-    this.#assertAvailable();
-    const s = this.#read();
-    if (s.status !== 'running' && s.status !== 'paused') return this.#progressOf(s);
-    s.status = 'cancelled';
-    await this.#save(s);
-    return this.#emit(s);
+    return this.#update((s) => {
+      if (s.status !== 'running' && s.status !== 'paused') return false;
+      s.status = 'cancelled';
+      return true;
+    });
   }
 
   /** Changes the batch size, also in the middle of a pass. */
   async setBatchSize(size: number): Promise<CopyProgress> {
-    this.#assertAvailable();
-    const s = this.#read();
-    s.batchSize = clampBatch(size);
-    this.defaultBatchSize = s.batchSize;
-    await this.#save(s);
-    return this.#emit(s);
+    this.defaultBatchSize = clampBatch(size);
+    return this.#update((s) => {
+      s.batchSize = this.defaultBatchSize;
+      return true;
+    });
   }
 
   async #setStatus(from: CopyProgress['status'], to: CopyProgress['status']): Promise<CopyProgress> {
-    this.#assertAvailable();
-    const s = this.#read();
-    if (s.status !== from) return this.#progressOf(s);
-    s.status = to;
-    await this.#save(s);
-    return this.#emit(s);
+    return this.#update((s) => {
+      if (s.status !== from) return false;
+      s.status = to;
+      return true;
+    });
   }
 
   #assertAvailable(): void {

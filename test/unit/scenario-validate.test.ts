@@ -108,6 +108,18 @@ describe('a broken scenario is rejected with the path of each problem', () => {
     expect(problemsOf(s).find(at('operations.enqueue.effect.collection'))?.message).toBe('no collection named "job"');
   });
 
+  it('refuses a key column that can be NULL (a nullable parameter, a null value or a null ifNull)', () => {
+    const nullableParam = broken('job-keys', (x) => {
+      const enqueue = ops(x).enqueue as Json;
+      (enqueue.params as Json).job_id = { nullable: 0.1, of: { template: 'job-{seq}' } };
+    });
+    expect(problemsOf(nullableParam).find(at('operations.enqueue.effect.key.job_id'))?.message).toMatch(/cannot be NULL, but parameter "job_id" is nullable/);
+    const nullValue = broken('job-keys', (x) => {
+      (((ops(x).enqueue as Json).effect as Json).key as Json).job_id = { param: 'job_id', ifNull: null };
+    });
+    expect(problemsOf(nullValue).find(at('operations.enqueue.effect.key.job_id'))?.message).toMatch(/cannot be NULL, but its ifNull is null/);
+  });
+
   it('finds an effect that leaves a key column unset', () => {
     const s = broken('consensus-artifacts', (x) => {
       delete (((ops(x).storeArtifact as Json).effect as Json).key as Json).agent_name;

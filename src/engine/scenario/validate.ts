@@ -331,6 +331,20 @@ function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<st
   c.add(path, `expected a parameter name, {"param", "ifNull"} or {"value"}, found ${describe(v)}`);
 }
 
+/** Why a key reference can be NULL, or undefined when it cannot. */
+function nullableKeyRef(v: Json, params: Record<string, Json>): string | undefined {
+  if (typeof v === 'string') {
+    const spec = params[v];
+    return typeof spec === 'object' && spec !== null && !Array.isArray(spec) && 'nullable' in spec ? `parameter "${v}" is nullable` : undefined;
+  }
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    if ('value' in v && v.value === null) return 'its value is null';
+    if ('ifNull' in v && v.ifNull === null) return 'its ifNull is null';
+    if ('param' in v && typeof v.param === 'string') return nullableKeyRef(v.param, params);
+  }
+  return undefined;
+}
+
 function validateShape(value: Json): Problem[] {
   const c = new ShapeChecker();
   if (
@@ -474,6 +488,8 @@ function validateShape(value: Json): Problem[] {
         for (const [col, ref] of Object.entries(keyMap)) {
           if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, `"${col}" is not a key column of "${String(effect.collection)}"`);
           checkValueRef(c, `${p}.effect.key.${col}`, ref, params);
+          const nullKey = nullableKeyRef(ref, params);
+          if (nullKey) c.add(`${p}.effect.key.${col}`, `a key column cannot be NULL, but ${nullKey} (backfill orders and resumes by key, and NULL compares with nothing)`);
         }
       }
       if ('append' in effect) {

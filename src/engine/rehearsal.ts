@@ -1126,6 +1126,9 @@ export class Rehearsal {
         try {
           const reloaded = await this.#files.reloadBroken();
           this.#emit({ type: 'storage-failure', message: `storage refused a journal write; reloaded ${reloaded.join(', ')} from durable state`, reloaded });
+          // A side went back to what was stored while the other kept its change (in split
+          // topology, or a write acknowledged before it was stored): the last verify is stale.
+          await this.#divergence();
         } catch (e) {
           this.#emit({ type: 'storage-failure', message: `durable state could not be read back: ${(e as Error).message}`, reloaded: [] });
           this.#die(new CrashSignal('storage'));

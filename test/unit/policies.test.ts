@@ -667,6 +667,18 @@ describe('storage-quota (strict durability)', () => {
     }
   }
 
+  it('makes the last clean verify stale when storage refuses a write (a side was reloaded from what was stored)', async () => {
+    const rig = await rigAt(BEST_EFFORT_SESSIONS, 'shadow');
+    await rig.rehearsal.backfill.run();
+    await rig.rehearsal.verify();
+    expect((await rig.rehearsal.checkGuard('read-new')).ok).toBe(true);
+    rig.rehearsal.faults.add({ kind: 'storage-quota', once: true });
+    expect((await createSession(rig, 'sess-refused')).outcome).not.toBe('ok');
+    const guard = await rig.rehearsal.checkGuard('read-new');
+    expect(guard.ok).toBe(false);
+    expect(guard.reasons.join(' ')).toMatch(/diverged the sides since the last verify/);
+  });
+
   it('keeps every acknowledged write across a reopen when storage refuses a stretch of writes', async () => {
     const rig = await rigAt(BEST_EFFORT_SESSIONS, 'dual-write');
     const acknowledged: string[] = [];

@@ -10,6 +10,7 @@
  * - stale reads: a read during the run that missed a write completed before it began (reported,
  *   not an invariant: fallback reads on a lagging side are stale by design).
  */
+import { compareText } from '../compare.ts';
 import { pick, recordKey } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
 import type { Params, Row, SqlValue } from '../sql.ts';
@@ -217,7 +218,8 @@ export function finalReads(scenario: Scenario, ops: readonly HistoryOp[]): Final
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
     if (!groups.has(id)) groups.set(id, { collection: h.collection, read: (scenario.collections[h.collection] as Collection).check.read, params });
   }
-  return [...groups.values()].sort((a, b) => (a.collection + JSON.stringify(a.params)).localeCompare(b.collection + JSON.stringify(b.params)));
+  // Plain code-unit order, not the locale's: the same seed gives the same bytes everywhere.
+  return [...groups.values()].sort((a, b) => compareText(a.collection + JSON.stringify(a.params), b.collection + JSON.stringify(b.params)));
 }
 
 /** Checks a history against what the final reads returned. */

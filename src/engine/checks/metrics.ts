@@ -3,6 +3,7 @@
  * time series for charts. Snapshots are plain frozen data, exportable as JSON and as Prometheus
  * text.
  */
+import { compareText } from '../compare.ts';
 import type { Side } from '../scenario/format.ts';
 
 /** Upper bounds of the latency buckets, in milliseconds. */
@@ -152,7 +153,7 @@ export class Metrics {
   snapshot(): MetricsSnapshot {
     const counters = [...this.#counters.values()]
       .map((c) => Object.freeze({ name: c.name, labels: Object.freeze({ ...c.labels }), value: c.value }))
-      .sort((a, b) => counterId(a.name, a.labels).localeCompare(counterId(b.name, b.labels)));
+      .sort((a, b) => compareText(counterId(a.name, a.labels), counterId(b.name, b.labels)));
     const latencyOf = (side: Side) => {
       const h = this.#latency[side];
       const frozen: Histogram = { counts: [...h.counts], sum: round3(h.sum), count: h.count };

@@ -61,6 +61,11 @@ export class Driver {
     return this.#rehearsal;
   }
 
+  /** The phase of the current incarnation, or undefined before the first open. */
+  get phase(): Rehearsal['phase'] | undefined {
+    return this.#rehearsal?.phase;
+  }
+
   /** Crash points hit so far, in order. */
   get crashes(): readonly (CrashPoint | 'now' | 'storage')[] {
     return this.#crashes;

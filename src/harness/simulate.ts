@@ -144,11 +144,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   };
 }
 
+/** A word for a POSIX shell: as it is when it is safe, single-quoted otherwise. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The command that replays one seed. */
 export function replayCommand(options: SimulateOptions, seed: number): string {
   return [
     'npx cutover-lab simulate',
-    `--scenario ${options.scenarioArg ?? options.scenario.id}`,
+    `--scenario ${shellQuote(options.scenarioArg ?? options.scenario.id)}`,
     '--seeds 1',
     `--seed-start ${seed}`,
     `--ops ${options.ops}`,
@@ -315,10 +320,14 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     const check = await driver.checkHistory();
     const command = replayCommand(options, seed);
     if (check.lost.length > 0) {
-      failures.push({ seed, step: 'final history check', invariant: 'lost-writes', detail: `${check.lost.length} acknowledged writes are not readable through the ${driver.rehearsal.phase} read path`, command });
+      const first = check.lost[0];
+      const where = first ? ` (first: ${first.operation.name} #${first.operation.index} in ${first.operation.phase})` : '';
+      failures.push({ seed, step: 'final history check', invariant: 'lost-writes', detail: `${check.lost.length} acknowledged writes are not readable through the ${driver.rehearsal.phase} read path${where}`, command });
     }
     if (check.unexpected.length > 0) {
-      failures.push({ seed, step: 'history check', invariant: 'unexpected-values', detail: `${check.unexpected.length} values no write produced`, command });
+      const first = check.unexpected[0];
+      const step = first && first.where !== 'final' ? `read #${first.where}` : 'final history check';
+      failures.push({ seed, step, invariant: 'unexpected-values', detail: `${check.unexpected.length} values no write produced`, command });
     }
     if (check.duplicates.length > 0) failures.push({ seed, step: 'final history check', invariant: 'duplicates', detail: `${check.duplicates.length} records returned twice`, command });
     if (inconsistentRows > 0) failures.push({ seed, step: 'final verify', invariant: 'inconsistent-rows', detail: `${inconsistentRows} records differ between the sides after backfill and reverse-sync`, command });
@@ -367,7 +376,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       faultsArmed,
       rollbacks,
       phaseMoves,
-      finalPhase: 'old-only',
+      finalPhase: driver.phase ?? 'old-only',
       snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures: [{ seed, step: `operation ${driver.history.ops.length}`, invariant: 'error', detail: `${e.name}: ${e.message}`, command: replayCommand(options, seed) }],

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CRASH_POINTS } from '../../src/engine/faults.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { main } from '../../src/harness/cli.ts';
-import { simulate, type SimulationReport } from '../../src/harness/simulate.ts';
+import { replayCommand, shellQuote, simulate, type SimulationReport } from '../../src/harness/simulate.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 import { nodeSql } from '../support/node.ts';
 
@@ -65,6 +65,15 @@ describe('simulate', () => {
     const careless = await simulate({ scenario: BUILT_IN_SCENARIOS['consensus-artifacts']!, sql, seeds: 3, ops: 120, faultRate: 0.1, durability: 'strict', careless: true });
     expect(careful.totals.lostWrites).toBe(0);
     expect(careless.totals.lostWrites).toBeGreaterThan(0);
+  });
+});
+
+describe('the replay command', () => {
+  it('quotes a scenario path a shell would split or expand, and leaves plain ones alone', () => {
+    expect(shellQuote('job-keys')).toBe('job-keys');
+    expect(shellQuote('./my scenarios/it\'s $HOME.json')).toBe(`'./my scenarios/it'\\''s $HOME.json'`);
+    const command = replayCommand({ scenario: BUILT_IN_SCENARIOS['job-keys'], scenarioArg: '/tmp/a b.json', seeds: 5, ops: 10, faultRate: 0.1, durability: 'strict', seedStart: 1 } as Parameters<typeof replayCommand>[0], 3);
+    expect(command).toBe("npx cutover-lab simulate --scenario '/tmp/a b.json' --seeds 1 --seed-start 3 --ops 10 --fault-rate 0.1 --durability strict");
   });
 });
 

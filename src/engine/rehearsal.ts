@@ -428,9 +428,11 @@ export class Rehearsal {
       for (const side of sides) {
         const fault = this.faults.forSideCall(side, 'write', name);
         if (fault.latencyMs) await this.#sleep(fault.latencyMs);
-        if (fault.error && !error) {
+        if (fault.error) {
           error = { kind: fault.error.kind === 'busy' ? 'busy' : 'injected', message: fault.error.message, transient: fault.error.transient };
           failedSide = side;
+          // The transaction is over: the other side's faults are not drawn (a once fault stays armed).
+          break;
         }
       }
       if (!error) {
@@ -543,7 +545,6 @@ export class Rehearsal {
         const primary = route.reads;
         served = await readSide(route.fallback);
         servedBy = route.fallback;
-        this.#metrics.inc('cutover_fallbacks_total', { reason: fallback });
         if (this.#settings.fallbackHidesDeleted && served.obs.ok) {
           // An application keeping tombstones: what the serving side deleted later stays deleted.
           const db = this.#files.db(primary);
@@ -565,12 +566,6 @@ export class Rehearsal {
         if (other.obs.ok) {
           const diffs = diffReadResults(collection, served.rows, other.rows, op.ordered ?? false);
           shadow = Object.freeze({ side: compareWith, matched: diffs.length === 0, diffs: Object.freeze(diffs) });
-          this.#metrics.inc('cutover_shadow_reads_total', { result: diffs.length === 0 ? 'match' : 'mismatch' });
-          this.#metrics.tick(this.#ports.clock.now(), { shadowRead: true, mismatch: diffs.length > 0 });
-          if (diffs.length > 0) {
-            this.#shadowDiffs.push({ operation: name, phase, diffs });
-            if (this.#shadowDiffs.length > MAX_SHADOW_DIFFS) this.#shadowDiffs.shift();
-          }
         }
       }
       // A read must not return a change that is about to be refused by storage: wait for what
@@ -582,6 +577,16 @@ export class Rehearsal {
         if (attempt < 3) continue;
         // Storage keeps refusing: rather than return rows that may hold a refused change, fail.
         return freezeResult({ id, name, kind: 'read', phase, params, outcome: 'fail', error: { kind: 'storage', message: 'storage refused writes while this read ran; read again', transient: true }, observations, durationMs: this.#ports.clock.now() - start });
+      }
+      // Counted on the attempt that answers only (a read again after a refused write is one read).
+      if (fallback) this.#metrics.inc('cutover_fallbacks_total', { reason: fallback });
+      if (shadow) {
+        this.#metrics.inc('cutover_shadow_reads_total', { result: shadow.matched ? 'match' : 'mismatch' });
+        this.#metrics.tick(this.#ports.clock.now(), { shadowRead: true, mismatch: !shadow.matched });
+        if (!shadow.matched) {
+          this.#shadowDiffs.push({ operation: name, phase, diffs: shadow.diffs });
+          if (this.#shadowDiffs.length > MAX_SHADOW_DIFFS) this.#shadowDiffs.shift();
+        }
       }
       if (served.obs.ok) {
         this.#metrics.inc('cutover_reads_total', { served_by: servedBy });

@@ -814,3 +814,19 @@ describe('failing compensation in read-new (new authoritative)', () => {
     expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 1, consistent: 1 });
   });
 });
+
+describe('atomic writes and faults on the other side', () => {
+  it('does not use up a once fault on the second side when the first side already failed the transaction', async () => {
+    const rig = await rigAt(ATOMIC, 'dual-write');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+    const first = await ATOMIC.write(rig, 'rec-1');
+    expect(first.outcome).toBe('fail');
+    // Old's fault fired (and is gone); new's was never reached and is still armed.
+    expect(rig.rehearsal.faults.list().map((f) => [f.side, f.fired])).toEqual([['new', 0]]);
+    const second = await ATOMIC.write(rig, 'rec-2');
+    expect(second.outcome).toBe('fail');
+    expect(second.observations.some((o) => o.side === 'new' && o.error?.kind === 'injected')).toBe(true);
+    expect(rig.rehearsal.faults.list()).toEqual([]);
+  });
+});

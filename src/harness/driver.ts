@@ -269,7 +269,9 @@ export class Driver {
         const result = await this.guarded('final read', (r) => r.execute(read.read, read.params));
         if (result?.outcome === 'ok') rows = result.rows ?? [];
       }
-      finals.push({ ...read, rows: rows ?? [] });
+      // A read that never answers is not an empty one: reporting its records lost would be false.
+      if (rows === undefined) throw new Error(`the final read ${read.read} ${JSON.stringify(read.params)} failed 5 times`);
+      finals.push({ ...read, rows });
     }
     return checkHistory(this.scenario, this.history.ops, finals);
   }

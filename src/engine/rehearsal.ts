@@ -752,14 +752,22 @@ export class Rehearsal {
     // Writes with new authoritative may be missing or stale in old: after the rollback, reads
     // served by old miss them. (Back to read-new, reads are still served by new, with the same
     // fallback to old as in new-only: nothing a reader sees changes.)
-    if (phaseIndex(from) >= phaseIndex('read-new') && ROUTES[to].reads === 'old') {
+    if (phaseIndex(from) >= phaseIndex('read-new')) {
       const count = report.totals.newOnly + report.totals.newerInNew + report.totals.deletedInNew;
-      if (count > 0) {
+      if (count > 0 && ROUTES[to].reads === 'old') {
         hazards.push({
           kind: 'old-missing-writes',
           count,
           severity: 'data',
           message: `${count} records written since the cut-over exist only in new or are newer there: after rollback, reads on the old path miss them — run reverse-sync first`,
+          remedy: 'reverse-sync',
+        });
+      } else if (count > 0) {
+        hazards.push({
+          kind: 'old-missing-writes',
+          count,
+          severity: 'warning',
+          message: `${count} records written since the cut-over exist only in new or are newer there: reads are still served by new, so nothing is lost yet, but rolling back past read-new would miss them — run reverse-sync before going further`,
           remedy: 'reverse-sync',
         });
       }

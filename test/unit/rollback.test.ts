@@ -151,9 +151,10 @@ describe('planRollback from each phase', () => {
 
   it('counts every write made in new-only (inserts, updates and deletes) as old-missing-writes for every earlier phase that reads old', async () => {
     const rig = await newOnlyWithFourChanges();
-    // Back to read-new, reads are still served by new (with the same fallback): nothing to lose yet.
+    // Back to read-new, reads are still served by new (with the same fallback): nothing to lose
+    // yet, but the plan warns that going further needs reverse-sync.
     const toReadNew = await rig.rehearsal.planRollback('read-new');
-    expect(hazard(toReadNew, 'old-missing-writes')).toBeUndefined();
+    expect(hazard(toReadNew, 'old-missing-writes')).toMatchObject({ count: 4, severity: 'warning', remedy: 'reverse-sync' });
     expect(toReadNew.blocked).toBe(false);
     for (const to of earlier('new-only').filter((p) => p !== 'read-new')) {
       const plan = await rig.rehearsal.planRollback(to);

@@ -39,11 +39,11 @@ await Promise.all(
 
 let ok = true;
 console.log(`\n${values.seeds} seeds × ${values.ops} operations, fault rate 0.1\n`);
-console.log('scenario              durability          runs  operations  acked writes  lost  unexpected reads  inconsistent rows  crashes  seconds');
+console.log('scenario              durability          runs  operations  acked writes  lost  unexpected reads  inconsistent rows  undecided  crashes  seconds');
 for (const r of results.sort((a, b) => (a.scenario + a.mode).localeCompare(b.scenario + b.mode))) {
   const t = r.report.totals;
   console.log(
-    `${r.scenario.padEnd(22)}${r.mode.padEnd(20)}${String(t.runs).padStart(4)}${String(t.operations).padStart(12)}${String(t.acknowledgedWrites).padStart(14)}${String(t.lostWrites).padStart(6)}${String(t.unexpectedReads).padStart(18)}${String(t.inconsistentRows).padStart(19)}${String(t.crashes).padStart(9)}${String(r.seconds).padStart(9)}`,
+    `${r.scenario.padEnd(22)}${r.mode.padEnd(20)}${String(t.runs).padStart(4)}${String(t.operations).padStart(12)}${String(t.acknowledgedWrites).padStart(14)}${String(t.lostWrites).padStart(6)}${String(t.unexpectedReads).padStart(18)}${String(t.inconsistentRows).padStart(19)}${String(t.undecided ?? 0).padStart(11)}${String(t.crashes).padStart(9)}${String(r.seconds).padStart(9)}`,
   );
   if (r.mode === 'strict' && (t.lostWrites || t.unexpectedReads || t.inconsistentRows)) ok = false;
   if (r.mode === 'unsafe-ack-first' && t.lostWrites === 0) ok = false;

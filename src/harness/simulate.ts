@@ -64,6 +64,8 @@ export interface RunReport {
   readonly staleReads: number;
   readonly inconsistentRows: number;
   readonly recovered: number;
+  /** Records the checker could not decide (too many indeterminate writes to one record). */
+  readonly undecided: number;
   readonly duplicates: number;
   readonly crashes: number;
   readonly crashPoints: Readonly<Record<string, number>>;
@@ -93,6 +95,7 @@ export interface SimulationReport {
     readonly staleReads: number;
     readonly inconsistentRows: number;
     readonly recovered: number;
+    readonly undecided: number;
     readonly duplicates: number;
     readonly crashes: number;
     readonly rollbacks: number;
@@ -132,6 +135,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       staleReads: sum((r) => r.staleReads),
       inconsistentRows: sum((r) => r.inconsistentRows),
       recovered: sum((r) => r.recovered),
+      undecided: sum((r) => r.undecided),
       duplicates: sum((r) => r.duplicates),
       crashes: sum((r) => r.crashes),
       rollbacks: sum((r) => r.rollbacks),
@@ -345,6 +349,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       staleReads: check.staleReads,
       inconsistentRows,
       recovered: check.recovered,
+      undecided: check.undecided,
       duplicates: check.duplicates.length,
       crashes: driver.crashes.length,
       crashPoints,
@@ -370,6 +375,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       staleReads: 0,
       inconsistentRows: 0,
       recovered: 0,
+      undecided: 0,
       duplicates: 0,
       crashes: driver.crashes.length,
       crashPoints: {},

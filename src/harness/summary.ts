@@ -20,6 +20,7 @@ export function formatSummary(r: SimulationReport): string {
     `  duplicates                  ${n(t.duplicates).padStart(9)}  ${ok(t.duplicates)}`,
     `  stale reads                 ${n(t.staleReads).padStart(9)}     (reads that missed a completed write; fallback reads may)`,
     `  recovered indeterminate     ${n(t.recovered).padStart(9)}     (writes cut short by a crash that turned up)`,
+    ...(t.undecided > 0 ? [`  undecided records           ${n(t.undecided).padStart(9)}     (too many indeterminate writes to one record to tell a loss)`] : []),
     `  crashes                     ${n(t.crashes).padStart(9)}     (${Object.entries(r.crashPoints).filter(([, c]) => c > 0).map(([p, c]) => `${p} ${c}`).join(', ')})`,
     `  rollbacks                   ${n(t.rollbacks).padStart(9)}`,
     `  snapshots skipped           ${n(t.snapshotsSkipped).padStart(9)}     (damaged or of a newer format: recovery fell back a generation)`,

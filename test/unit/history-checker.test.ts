@@ -86,17 +86,30 @@ describe('the history checker on hand-built histories', () => {
     expect(report.unexpected).toEqual([]);
     expect(report.lost).toEqual([]);
     expect(report.staleReads).toBe(1);
+    expect(report.undecided).toBe(0);
     expect(report.valid).toBe(true);
   });
 
-  it('does not accuse a record whose possible states outgrow the bound (many indeterminate writes), but still finds a value never written', () => {
-    const h = new Hist();
-    h.run('enqueue', enqueue('job-1'));
-    for (let i = 1; i <= 8; i++) h.indeterminate(h.invoke('updateStatus', update('job-1', 'running', `r${i}`, `2025-11-13 10:00:0${i}`)));
-    const someCombination = job('job-1', { status: 'running', result: 'r3', updated_at: '2025-11-13 10:00:03' });
-    expect(h.check({ 'job-1': [someCombination] })).toMatchObject({ lost: [], unexpected: [] });
-    const never = job('job-1', { status: 'running', result: 'nobody wrote this', updated_at: '2025-11-13 10:00:03' });
-    expect(h.check({ 'job-1': [never] }).unexpected).toHaveLength(1);
+  it('does not accuse a record whose possible states outgrow the bound (many indeterminate appends), counts it as undecided, and still finds a value never written', () => {
+    const sessions = scenarioFor('session-json', sql);
+    const h = new Hist(sessions);
+    const ws = '/home/dev/acme-api';
+    h.run('createSession', { workspace_path: ws, session_id: 'sess-1', task: 'plan', runtime: 'claude', instances: '[]', created_at: '2025-11-13 10:00:00' });
+    // Eight appends cut short by crashes: any subset may have landed, 2^8 states.
+    const appends: { role: string; content: string }[] = [];
+    for (let i = 1; i <= 8; i++) {
+      appends.push({ role: 'user', content: `m${i}` });
+      h.indeterminate(h.invoke('appendChatMessage', { session_id: 'sess-1', workspace_path: ws, role: 'user', content: `m${i}`, updated_at: `2025-11-13 10:00:0${i}` }));
+    }
+    const row = (messages: unknown[], updatedAt: string): Row => ({ session_id: 'sess-1', workspace_path: ws, task: 'plan', status: 'active', runtime: 'claude', instances: '[]', messages: JSON.stringify(messages), created_at: '2025-11-13 10:00:00', updated_at: updatedAt });
+    const check = (rows: Row[]) => checkHistory(sessions, h.h.ops, finalReads(sessions, h.h.ops).map((f) => ({ ...f, rows })));
+    // Messages 1, 2, 5 and 8 landed: a state the bounded set may not hold.
+    const someCombination = row([appends[0], appends[1], appends[4], appends[7]], '2025-11-13 10:00:08');
+    expect(check([someCombination])).toMatchObject({ lost: [], unexpected: [], undecided: 1 });
+    // Not found at all: not accused either, but counted as undecided.
+    expect(check([])).toMatchObject({ lost: [], undecided: 1 });
+    const never = row([{ role: 'user', content: 'nobody wrote this' }], '2025-11-13 10:00:03');
+    expect(check([never]).unexpected).toHaveLength(1);
   });
 
   it('plans one final getJob per record written, with the record key and its workspace', () => {

@@ -51,6 +51,11 @@ export interface HistoryReport {
   readonly unexpectedReads: number;
   readonly staleReads: number;
   readonly recovered: number;
+  /**
+   * Records whose possible states outgrew the checker's bound (many indeterminate writes to one
+   * record): held only to "some write produced this value", so a loss there could go unreported.
+   */
+  readonly undecided: number;
   readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
   /** No lost writes, no unexpected values, no duplicates. */
   readonly valid: boolean;
@@ -230,6 +235,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   const unexpected: UnexpectedValue[] = [];
   const duplicates: { collection: string; key: string; count: number }[] = [];
   let recovered = 0;
+  const undecidedKeys = new Set<string>();
   let unexpectedReads = 0;
   let staleReads = 0;
 
@@ -317,6 +323,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       if (!settled.has(fid)) recovered++;
     } else if (!ever.has(fid)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
     else if (!undecided) lostOf(h, possible, found);
+    if (undecided) undecidedKeys.add(id);
   }
   // Every record of a group read back must be there unless it may not exist.
   for (const [id, h] of histories) {
@@ -324,7 +331,10 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     const { possible, settled, undecided } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     const params = groupParams(scenario, h);
     if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
-    if (undecided) continue;
+    if (undecided) {
+      undecidedKeys.add(id);
+      continue;
+    }
     if (possible.has('null')) {
       if (!settled.has('null')) recovered++;
       continue;
@@ -345,6 +355,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     unexpectedReads,
     staleReads,
     recovered,
+    undecided: undecidedKeys.size,
     duplicates: Object.freeze(duplicates),
     valid: lost.length === 0 && unexpected.length === 0 && duplicates.length === 0,
   });

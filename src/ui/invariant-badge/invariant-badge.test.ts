@@ -26,6 +26,7 @@ const report = (over: Partial<HistoryReport> = {}): HistoryReport => ({
   unexpectedReads: 0,
   staleReads: 4,
   recovered: 1,
+  undecided: 0,
   duplicates: [],
   valid: true,
   ...over,
@@ -70,7 +71,13 @@ describe('cl-invariant-badge', () => {
     expect(details).toContain('55 acknowledged writes checked');
     expect(details).toContain('unexpected values: 1 (in 2 reads)');
     expect(details).toContain('recovered: 1 of 3 indeterminate writes');
+    expect(details).not.toContain('undecided');
     expect(badge(el).dataset['verdict']).toBe('warn');
+  });
+
+  it('says how many records the checker could not decide, when there are any', async () => {
+    const el = await mount({ report: report({ undecided: 2 }) });
+    expect(text(root(el).querySelector('[part="details"]'))).toContain('undecided: 2 records with too many indeterminate writes to tell');
   });
 
   it('turns red with the count and offers to show the lost writes', async () => {

@@ -156,6 +156,7 @@ export class ClInvariantBadge extends LitElement {
       `recovered: ${count.format(r.recovered)} of ${plural(r.indeterminateWrites, 'indeterminate write', 'indeterminate writes')}`,
     ];
     if (r.duplicates.length > 0) parts.push(`duplicates: ${count.format(r.duplicates.length)}`);
+    if (r.undecided > 0) parts.push(`undecided: ${plural(r.undecided, 'record', 'records')} with too many indeterminate writes to tell`);
     return html`<span class="details" part="details">${this.checking ? 'Last check: ' : ''}${parts.join(' · ')}</span>`;
   }
 

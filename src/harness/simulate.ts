@@ -267,7 +267,8 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       if (nextMove <= 5 && i >= moveAt(nextMove)) {
         const phase = driver.rehearsal.phase;
         if (phaseIndex(phase) >= 2 && walk.chance(0.35)) {
-          const back = PHASES[Math.max(1, phaseIndex(phase) - walk.int(1, 2))] as Phase;
+          // Back one or two phases, as far as old-only (which throws away the backfill's validity).
+          const back = PHASES[Math.max(0, phaseIndex(phase) - walk.int(1, 2))] as Phase;
           const rolled = await driver.rollBack(back, careless);
           if (rolled) rollbacks++;
           for (let j = walk.int(2, 6); j > 0; j--) await driver.invoke(driver.workload.next());
@@ -285,6 +286,13 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
           backfillRunning = true;
           await driver.guarded('start backfill', (r) => r.backfill.start(walk.int(5, 20)));
         }
+      }
+
+      // Late in the run, sometimes undo the drop: restore the backup, write, and drop again.
+      if (i === Math.floor((11 * total) / 12) && driver.rehearsal.phase === 'old-dropped' && walk.chance(0.5)) {
+        if (await driver.rollBack('new-only', careless)) rollbacks++;
+        for (let j = walk.int(2, 6); j > 0; j--) await driver.invoke(driver.workload.next());
+        if ((driver.rehearsal.phase as Phase) === 'new-only' && (await driver.moveForward({ careless }))) phaseMoves++;
       }
 
       for (const point of scheduled.get(i) ?? []) {

@@ -8,7 +8,7 @@
  */
 import { createStore, get, set, setMany, keys, delMany, type UseStore } from 'idb-keyval';
 import type { ConsistencyReport } from '../engine/checks/consistency.ts';
-import type { HistoryOp } from '../engine/checks/history.ts';
+import { recordCompletion, type HistoryOp } from '../engine/checks/history.ts';
 import type { Phase } from '../engine/phases.ts';
 import type { OperationResult } from '../engine/results.ts';
 import type { Params } from '../engine/sql.ts';
@@ -214,15 +214,7 @@ export class HistoryRecorder {
     const found = this.#inFlight.get(key);
     if (!found) return false;
     this.#inFlight.delete(key);
-    const { op } = found;
-    op.outcome = result.outcome;
-    op.completedAt = at;
-    op.completedPos = this.#pos++;
-    if (result.rows) op.rows = result.rows;
-    if (result.servedBy) op.servedBy = result.servedBy;
-    if (result.fallback) op.fallback = result.fallback;
-    if (result.error) op.error = result.error;
-    if (result.note) op.note = result.note;
+    recordCompletion(found.op, result, at, this.#pos++);
     const entry = this.entries[found.entry];
     if (entry?.kind === 'operation') {
       this.entries[found.entry] = { ...entry, outcome: result.outcome, result, ...(result.note ? { note: result.note } : {}) };

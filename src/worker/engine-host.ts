@@ -22,7 +22,7 @@ import type { SqlEngine } from '../engine/sql.ts';
 import { Workload, type Invocation } from '../engine/workload.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 import type { WriterLock } from '../store/writer-lock.ts';
-import type { EngineApi, EngineState, OpenOptions, RehearsalSummary, ScenarioInfo, WorkerEvent, WorkloadSettings } from './protocol.ts';
+import { scenarioInfo, type EngineApi, type EngineState, type OpenOptions, type RehearsalSummary, type WorkerEvent, type WorkloadSettings } from './protocol.ts';
 import { describeSchema, runConsoleStatement } from './sql-console.ts';
 
 export interface HostPorts {
@@ -42,20 +42,6 @@ const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
 const SEQ_META = 'workload-seq';
 /** How long a reopened engine waits for the lock its killed predecessor still holds. */
 const RESTART_LOCK_WAIT_MS = 6000;
-
-function scenarioInfo(s: Scenario): ScenarioInfo {
-  return {
-    id: s.id,
-    title: s.title,
-    summary: s.summary,
-    sources: [...(s.sources ?? [])],
-    topology: s.topology,
-    policy: s.policy,
-    labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
-    operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
-    mix: { ...s.workload.mix },
-  };
-}
 
 /** Creates the engine host. */
 export function createEngineHost(ports: HostPorts): EngineApi {

@@ -12,7 +12,7 @@ import type { ArmedFault, Corruption, FaultSpec } from '../engine/faults.ts';
 import type { Phase, Route } from '../engine/phases.ts';
 import type { ControlState, MoveOptions, VerifySummary } from '../engine/rehearsal.ts';
 import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
-import type { Policy, Side, Topology } from '../engine/scenario/format.ts';
+import type { Policy, Scenario, Side, Topology } from '../engine/scenario/format.ts';
 import type { Params, SqlValue } from '../engine/sql.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
@@ -28,6 +28,21 @@ export interface ScenarioInfo {
   readonly labels: Readonly<Record<Side, string>>;
   readonly operations: readonly { readonly name: string; readonly kind: 'read' | 'write'; readonly description: string }[];
   readonly mix: Readonly<Record<string, number>>;
+}
+
+/** What the page shows of a scenario (plain data, for the picker and the panels). */
+export function scenarioInfo(s: Scenario): ScenarioInfo {
+  return {
+    id: s.id,
+    title: s.title,
+    summary: s.summary,
+    sources: [...(s.sources ?? [])],
+    topology: s.topology,
+    policy: s.policy,
+    labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
+    operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
+    mix: { ...s.workload.mix },
+  };
 }
 
 /** Workload settings, kept by the page and applied by the worker. */

@@ -31,6 +31,18 @@ export interface HistoryOp {
   readonly seed: boolean;
 }
 
+/** Writes an operation's completion, from the engine's result, at history position `pos`. */
+export function recordCompletion(op: HistoryOp, result: OperationResult, at: number, pos: number): void {
+  op.outcome = result.outcome;
+  op.completedAt = at;
+  op.completedPos = pos;
+  if (result.rows) op.rows = result.rows;
+  if (result.servedBy) op.servedBy = result.servedBy;
+  if (result.fallback) op.fallback = result.fallback;
+  if (result.error) op.error = result.error;
+  if (result.note) op.note = result.note;
+}
+
 /** The history of one rehearsal. */
 export class History {
   readonly #ops: HistoryOp[] = [];
@@ -45,14 +57,7 @@ export class History {
 
   /** Records a completion from the engine's result. */
   complete(op: HistoryOp, result: OperationResult, at: number): void {
-    op.outcome = result.outcome;
-    op.completedAt = at;
-    op.completedPos = this.#pos++;
-    if (result.rows) op.rows = result.rows;
-    if (result.servedBy) op.servedBy = result.servedBy;
-    if (result.fallback) op.fallback = result.fallback;
-    if (result.error) op.error = result.error;
-    if (result.note) op.note = result.note;
+    recordCompletion(op, result, at, this.#pos++);
   }
 
   /** Marks an operation indeterminate: the engine crashed (or the reply was lost) before it completed. */

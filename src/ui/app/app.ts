@@ -8,7 +8,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { PHASES, phaseIndex } from '../../engine/phases.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioInfo } from '../../worker/protocol.ts';
+import { scenarioInfo, type ScenarioInfo } from '../../worker/protocol.ts';
 import '../actions/actions.ts';
 import '../consistency/consistency.ts';
 import type { ClEventMap } from '../events.ts';
@@ -27,17 +27,7 @@ import { shared } from '../theme.ts';
 import type { HistoryFilter } from '../types.ts';
 import { EngineController } from './engine-controller.ts';
 
-const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map((s) => ({
-  id: s.id,
-  title: s.title,
-  summary: s.summary,
-  sources: [...(s.sources ?? [])],
-  topology: s.topology,
-  policy: s.policy,
-  labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
-  operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
-  mix: { ...s.workload.mix },
-}));
+const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map(scenarioInfo);
 
 /** localStorage key: single-key shortcuts 'on' or 'off'. */
 const KEYS = 'cutover-lab:shortcuts';

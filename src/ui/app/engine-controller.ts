@@ -125,8 +125,7 @@ export class EngineController implements ReactiveController {
         this.#restartPause = undefined;
         this.runner.stop();
         // Another tab may take the rehearsal over.
-        this.#stopWatch();
-        this.#releasePage();
+        this.#letGo();
         this.state = null;
         this.loading = false;
         this.notify('error', `the engine could not recover: ${error.message}`);
@@ -142,8 +141,7 @@ export class EngineController implements ReactiveController {
 
   hostDisconnected(): void {
     clearInterval(this.#poll);
-    this.#stopWatch();
-    this.#releasePage();
+    this.#letGo();
     window.removeEventListener('pagehide', this.#onPageHide);
     void this.history?.flush();
   }
@@ -373,6 +371,12 @@ export class EngineController implements ReactiveController {
     );
   }
 
+  /** Neither waits for nor holds the rehearsal's page lock any more (the page leaves it). */
+  #letGo(): void {
+    this.#stopWatch();
+    this.#releasePage();
+  }
+
   #stopWatch(): void {
     this.#lockWatch?.abort();
     this.#lockWatch = undefined;
@@ -592,8 +596,7 @@ export class EngineController implements ReactiveController {
       localStorage.removeItem(settingsKey(id));
       await new HistoryRecorder(id, () => undefined).clear();
       if (this.state?.rehearsalId === id) {
-        this.#stopWatch();
-        this.#releasePage();
+        this.#letGo();
         this.state = null;
         this.history = null;
         localStorage.removeItem(CURRENT);
@@ -604,8 +607,7 @@ export class EngineController implements ReactiveController {
 
   /** Closes the rehearsal and shows the picker. */
   async leave(): Promise<void> {
-    this.#stopWatch();
-    this.#releasePage();
+    this.#letGo();
     this.runner.stop();
     this.runner.reset();
     await this.runner.idle();

@@ -1,20 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
-import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
+import { scenarioInfo, type RehearsalSummary, type ScenarioInfo } from '../../worker/protocol.ts';
 import './scenario-picker.ts';
 import type { ClScenarioPicker } from './scenario-picker.ts';
 
-const scenarios: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map((s) => ({
-  id: s.id,
-  title: s.title,
-  summary: s.summary,
-  sources: [...(s.sources ?? [])],
-  topology: s.topology,
-  policy: s.policy,
-  labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
-  operations: [],
-  mix: {},
-}));
+const scenarios: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map(scenarioInfo);
 
 const rehearsals = [
   { id: 'job-keys-abc', title: 'Flat Redis keys to workspace-scoped keys', phase: 'shadow' },

@@ -8,6 +8,13 @@ import type { Corruption } from '../faults.ts';
 import type { Random } from '../random.ts';
 import type { KeyValueBackend, SnapshotRecord } from './types.ts';
 
+/**
+ * The bytes written over a snapshot by `not-sqlite`: a JSON document, as another program might
+ * leave in the file. The text is ASCII, so a code unit is its UTF-8 byte; encoding it here keeps
+ * the engine free of the host's `TextEncoder`.
+ */
+const NOT_SQLITE = Uint8Array.from('{"sessions": []}\n', (char) => char.charCodeAt(0));
+
 /** What was damaged, or undefined when the file has no snapshot yet. */
 export interface CorruptionDone {
   readonly key: string;
@@ -45,8 +52,7 @@ export function damageSnapshot(record: SnapshotRecord, corruption: Corruption, r
       return { ...record, bytes: new Uint8Array(0) };
     case 'not-sqlite': {
       // Same length, so that only the missing SQLite header gives it away.
-      const text = new TextEncoder().encode('{"sessions": []}\n');
-      return { ...record, bytes: bytes.map((_, i) => text[i % text.length] as number) };
+      return { ...record, bytes: bytes.map((_, i) => NOT_SQLITE[i % NOT_SQLITE.length] as number) };
     }
     case 'newer-format':
       return { ...record, format: record.format + 1 };

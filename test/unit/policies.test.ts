@@ -5,22 +5,18 @@
  * authoritative in read-new).
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MetricsSnapshot } from '../../src/engine/checks/metrics.ts';
 import type { Phase } from '../../src/engine/phases.ts';
 import type { OperationResult } from '../../src/engine/results.ts';
 import type { Policy, Side } from '../../src/engine/scenario/format.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { nodeSql } from '../support/node.ts';
+import { counter, createSession, enqueue, getJob, getSession, queryArtifacts, storeArtifact, WORKSPACE_ID, WORKSPACE_PATH } from '../support/operations.ts';
 import { openRig, type Rig, type RigOptions } from '../support/rig.ts';
 
 let sql: SqlEngine;
 beforeAll(async () => {
   sql = await nodeSql();
 });
-
-function counter(m: MetricsSnapshot, name: string, labels: Record<string, string> = {}): number {
-  return m.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
-}
 
 const count = (rig: Rig, side: Side, query: string, params: Record<string, string>): number => Number(rig.rehearsal.database(side).query(query, params)[0]?.n ?? 0);
 
@@ -46,7 +42,7 @@ const ATOMIC: Subject = {
     side === 'old'
       ? count(rig, 'old', 'SELECT count(*) AS n FROM consensus_artifacts WHERE agent_name = :k', { k: key }) > 0
       : count(rig, 'new', 'SELECT count(*) AS n FROM agent_outputs WHERE agent_name = :k', { k: key }) > 0,
-  read: (rig, key) => rig.rehearsal.execute('queryArtifacts', { spec_id: 'SPEC-KIT-101', stage: 'plan' }).then((r) => filterRows(r, 'agent_name', key)),
+  read: (rig, key) => queryArtifacts(rig).then((r) => filterRows(r, 'agent_name', key)),
 };
 
 const COMPENSATE: Subject = {
@@ -59,7 +55,7 @@ const COMPENSATE: Subject = {
     side === 'old'
       ? count(rig, 'old', `SELECT (SELECT count(*) FROM kv WHERE key = 'ai:jobs:' || :k) + (SELECT count(*) FROM list WHERE value = :k) AS n`, { k: key }) > 0
       : count(rig, 'new', `SELECT count(*) AS n FROM kv WHERE key = 'ai:job:ws-acme:' || :k`, { k: key }) > 0,
-  read: (rig, key) => rig.rehearsal.execute('getJob', { job_id: key, workspace_id: 'ws-acme' }),
+  read: (rig, key) => getJob(rig, key),
 };
 
 const BEST_EFFORT_SESSIONS: Subject = {
@@ -72,7 +68,7 @@ const BEST_EFFORT_SESSIONS: Subject = {
     side === 'old'
       ? count(rig, 'old', `SELECT count(*) AS n FROM session_files f, json_each(f.sessions) s WHERE json_extract(s.value, '$.id') = :k`, { k: key }) > 0
       : count(rig, 'new', `SELECT (SELECT count(*) FROM sessions WHERE id = :k) + (SELECT count(*) FROM instances WHERE session_id = :k) AS n`, { k: key }) > 0,
-  read: (rig, key) => rig.rehearsal.execute('getSession', { session_id: key, workspace_path: PATH }),
+  read: (rig, key) => getSession(rig, key),
 };
 
 const BEST_EFFORT_ARTIFACTS: Subject = { ...ATOMIC, label: 'best-effort (consensus-artifacts, shared)', options: {}, policy: 'best-effort' };
@@ -84,35 +80,6 @@ const DIRECTIONS: readonly (readonly [Phase, Side, Side])[] = [
   ['dual-write', 'old', 'new'],
   ['read-new', 'new', 'old'],
 ];
-
-const PATH = '/home/dev/acme-api';
-
-function enqueue(rig: Rig, jobId: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('enqueue', { job_id: jobId, workspace_id: 'ws-acme', kind: 'embed', result: null, created_at: '2025-11-13 10:00:00' });
-}
-
-function createSession(rig: Rig, id: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('createSession', {
-    workspace_path: PATH,
-    session_id: id,
-    task: 'fix the login bug',
-    runtime: 'claude',
-    instances: JSON.stringify([{ agent: 'claude', status: 'running' }]),
-    created_at: '2025-11-13 10:00:00',
-  });
-}
-
-function storeArtifact(rig: Rig, agent: string, content = '{"verdict":"approve","confidence":90}'): Promise<OperationResult> {
-  return rig.rehearsal.execute('storeArtifact', {
-    spec_id: 'SPEC-KIT-101',
-    stage: 'plan',
-    run_id: 'run-1',
-    agent_name: agent,
-    content_json: content,
-    response_text: 'looks good',
-    created_at: '2025-11-13 10:00:00',
-  });
-}
 
 function filterRows(r: OperationResult, field: string, value: string): OperationResult {
   return r.rows ? { ...r, rows: r.rows.filter((row) => row[field] === value) } : r;
@@ -178,7 +145,7 @@ describe('write-error on the authoritative side', () => {
     const rig = await rigAt(COMPENSATE, 'dual-write');
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', operation: 'updateStatus' });
     expect((await enqueue(rig, 'job-1')).outcome).toBe('ok');
-    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: 'ws-acme', status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
+    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: WORKSPACE_ID, status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
     expect(u.outcome).toBe('fail');
   });
 });
@@ -249,7 +216,7 @@ describe('write-error on the second side: compensate', () => {
     await enqueue(rig, 'job-1');
     const before = rig.rehearsal.database('old').query(`SELECT value FROM kv WHERE key = 'ai:jobs:job-1'`);
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
-    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: 'ws-acme', status: 'completed', result: 'done', updated_at: '2025-11-13 10:05:00' });
+    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: WORKSPACE_ID, status: 'completed', result: 'done', updated_at: '2025-11-13 10:05:00' });
     expect(u.outcome).toBe('fail');
     expect(u.observations.map((o) => o.access)).toEqual(['write', 'write', 'compensate']);
     const after = rig.rehearsal.database('old').query(`SELECT value FROM kv WHERE key = 'ai:jobs:job-1'`);
@@ -360,7 +327,7 @@ describe('write-error on the second side: best-effort', () => {
     const rig = await rigAt(BEST_EFFORT_SESSIONS, 'dual-write');
     await createSession(rig, 'sess-1');
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
-    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: PATH, status: 'completed', updated_at: '2025-11-13 11:00:00' });
+    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, status: 'completed', updated_at: '2025-11-13 11:00:00' });
     expect(u.outcome).toBe('ok');
     const report = await rig.rehearsal.verify();
     expect(report.totals).toMatchObject({ total: 1, inconsistent: 1, newerInOld: 1 });

@@ -5,63 +5,19 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES, phaseIndex, type Phase } from '../../src/engine/phases.ts';
-import type { Hazard, OperationResult, RollbackPlan } from '../../src/engine/results.ts';
+import type { Hazard, RollbackPlan } from '../../src/engine/results.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { recordsLostByDrop, type ConsistencyReport } from '../../src/engine/checks/consistency.ts';
 import { corruptNewestSnapshot } from '../../src/engine/durability/corrupt.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { nodeSql } from '../support/node.ts';
+import { createSession, deleteSession, enqueue, getJob, getSession, storeArtifact, updateSession } from '../support/operations.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
 let sql: SqlEngine;
 beforeAll(async () => {
   sql = await nodeSql();
 });
-
-const PATH = '/home/dev/acme-api';
-
-function createSession(rig: Rig, id: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('createSession', {
-    workspace_path: PATH,
-    session_id: id,
-    task: 'fix the login bug',
-    runtime: 'claude',
-    instances: JSON.stringify([{ agent: 'claude', status: 'running' }]),
-    created_at: '2025-11-13 10:00:00',
-  });
-}
-
-function updateSession(rig: Rig, id: string, status: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('updateSessionStatus', { session_id: id, workspace_path: PATH, status, updated_at: '2025-11-13 12:00:00' });
-}
-
-function deleteSession(rig: Rig, id: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('deleteSession', { session_id: id, workspace_path: PATH });
-}
-
-function getSession(rig: Rig, id: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('getSession', { session_id: id, workspace_path: PATH });
-}
-
-function enqueue(rig: Rig, jobId: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('enqueue', { job_id: jobId, workspace_id: 'ws-acme', kind: 'embed', result: null, created_at: '2025-11-13 10:00:00' });
-}
-
-function getJob(rig: Rig, jobId: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('getJob', { job_id: jobId, workspace_id: 'ws-acme' });
-}
-
-function storeArtifact(rig: Rig, agent: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('storeArtifact', {
-    spec_id: 'SPEC-KIT-101',
-    stage: 'plan',
-    run_id: 'run-1',
-    agent_name: agent,
-    content_json: '{"verdict":"approve","confidence":90}',
-    response_text: 'looks good',
-    created_at: '2025-11-13 10:00:00',
-  });
-}
 
 const hazard = (plan: RollbackPlan, kind: Hazard['kind']): Hazard | undefined => plan.hazards.find((h) => h.kind === kind);
 

@@ -4,11 +4,11 @@
  * reads compare, and what happens to old's tables at the end.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MetricsSnapshot } from '../../src/engine/checks/metrics.ts';
 import type { Phase } from '../../src/engine/phases.ts';
 import type { OperationResult } from '../../src/engine/results.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { nodeSql } from '../support/node.ts';
+import { counter, createSession, enqueue, getJob, queryArtifacts, storeArtifact, WORKSPACE_ID, WORKSPACE_PATH } from '../support/operations.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
 let sql: SqlEngine;
@@ -16,26 +16,12 @@ beforeAll(async () => {
   sql = await nodeSql();
 });
 
-const WS = 'ws-acme';
-
-function enqueue(rig: Rig, jobId: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('enqueue', { job_id: jobId, workspace_id: WS, kind: 'embed', result: null, created_at: '2025-11-13 10:00:00' });
-}
-
-function getJob(rig: Rig, jobId: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('getJob', { job_id: jobId, workspace_id: WS });
-}
-
 /** Keys of job-keys' raw kv table on one side. */
 function kvKeys(rig: Rig, side: 'old' | 'new'): string[] {
   return rig.rehearsal
     .database(side)
     .query('SELECT key FROM kv ORDER BY key')
     .map((r) => String(r.key));
-}
-
-function counter(m: MetricsSnapshot, name: string, labels: Record<string, string> = {}): number {
-  return m.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 }
 
 const sides = (r: OperationResult): string[] => r.observations.map((o) => `${o.access}:${o.side}`);
@@ -74,7 +60,7 @@ describe('writes: which sides a write reaches, authoritative first', () => {
     const w = await enqueue(rig, 'after');
     expect(w.outcome).toBe('ok');
     expect(w.observations.map((o) => o.side)).toEqual(['new']);
-    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'before', workspace_id: WS, status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
+    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'before', workspace_id: WORKSPACE_ID, status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
     expect(u.observations.map((o) => o.side)).toEqual(['new']);
     expect(rig.rehearsal.database('old').query('SELECT key, value FROM kv ORDER BY key')).toEqual(oldKv);
     expect(rig.rehearsal.database('old').query('SELECT name, value FROM list ORDER BY seq')).toEqual(oldList);
@@ -84,7 +70,7 @@ describe('writes: which sides a write reaches, authoritative first', () => {
   it('does not touch new in old-only, even for an update of a record new would have', async () => {
     const rig = await openRig(sql, 'job-keys');
     await enqueue(rig, 'job-1');
-    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: WS, status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
+    const u = await rig.rehearsal.execute('updateStatus', { job_id: 'job-1', workspace_id: WORKSPACE_ID, status: 'running', result: null, updated_at: '2025-11-13 10:05:00' });
     expect(u.observations.map((o) => o.side)).toEqual(['old']);
     expect(kvKeys(rig, 'new')).toEqual([]);
     expect(counter(rig.rehearsal.metrics(), 'cutover_writes_total', { side: 'new' })).toBe(0);
@@ -202,9 +188,9 @@ describe('fallback in read-new and new-only', () => {
     // Best-effort: the JSON side misses the status change, new (authoritative in read-new) has it.
     await rig.forceTo('read-new');
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
-    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: PATH, status: 'paused', updated_at: '2025-11-13 11:00:00' });
+    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, status: 'paused', updated_at: '2025-11-13 11:00:00' });
     expect(u.outcome).toBe('ok');
-    const read = await rig.rehearsal.execute('getSession', { session_id: 'sess-1', workspace_path: PATH });
+    const read = await rig.rehearsal.execute('getSession', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH });
     expect(read.servedBy).toBe('new');
     expect(read.fallback).toBeUndefined();
     expect(read.rows?.[0]?.status).toBe('paused');
@@ -298,35 +284,6 @@ describe('fallback in read-new and new-only', () => {
   });
 });
 
-const PATH = '/home/dev/acme-api';
-
-function createSession(rig: Rig, id: string): Promise<OperationResult> {
-  return rig.rehearsal.execute('createSession', {
-    workspace_path: PATH,
-    session_id: id,
-    task: 'fix the login bug',
-    runtime: 'claude',
-    instances: JSON.stringify([{ agent: 'claude', status: 'running' }]),
-    created_at: '2025-11-13 10:00:00',
-  });
-}
-
-function storeArtifact(rig: Rig, agent: string, content = '{"verdict":"approve","confidence":90}'): Promise<OperationResult> {
-  return rig.rehearsal.execute('storeArtifact', {
-    spec_id: 'SPEC-KIT-101',
-    stage: 'plan',
-    run_id: 'run-1',
-    agent_name: agent,
-    content_json: content,
-    response_text: 'looks good',
-    created_at: '2025-11-13 10:00:00',
-  });
-}
-
-function queryArtifacts(rig: Rig): Promise<OperationResult> {
-  return rig.rehearsal.execute('queryArtifacts', { spec_id: 'SPEC-KIT-101', stage: 'plan' });
-}
-
 describe('shadow reads', () => {
   it('reads new too in shadow and records a match when both sides agree', async () => {
     const rig = await openRig(sql, 'job-keys');
@@ -362,9 +319,9 @@ describe('shadow reads', () => {
     await createSession(rig, 'sess-1');
     // Best-effort: the second write (SQLite) fails, the JSON side moves on.
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
-    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: PATH, status: 'completed', updated_at: '2025-11-13 11:00:00' });
+    const u = await rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, status: 'completed', updated_at: '2025-11-13 11:00:00' });
     expect(u.outcome).toBe('ok');
-    const read = await rig.rehearsal.execute('getSession', { session_id: 'sess-1', workspace_path: PATH });
+    const read = await rig.rehearsal.execute('getSession', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH });
     expect(read.servedBy).toBe('old');
     expect(read.rows?.[0]?.status).toBe('completed');
     expect(read.shadow?.matched).toBe(false);
@@ -389,7 +346,7 @@ describe('shadow reads', () => {
     expect((await createSession(rig, 'sess-new-only')).outcome).toBe('ok');
     const back = await rig.rehearsal.movePhase('shadow', { acceptHazards: true });
     expect(back.ok).toBe(true);
-    const read = await rig.rehearsal.execute('getAllSessions', { workspace_path: PATH });
+    const read = await rig.rehearsal.execute('getAllSessions', { workspace_path: WORKSPACE_PATH });
     expect(read.servedBy).toBe('old');
     expect(read.rows).toEqual([]);
     expect(read.shadow?.matched).toBe(false);

@@ -7,8 +7,9 @@
  * backfill, so the rig forces the guards, as the seed did.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OperationResult } from '../../src/engine/results.ts';
-import type { Params, Row, SqlEngine } from '../../src/engine/sql.ts';
+import type { SqlEngine } from '../../src/engine/sql.ts';
+import { artifact, artifactView, rowCount, sides, store, synthesis, synthesisView, type Artifact } from '../support/consensus.ts';
+import { counter } from '../support/operations.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
@@ -18,82 +19,6 @@ beforeAll(async () => {
 });
 
 const open = (): Promise<Rig> => openRig(sql, 'consensus-artifacts');
-
-interface Artifact {
-  spec_id: string;
-  stage: string;
-  run_id: string;
-  agent_name: string;
-  content_json: string;
-  created_at: string;
-}
-
-function artifact(overrides: Partial<Artifact> & Pick<Artifact, 'spec_id' | 'stage' | 'agent_name'>): Artifact {
-  return {
-    run_id: 'run-1',
-    content_json: JSON.stringify({ verdict: 'approve', agent: overrides.agent_name, stage: overrides.stage, spec: overrides.spec_id }),
-    created_at: '2025-11-13 10:00:00',
-    ...overrides,
-  };
-}
-
-interface Synthesis {
-  spec_id: string;
-  stage: string;
-  run_id: string;
-  output_markdown: string;
-  status: string;
-  artifacts_count: number;
-  degraded: number;
-  created_at: string;
-}
-
-function synthesis(overrides: Partial<Synthesis> & Pick<Synthesis, 'spec_id' | 'stage'>): Synthesis {
-  return {
-    run_id: 'run-1',
-    output_markdown: `# Consensus for ${overrides.spec_id} / ${overrides.stage}\n\nAll agents agree.`,
-    status: 'ok',
-    artifacts_count: 3,
-    degraded: 0,
-    created_at: '2025-11-13 10:05:00',
-    ...overrides,
-  };
-}
-
-async function store(rig: Rig, op: 'storeArtifact' | 'storeSynthesis', params: Artifact | Synthesis): Promise<OperationResult> {
-  const p: Params = op === 'storeArtifact' ? { response_text: 'raw response', ...params } : { ...params };
-  const r = await rig.rehearsal.execute(op, p);
-  expect(r.outcome, `${op} ${JSON.stringify(params)}: ${r.note ?? ''} ${r.error?.message ?? ''}`).toBe('ok');
-  return r;
-}
-
-const sides = (r: OperationResult) => r.observations.map((o) => o.side);
-
-/** The fields both schemas return for an artifact (old also has response_text). */
-const artifactView = (row: Row) => ({
-  spec_id: row.spec_id,
-  stage: row.stage,
-  run_id: row.run_id,
-  agent_name: row.agent_name,
-  content_json: row.content_json,
-  created_at: row.created_at,
-});
-
-const synthesisView = (row: Row) => ({
-  spec_id: row.spec_id,
-  stage: row.stage,
-  run_id: row.run_id,
-  output_markdown: row.output_markdown,
-  status: row.status,
-  artifacts_count: row.artifacts_count,
-  degraded: row.degraded,
-  created_at: row.created_at,
-});
-
-function count(rig: Rig, table: string): number {
-  const row = rig.rehearsal.database('old').query(`SELECT count(*) AS n FROM ${table}`)[0];
-  return Number(row?.n);
-}
 
 describe('seed 000: read-path migration on consensus-artifacts', () => {
   it('query_artifacts for an unknown spec and stage returns no rows, gracefully, after trying new then falling back to old', async () => {
@@ -206,10 +131,10 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
       expect(sides(w)).toEqual(['old', 'new']);
     }
 
-    expect(count(rig, 'consensus_artifacts')).toBe(5);
-    expect(count(rig, 'agent_outputs')).toBe(5);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(5);
+    expect(rowCount(rig, 'agent_outputs')).toBe(5);
     // One run holds all five agents' outputs in the normalized schema.
-    expect(count(rig, 'consensus_runs')).toBe(1);
+    expect(rowCount(rig, 'consensus_runs')).toBe(1);
 
     await rig.forceTo('read-new');
     const r = await rig.rehearsal.execute('queryArtifacts', { spec_id: 'SPEC-KIT-103', stage: 'implement' });
@@ -287,8 +212,8 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
       await store(rig, 'storeArtifact', a);
       written.push(a);
     }
-    expect(count(rig, 'consensus_artifacts')).toBe(20);
-    expect(count(rig, 'agent_outputs')).toBe(20);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(20);
+    expect(rowCount(rig, 'agent_outputs')).toBe(20);
 
     const report = await rig.rehearsal.verify();
     const artifacts = report.collections.find((c) => c.collection === 'artifacts');
@@ -359,7 +284,7 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     expect(sides(partial)).toEqual(['new']);
     expect(partial.rows?.map(artifactView)).toEqual([late]);
     // Old still holds all three: two acknowledged artifacts are invisible through the read path.
-    expect(count(rig, 'consensus_artifacts')).toBe(3);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(3);
 
     const progress = await rig.rehearsal.backfill.run();
     expect(progress.status).toBe('done');
@@ -408,10 +333,9 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
       ['new', false],
     ]);
     expect(w.note).toMatch(/best-effort/);
-    const failedDualWrites = rig.rehearsal.metrics().counters.find((c) => c.name === 'cutover_dual_write_total' && c.labels.result === 'failed');
-    expect(failedDualWrites?.value).toBe(1);
-    expect(count(rig, 'consensus_artifacts')).toBe(1);
-    expect(count(rig, 'agent_outputs')).toBe(0);
+    expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'failed' })).toBe(1);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(1);
+    expect(rowCount(rig, 'agent_outputs')).toBe(0);
 
     const report = await rig.rehearsal.verify();
     expect(report.collections.find((c) => c.collection === 'artifacts')).toMatchObject({ total: 1, oldOnly: 1, consistent: 0 });

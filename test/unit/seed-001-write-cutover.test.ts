@@ -6,8 +6,8 @@
  * so the rig forces the guards, as the seed did.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OperationResult } from '../../src/engine/results.ts';
-import type { Params, Row, SqlEngine } from '../../src/engine/sql.ts';
+import type { Row, SqlEngine } from '../../src/engine/sql.ts';
+import { artifact, artifactView, rowCount, sides, store, synthesis, synthesisView, type Artifact, type Synthesis } from '../support/consensus.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
@@ -15,81 +15,6 @@ let sql: SqlEngine;
 beforeAll(async () => {
   sql = await nodeSql();
 });
-
-interface Artifact {
-  spec_id: string;
-  stage: string;
-  run_id: string;
-  agent_name: string;
-  content_json: string;
-  created_at: string;
-}
-
-function artifact(overrides: Partial<Artifact> & Pick<Artifact, 'spec_id' | 'stage' | 'agent_name'>): Artifact {
-  return {
-    run_id: 'run-1',
-    content_json: JSON.stringify({ verdict: 'approve', agent: overrides.agent_name, stage: overrides.stage, spec: overrides.spec_id }),
-    created_at: '2025-11-13 10:00:00',
-    ...overrides,
-  };
-}
-
-interface Synthesis {
-  spec_id: string;
-  stage: string;
-  run_id: string;
-  output_markdown: string;
-  status: string;
-  artifacts_count: number;
-  degraded: number;
-  created_at: string;
-}
-
-function synthesis(overrides: Partial<Synthesis> & Pick<Synthesis, 'spec_id' | 'stage'>): Synthesis {
-  return {
-    run_id: 'run-1',
-    output_markdown: `# Consensus for ${overrides.spec_id} / ${overrides.stage}`,
-    status: 'ok',
-    artifacts_count: 3,
-    degraded: 0,
-    created_at: '2025-11-13 10:05:00',
-    ...overrides,
-  };
-}
-
-async function store(rig: Rig, op: 'storeArtifact' | 'storeSynthesis', params: Artifact | Synthesis): Promise<OperationResult> {
-  const p: Params = op === 'storeArtifact' ? { response_text: 'raw response', ...params } : { ...params };
-  const r = await rig.rehearsal.execute(op, p);
-  expect(r.outcome, `${op} ${JSON.stringify(params)}: ${r.note ?? ''} ${r.error?.message ?? ''}`).toBe('ok');
-  return r;
-}
-
-const sides = (r: OperationResult) => r.observations.map((o) => o.side);
-
-const artifactView = (row: Row) => ({
-  spec_id: row.spec_id,
-  stage: row.stage,
-  run_id: row.run_id,
-  agent_name: row.agent_name,
-  content_json: row.content_json,
-  created_at: row.created_at,
-});
-
-const synthesisView = (row: Row) => ({
-  spec_id: row.spec_id,
-  stage: row.stage,
-  run_id: row.run_id,
-  output_markdown: row.output_markdown,
-  status: row.status,
-  artifacts_count: row.artifacts_count,
-  degraded: row.degraded,
-  created_at: row.created_at,
-});
-
-function count(rig: Rig, table: string): number {
-  const row = rig.rehearsal.database('old').query(`SELECT count(*) AS n FROM ${table}`)[0];
-  return Number(row?.n);
-}
 
 /** Everything in the old schema, to show it is untouched. */
 function oldSchemaDump(rig: Rig): { artifacts: Row[]; synthesis: Row[] } {
@@ -116,8 +41,8 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
     const w = await store(rig, 'storeArtifact', a);
     expect(sides(w)).toEqual(['new']);
 
-    expect(count(rig, 'consensus_artifacts')).toBe(0);
-    expect(count(rig, 'consensus_synthesis')).toBe(0);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'consensus_synthesis')).toBe(0);
     const db = rig.rehearsal.database('new');
     expect(db.query('SELECT r.spec_id, r.stage, r.run_tag, o.agent_name, o.content, o.output_timestamp FROM agent_outputs o JOIN consensus_runs r ON r.id = o.run_id')).toEqual([
       { spec_id: a.spec_id, stage: a.stage, run_tag: a.run_id, agent_name: a.agent_name, content: a.content_json, output_timestamp: Date.parse('2025-11-13T16:20:05Z') },
@@ -131,8 +56,8 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
     const w = await store(rig, 'storeSynthesis', s);
     expect(sides(w)).toEqual(['new']);
 
-    expect(count(rig, 'consensus_synthesis')).toBe(0);
-    expect(count(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'consensus_synthesis')).toBe(0);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
     const runs = rig.rehearsal.database('new').query('SELECT spec_id, stage, run_tag, consensus_ok, synthesis_json FROM consensus_runs');
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ spec_id: s.spec_id, stage: s.stage, run_tag: s.run_id, consensus_ok: 0 });
@@ -205,9 +130,9 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
       const w = await store(rig, 'storeArtifact', a);
       expect(sides(w)).toEqual(['new']);
     }
-    expect(count(rig, 'agent_outputs')).toBe(5);
-    expect(count(rig, 'consensus_runs')).toBe(1);
-    expect(count(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'agent_outputs')).toBe(5);
+    expect(rowCount(rig, 'consensus_runs')).toBe(1);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
 
     const r = await rig.rehearsal.execute('queryArtifacts', { spec_id: 'SPEC-KIT-106', stage: 'implement' });
     expect(r.servedBy).toBe('new');
@@ -247,8 +172,8 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
       const rs = await rig.rehearsal.execute('queryLatestSynthesis', { spec_id: a.spec_id, stage: a.stage });
       expect(rs.rows?.map(synthesisView)).toEqual([syntheses[i]]);
     }
-    expect(count(rig, 'consensus_artifacts')).toBe(0);
-    expect(count(rig, 'consensus_synthesis')).toBe(0);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'consensus_synthesis')).toBe(0);
   });
 
   it('twenty writes after the cutover all read back identically (100% consistency) with the old schema still empty', async () => {
@@ -268,8 +193,8 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
       expect(sides(w)).toEqual(['new']);
       written.push(a);
     }
-    expect(count(rig, 'agent_outputs')).toBe(20);
-    expect(count(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'agent_outputs')).toBe(20);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
 
     const readBack: Row[] = [];
     for (let spec = 0; spec < 4; spec++) {
@@ -296,7 +221,7 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
     for (const [stage, list] of Object.entries(byStage)) {
       await store(rig, 'storeSynthesis', synthesis({ spec_id: spec, stage, artifacts_count: list.length, output_markdown: `${stage} consensus` }));
     }
-    expect(count(rig, 'consensus_runs')).toBe(3);
+    expect(rowCount(rig, 'consensus_runs')).toBe(3);
 
     for (const [stage, list] of Object.entries(byStage)) {
       const r = await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage });

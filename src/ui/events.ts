@@ -2,11 +2,8 @@
  * The `cl-*` events components fire (bubbling, composed), with their details. The app listens to
  * them and calls the engine client; components never call it themselves.
  */
-import type { FaultSpec } from '../engine/faults.ts';
-import type { MoveOptions } from '../engine/rehearsal.ts';
-import type { DurabilityMode, Phase, WorkloadSettings } from '../worker/protocol.ts';
-import type { Side } from '../engine/scenario/format.ts';
-import type { Corruption } from '../engine/faults.ts';
+import type { Corruption, DurabilityMode, FaultSpec, MoveOptions, Phase, Side } from '../engine/vocabulary.ts';
+import type { WorkloadSettings } from '../worker/protocol.ts';
 
 export interface ClEventMap {
   /** Move to a phase (forward: guards apply; backward: after the rollback dialog). */

@@ -7,11 +7,7 @@
  * saved to IndexedDB in chunks.
  */
 import { createStore, get, set, setMany, keys, delMany, type UseStore } from 'idb-keyval';
-import type { ConsistencyReport } from '../engine/checks/consistency.ts';
-import { recordCompletion, type HistoryOp } from '../engine/checks/history.ts';
-import type { Phase } from '../engine/phases.ts';
-import type { OperationResult } from '../engine/results.ts';
-import type { Params } from '../engine/sql.ts';
+import { recordCompletion, type ConsistencyReport, type HistoryOp, type OperationResult, type Params, type Phase } from '../engine/vocabulary.ts';
 import type { WorkerEvent } from '../worker/protocol.ts';
 import type { HistoryEntry } from './types.ts';
 

@@ -4,9 +4,8 @@
  * Only tests import it.
  */
 import { userEvent } from 'vitest/browser';
-import type { ControlState } from '../engine/rehearsal.ts';
-import { ROUTES, type Phase } from '../engine/phases.ts';
-import type { CopyProgress, EngineState } from '../worker/protocol.ts';
+import { ROUTES, type ControlState, type CopyProgress, type Phase } from '../engine/vocabulary.ts';
+import type { EngineState } from '../worker/protocol.ts';
 import type { ClEventMap } from './events.ts';
 
 /** Progress of a pass that never ran, with `overrides` applied. */

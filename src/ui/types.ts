@@ -1,5 +1,5 @@
 /** Data the UI's components share. Components take it as properties and fire `cl-*` events; none of them talks to the engine. */
-import type { OperationResult, Phase } from '../worker/protocol.ts';
+import type { OperationResult, Phase } from '../engine/vocabulary.ts';
 
 /** One line of the history panel: an operation or something that happened to the rehearsal. */
 export type HistoryEntry =

@@ -17,9 +17,8 @@
  * @cssproperty --cl-bad - errors and records a drop would lose
  */
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
-import { assertNever } from '../../engine/assert-never.ts';
-import type { VerifySummary } from '../../engine/rehearsal.ts';
-import type { CopyProgress, EngineState } from '../../worker/protocol.ts';
+import { assertNever, type CopyProgress, type VerifySummary } from '../../engine/vocabulary.ts';
+import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 

@@ -6,7 +6,7 @@
  * @csspart header - the top bar
  */
 import { css, html, LitElement, nothing } from 'lit';
-import { PHASES, phaseIndex } from '../../engine/phases.ts';
+import { PHASES, phaseIndex } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
 import { scenarioInfo, type ScenarioInfo } from '../../worker/protocol.ts';
 import '../actions/actions.ts';

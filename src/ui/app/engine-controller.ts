@@ -5,22 +5,9 @@
  * so they survive an engine crash and a reload.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { FaultSpec } from '../../engine/faults.ts';
-import type { Side } from '../../engine/scenario/format.ts';
+import type { ConsistencyReport, DurabilityMode, FaultSpec, HistoryReport, MetricsSnapshot, RollbackPlan, Side } from '../../engine/vocabulary.ts';
 import { EngineClient, EngineRestarted, type RestartReason } from '../../worker/client.ts';
-import type {
-  ConsistencyReport,
-  DurabilityMode,
-  EngineState,
-  HistoryReport,
-  MetricsSnapshot,
-  OpenOptions,
-  QueryResult,
-  RehearsalSummary,
-  RollbackPlan,
-  SchemaInfo,
-  WorkloadSettings,
-} from '../../worker/protocol.ts';
+import type { EngineState, OpenOptions, QueryResult, RehearsalSummary, SchemaInfo, WorkloadSettings } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
 import { pageLock, type WriterLock } from '../../store/writer-lock.ts';
 import { HistoryRecorder } from '../history-recorder.ts';

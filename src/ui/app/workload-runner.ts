@@ -9,9 +9,7 @@
  * once. `pause()` holds new starts (a history check reads back on a quiet engine) without touching
  * whether the user has the workload running.
  */
-import type { Phase } from '../../engine/phases.ts';
-import type { OperationResult } from '../../engine/results.ts';
-import type { Params } from '../../engine/sql.ts';
+import type { OperationResult, Params, Phase } from '../../engine/vocabulary.ts';
 import { EngineRestarted } from '../../worker/client.ts';
 import type { PlannedOperation } from '../../worker/protocol.ts';
 import type { HistoryRecorder } from '../history-recorder.ts';

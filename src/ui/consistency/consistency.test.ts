@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import type { Discrepancy } from '../../engine/checks/consistency.ts';
-import type { ConsistencyReport } from '../../worker/protocol.ts';
+import type { ConsistencyReport, Discrepancy } from '../../engine/vocabulary.ts';
 import './consistency.ts';
 import { verifiedWhen, type ClConsistency } from './consistency.ts';
 

@@ -23,9 +23,7 @@
  * @cssproperty --cl-consistency-list-height - most height of the discrepancy list (default 20rem)
  */
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { Discrepancy, DiscrepancyKind } from '../../engine/checks/consistency.ts';
-import type { Side } from '../../engine/scenario/format.ts';
-import type { ConsistencyReport } from '../../worker/protocol.ts';
+import type { ConsistencyReport, Discrepancy, DiscrepancyKind, Side } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 

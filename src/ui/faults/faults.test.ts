@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { CORRUPTIONS, CRASH_POINTS, FAULT_KINDS, type ArmedFault } from '../../engine/faults.ts';
-import { DURABILITY_MODES } from '../../engine/durability/types.ts';
+import { CORRUPTIONS, CRASH_POINTS, DURABILITY_MODES, FAULT_KINDS, type ArmedFault } from '../../engine/vocabulary.ts';
 import { button, change, cleanBody, makeState, mount, query, record, tabTo } from '../test-support.ts';
 import './faults.ts';
 import type { ClFaults } from './faults.ts';

@@ -20,10 +20,7 @@
  * @cssproperty --cl-new - the new side's label
  */
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
-import { assertNever } from '../../engine/assert-never.ts';
-import { DURABILITY_MODES, type DurabilityMode } from '../../engine/durability/types.ts';
-import { CORRUPTIONS, CRASH_POINTS, FAULT_KINDS, type ArmedFault, type Corruption, type CrashPoint, type FaultKind, type FaultSpec } from '../../engine/faults.ts';
-import type { Side } from '../../engine/scenario/format.ts';
+import { CORRUPTIONS, CRASH_POINTS, DURABILITY_MODES, FAULT_KINDS, assertNever, type ArmedFault, type Corruption, type CrashPoint, type DurabilityMode, type FaultKind, type FaultSpec, type Side } from '../../engine/vocabulary.ts';
 import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import type { MetricsSnapshot } from '../../worker/protocol.ts';
+import type { MetricsSnapshot } from '../../engine/vocabulary.ts';
 import { ClFigures } from './figures.ts';
 
 type SeriesPoint = MetricsSnapshot['series'][number];

@@ -26,8 +26,7 @@ import uPlot from 'uplot';
 // Adopted as a constructed stylesheet (Lit's `static styles`): a CSP without 'unsafe-inline'
 // blocks <style> elements but not adopted sheets.
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
-import type { Side } from '../../engine/scenario/format.ts';
-import type { MetricsSnapshot } from '../../worker/protocol.ts';
+import type { MetricsSnapshot, Side } from '../../engine/vocabulary.ts';
 import { shared } from '../theme.ts';
 
 type SeriesPoint = MetricsSnapshot['series'][number];

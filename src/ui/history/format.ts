@@ -2,7 +2,7 @@
  * Text forms of what the history panel shows: times, params, rows, errors. Every function returns a
  * plain string that the panel binds as text, so values from the databases never become markup.
  */
-import type { SideError } from '../../engine/results.ts';
+import type { SideError } from '../../engine/vocabulary.ts';
 
 /** Epoch milliseconds from this value on (1973); smaller times count from the clock's origin. */
 const EPOCH_THRESHOLD = 1e11;

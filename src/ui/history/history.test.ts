@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import type { OperationResult } from '../../engine/results.ts';
+import type { OperationResult } from '../../engine/vocabulary.ts';
 import type { HistoryEntry } from '../types.ts';
 import { formatTime } from './format.ts';
 import { ROW_HEIGHT, type ClHistory } from './history.ts';

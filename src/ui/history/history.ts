@@ -39,7 +39,7 @@
  * @cssproperty --cl-gap - Spacing.
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { Observation, OperationResult } from '../../engine/results.ts';
+import type { Observation, OperationResult } from '../../engine/vocabulary.ts';
 import { shared } from '../theme.ts';
 import type { HistoryEntry, HistoryFilter } from '../types.ts';
 import { ROW_HEIGHT, historyStyles } from './history.styles.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HistoryReport } from '../../worker/protocol.ts';
+import type { HistoryReport } from '../../engine/vocabulary.ts';
 import { tokens } from '../theme.ts';
 import './invariant-badge.ts';
 import type { ClInvariantBadge } from './invariant-badge.ts';

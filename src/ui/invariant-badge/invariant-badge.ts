@@ -20,7 +20,7 @@
  * @cssproperty --cl-muted - colour while checking or not checked yet
  */
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
-import type { HistoryReport } from '../../worker/protocol.ts';
+import type { HistoryReport } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { ROUTES } from '../../engine/phases.ts';
+import { ROUTES } from '../../engine/vocabulary.ts';
 import './phase-stepper.ts';
 import type { ClPhaseStepper } from './phase-stepper.ts';
 import { button, change, cleanBody, makeState, mount, query, record, tabTo } from '../test-support.ts';

@@ -18,11 +18,8 @@
  * @cssproperty --cl-warn - warnings
  */
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { assertNever } from '../../engine/assert-never.ts';
-import { PHASES, phaseIndex, ROUTES, type Phase, type Route } from '../../engine/phases.ts';
-import type { MoveOptions } from '../../engine/rehearsal.ts';
-import type { Side } from '../../engine/scenario/format.ts';
-import type { EngineState, GuardCheck } from '../../worker/protocol.ts';
+import { PHASES, ROUTES, assertNever, phaseIndex, type GuardCheck, type MoveOptions, type Phase, type Route, type Side } from '../../engine/vocabulary.ts';
+import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 

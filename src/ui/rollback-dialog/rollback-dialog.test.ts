@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import type { RollbackPlan } from '../../worker/protocol.ts';
+import type { RollbackPlan } from '../../engine/vocabulary.ts';
 import { button, cleanBody, mount, query, record, tabTo } from '../test-support.ts';
 import './rollback-dialog.ts';
 import type { ClRollbackDialog } from './rollback-dialog.ts';

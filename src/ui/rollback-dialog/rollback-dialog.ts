@@ -24,9 +24,7 @@
  * @cssproperty --cl-bg - the dialog's background
  */
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { assertNever } from '../../engine/assert-never.ts';
-import type { CopyProgress, Hazard } from '../../engine/results.ts';
-import type { RollbackPlan } from '../../worker/protocol.ts';
+import { assertNever, type CopyProgress, type Hazard, type RollbackPlan } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 

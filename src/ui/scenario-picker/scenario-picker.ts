@@ -7,7 +7,7 @@
  * @csspart card - one scenario
  */
 import { css, html, LitElement, type PropertyValues } from 'lit';
-import { DURABILITY_MODES, type DurabilityMode } from '../../engine/durability/types.ts';
+import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
 import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';

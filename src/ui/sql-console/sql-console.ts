@@ -25,8 +25,7 @@
 import { Compartment } from '@codemirror/state';
 import type { EditorView } from '@codemirror/view';
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { SIDES, type Side } from '../../engine/scenario/format.ts';
-import { sqlValueToText, type SqlValue } from '../../engine/sql.ts';
+import { SIDES, sqlValueToText, type Side, type SqlValue } from '../../engine/vocabulary.ts';
 import { CONSOLE_LIMITS, type QueryResult, type SchemaInfo, type SchemaObject } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';

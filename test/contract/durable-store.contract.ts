@@ -30,8 +30,25 @@ export type BackendFactory = () => Promise<KeyValueBackend> | KeyValueBackend;
 // ---------------------------------------------------------------------------------------------
 // Backend wrappers: they work over any backend.
 
+/** Passes everything to `inner`; the wrappers below override what they watch or change. */
+class BackendWrapper implements KeyValueBackend {
+  constructor(readonly inner: KeyValueBackend) {}
+
+  get(key: string): Promise<unknown> {
+    return this.inner.get(key);
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return this.inner.keys(prefix);
+  }
+
+  write(change: BackendWrite): Promise<void> {
+    return this.inner.write(change);
+  }
+}
+
 /** Counts write transactions and remembers which keys each one set, and which are durable. */
-export class ObservedBackend implements KeyValueBackend {
+export class ObservedBackend extends BackendWrapper {
   /** Every write handed to this backend, in call order (counted when called, not when done). */
   readonly started: BackendWrite[] = [];
   /** Writes the inner backend finished. */
@@ -43,17 +60,7 @@ export class ObservedBackend implements KeyValueBackend {
   #waiting: (() => void)[] = [];
   #waiters: (() => void)[] = [];
 
-  constructor(readonly inner: KeyValueBackend) {}
-
-  get(key: string): Promise<unknown> {
-    return this.inner.get(key);
-  }
-
-  keys(prefix: string): Promise<string[]> {
-    return this.inner.keys(prefix);
-  }
-
-  async write(change: BackendWrite): Promise<void> {
+  override async write(change: BackendWrite): Promise<void> {
     this.started.push(change);
     for (const w of this.#waiters.splice(0)) w();
     if (this.#gated) await new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -90,21 +97,11 @@ export class ObservedBackend implements KeyValueBackend {
 }
 
 /** Refuses writes on demand, as a full quota does: the transaction fails and nothing of it is stored. */
-export class RefusingBackend implements KeyValueBackend {
+export class RefusingBackend extends BackendWrapper {
   #refuse = 0;
   refused = 0;
 
-  constructor(readonly inner: KeyValueBackend) {}
-
-  get(key: string): Promise<unknown> {
-    return this.inner.get(key);
-  }
-
-  keys(prefix: string): Promise<string[]> {
-    return this.inner.keys(prefix);
-  }
-
-  async write(change: BackendWrite): Promise<void> {
+  override async write(change: BackendWrite): Promise<void> {
     if (this.#refuse > 0) {
       this.#refuse--;
       this.refused++;
@@ -123,12 +120,17 @@ export class RefusingBackend implements KeyValueBackend {
 }
 
 /** A view of a backend that hides some keys from listing (to aim `corruptNewestSnapshot` at an older generation). */
-function hidingKeys(inner: KeyValueBackend, hidden: readonly string[]): KeyValueBackend {
-  return {
-    get: (key) => inner.get(key),
-    keys: async (prefix) => (await inner.keys(prefix)).filter((k) => !hidden.includes(k)),
-    write: (change) => inner.write(change),
-  };
+class HidingBackend extends BackendWrapper {
+  constructor(
+    inner: KeyValueBackend,
+    readonly hidden: readonly string[],
+  ) {
+    super(inner);
+  }
+
+  override async keys(prefix: string): Promise<string[]> {
+    return (await this.inner.keys(prefix)).filter((k) => !this.hidden.includes(k));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,6 +214,14 @@ async function dump(backend: KeyValueBackend, namespace: string): Promise<[strin
   return out;
 }
 
+/** What `p` was rejected with, or undefined when it was fulfilled. */
+function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
 /** Whether a promise has settled by now (after letting pending work run). */
 async function settledYet(p: Promise<unknown>): Promise<boolean> {
   let done = false;
@@ -239,15 +249,20 @@ const PROBLEM_WORDS: Record<Corruption, RegExp> = {
  * backend (or one whose other namespaces do not matter: each test uses a namespace of its own).
  */
 export function durableStoreContract(name: string, makeBackend: BackendFactory, loadSql: () => Promise<SqlEngine>, digest: Digest): void {
-  interface Setup {
+  interface Setup<B extends KeyValueBackend = KeyValueBackend> {
     readonly sql: SqlEngine;
-    readonly backend: KeyValueBackend;
+    /** The backend under test, inside the wrapper the test asked for (observing, refusing). */
+    readonly backend: B;
     readonly namespace: string;
     readonly clock: VirtualClock;
     /** A store over `backend` (a new instance each call: a new incarnation after a crash). */
     store(mode?: DurabilityMode, overrides?: Partial<DurableStoreOptions>): DurableStore;
+    /** The backend key of journal entry `seq` of `file`. */
+    journalKey(seq: number, file?: string): string;
   }
 
+  function setup(): Promise<Setup>;
+  function setup<B extends KeyValueBackend>(wrap: (b: KeyValueBackend) => B): Promise<Setup<B>>;
   async function setup(wrap?: (b: KeyValueBackend) => KeyValueBackend): Promise<Setup> {
     const sql = await loadSql();
     const base = await makeBackend();
@@ -260,7 +275,18 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
       namespace,
       clock,
       store: (mode = 'strict', overrides = {}) => new DurableStore({ backend, namespace, mode, digest, clock, ...overrides }),
+      journalKey: (seq, file = FILE) => `${namespace}/f/${file}/j/${String(seq).padStart(12, '0')}`,
     };
+  }
+
+  /** What a new incarnation recovers of `file`, as a plain value (its table's rows read, none before entry 1, and the database closed). */
+  async function recovered(s: Setup, file = FILE): Promise<{ seq: number; generation: number; replayed: number; fresh: boolean; problems: readonly string[]; rows: Row[] }> {
+    const r = await s.store().recover(file, s.sql);
+    try {
+      return { seq: r.seq, generation: r.generation, replayed: r.replayed, fresh: r.fresh, problems: r.problems, rows: tablesOf(r.db).includes('t') ? rowsOf(r.db) : [] };
+    } finally {
+      r.db.close();
+    }
   }
 
   /** Two checkpoints with journal entries around them: gen 1 at seq 3, gen 2 at seq 5, entries up to 7. */
@@ -294,16 +320,15 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         const writer = new Writer(s.sql);
         await writer.appendMany(s.store(), 9);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.fresh).toBe(false);
         expect(r.seq).toBe(9);
         expect(r.generation).toBe(0);
         expect(r.replayed).toBe(9);
         expect(r.problems).toEqual([]);
         // Entry 9 rewrites the row entry 8 inserted: only an in-order replay gives "v8+9".
-        expect(rowsOf(r.db)).toEqual(expectedRows(9));
-        expect(rowsOf(r.db)).toContainEqual({ k: 8, v: 'v8+9' });
-        r.db.close();
+        expect(r.rows).toEqual(expectedRows(9));
+        expect(r.rows).toContainEqual({ k: 8, v: 'v8+9' });
       });
 
       it('replays a journal entry that replaces the whole database (a restored backup), then the entries after it', async () => {
@@ -318,10 +343,9 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         await store.append(FILE, { seq: 4, statements: [], image: backup.db.export() });
         await store.append(FILE, entry(5));
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(5);
-        expect(rowsOf(r.db)).toEqual([...expectedRows(2), { k: 5, v: 'v5' }]);
-        r.db.close();
+        expect(r.rows).toEqual([...expectedRows(2), { k: 5, v: 'v5' }]);
         backup.db.close();
       });
 
@@ -362,10 +386,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         await s.backend.write({ delete: [third as string] });
         const before = await dump(s.backend, s.namespace);
 
-        const error = await s.store().recover(FILE, s.sql).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+        const error = await rejection(s.store().recover(FILE, s.sql));
         expect(error).toBeInstanceOf(RecoveryError);
         expect((error as RecoveryError).message).toMatch(/jumps from entry 2 to 4/);
         expect(await dump(s.backend, s.namespace)).toEqual(before);
@@ -382,13 +403,12 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(info).toMatchObject({ generation: 1, seq: 6 });
         await writer.appendMany(store, 3);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.generation).toBe(1);
         expect(r.seq).toBe(9);
         expect(r.replayed).toBe(3);
         expect(r.problems).toEqual([]);
-        expect(rowsOf(r.db)).toEqual(expectedRows(9));
-        r.db.close();
+        expect(r.rows).toEqual(expectedRows(9));
       });
 
       it('stores each snapshot with its generation, format version and SHA-256 checksum', async () => {
@@ -431,17 +451,15 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(third.trimmed).toBe(3);
         expect(await store.describeFile(FILE)).toEqual({ generations: [3, 2], journal: [8, 9] });
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.generation).toBe(3);
         expect(r.seq).toBe(9);
-        expect(rowsOf(r.db)).toEqual(expectedRows(9));
-        r.db.close();
+        expect(r.rows).toEqual(expectedRows(9));
       });
 
       it('does not write a snapshot covering an entry that is not stored yet', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store();
         const writer = new Writer(s.sql);
         await writer.appendMany(store, 2);
@@ -469,16 +487,15 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           const done = await corruptNewestSnapshot(s.backend, s.namespace, FILE, corruption, createRandom(`contract-${corruption}`));
           expect(done?.generation).toBe(2);
 
-          const r = await s.store().recover(FILE, s.sql);
+          const r = await recovered(s);
           expect(r.generation).toBe(1);
           expect(r.seq).toBe(writer.seq);
           expect(r.replayed).toBe(writer.seq - 3);
-          expect(rowsOf(r.db)).toEqual(expectedRows(writer.seq));
+          expect(r.rows).toEqual(expectedRows(writer.seq));
           const named = r.problems.find((p) => /generation 2/.test(p));
           expect(named, `problems: ${JSON.stringify(r.problems)}`).toBeDefined();
           expect(named).toMatch(PROBLEM_WORDS[corruption]);
           expect(r.problems.join('\n')).toMatch(/recovered "main" from snapshot generation 1/);
-          r.db.close();
         });
       }
 
@@ -491,15 +508,14 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         await writer.appendMany(store, 2);
         await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'empty', createRandom(5));
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.generation).toBe(0);
         expect(r.fresh).toBe(false);
         expect(r.seq).toBe(6);
         expect(r.replayed).toBe(6);
-        expect(rowsOf(r.db)).toEqual(expectedRows(6));
+        expect(r.rows).toEqual(expectedRows(6));
         expect(r.problems.join('\n')).toMatch(/generation 1 .*empty/);
         expect(r.problems.join('\n')).toMatch(/replaying 6 journal entries from the start/);
-        r.db.close();
       });
 
       it('never deletes or overwrites a snapshot of a newer format while checkpointing on', async () => {
@@ -521,9 +537,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(await s.backend.keys(`${s.namespace}/f/${FILE}/s/`), 'the newer-format generation 2 must still be stored').toContain(key);
         expect(await s.backend.get(key)).toEqual(stored);
 
-        const again = await s.store().recover(FILE, s.sql);
-        expect(rowsOf(again.db)).toEqual(expectedRows(writer.seq));
-        again.db.close();
+        const again = await recovered(s);
+        expect(again.rows).toEqual(expectedRows(writer.seq));
       });
 
       it('keeps a snapshot of a newer format after a restart too, when a newer generation hides it from recovery', async () => {
@@ -570,13 +585,12 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           const newest = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(9));
           expect(newest?.generation).toBe(3);
 
-          const r = await s.store().recover(FILE, s.sql);
+          const r = await recovered(s);
           expect(r.seq).toBe(writer.seq);
-          expect(rowsOf(r.db)).toEqual(expectedRows(writer.seq));
+          expect(r.rows).toEqual(expectedRows(writer.seq));
           expect(r.generation).toBe(1);
           expect(r.problems.join('\n')).toMatch(/generation 3/);
           expect(r.problems.join('\n')).toMatch(/generation 2/);
-          r.db.close();
         });
       }
 
@@ -593,7 +607,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(await store.describeFile(FILE)).toEqual({ generations: [3, 2], journal: [6, 7, 8] });
         const newest = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(3));
         expect(newest?.generation).toBe(3);
-        const older = await corruptNewestSnapshot(hidingKeys(s.backend, [newest?.key as string]), s.namespace, FILE, 'truncate', createRandom(4));
+        const older = await corruptNewestSnapshot(new HidingBackend(s.backend, [newest?.key as string]), s.namespace, FILE, 'truncate', createRandom(4));
         expect(older?.generation).toBe(2);
         const before = await dump(s.backend, s.namespace);
 
@@ -618,9 +632,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
 
     describe('durability modes', () => {
       it('strict: acknowledges an append only after its backend write finished, one write per entry', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store('strict');
         const writer = new Writer(s.sql);
         backend.gate();
@@ -631,7 +644,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         appends.forEach((p, i) =>
           p.then(() => {
             // Whatever resolves must already be durable.
-            if (!backend.durableKeys.has(`${s.namespace}/f/${FILE}/j/${String(i + 1).padStart(12, '0')}`)) ackedBeforeDurable.push(i + 1);
+            if (!backend.durableKeys.has(s.journalKey(i + 1))) ackedBeforeDurable.push(i + 1);
             acked.push(i + 1);
           }),
         );
@@ -648,9 +661,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
       });
 
       it('group: stores several entries in one backend write and acknowledges each after its batch', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store('group');
         const writer = new Writer(s.sql);
         backend.gate();
@@ -659,7 +671,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         let ackedEarly = false;
         appends.forEach((p, i) =>
           p.then(() => {
-            if (!backend.durableKeys.has(`${s.namespace}/f/${FILE}/j/${String(i + 1).padStart(12, '0')}`)) ackedEarly = true;
+            if (!backend.durableKeys.has(s.journalKey(i + 1))) ackedEarly = true;
           }),
         );
         await backend.startedAtLeast(1);
@@ -674,16 +686,14 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         expect(batches.length).toBeLessThan(8);
         expect(Math.max(...batches)).toBeGreaterThan(1);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(8);
-        expect(rowsOf(r.db)).toEqual(expectedRows(8));
-        r.db.close();
+        expect(r.rows).toEqual(expectedRows(8));
       });
 
       it('group: never puts more entries in one write than the group limit', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store('group', { groupMaxEntries: 3 });
         const writer = new Writer(s.sql);
         await Promise.all(Array.from({ length: 10 }, () => store.append(FILE, writer.next())));
@@ -694,9 +704,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
       });
 
       it('unsafe-ack-first: acknowledges at once and stores only when its timer fires', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store('unsafe-ack-first', { unsafeFlushDelayMs: 50 });
         const writer = new Writer(s.sql);
 
@@ -712,9 +721,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         await store.durable(FILE);
         expect(store.pendingEntries).toBe(0);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(2);
-        r.db.close();
       });
 
       it('unsafe-ack-first: a crash loses acknowledged entries that were not flushed and reports each of them', async () => {
@@ -735,16 +743,14 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         // The dead incarnation's flush timer is gone: time passing stores nothing.
         await s.clock.sleep(1000);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(3);
-        expect(rowsOf(r.db)).toEqual(expectedRows(3));
-        r.db.close();
+        expect(r.rows).toEqual(expectedRows(3));
       });
 
       it('strict: a crash before an entry reached the backend rejects its append instead of acknowledging it', async () => {
-        const observed = { backend: undefined as ObservedBackend | undefined };
-        const s = await setup((b) => (observed.backend = new ObservedBackend(b)));
-        const backend = observed.backend as ObservedBackend;
+        const s = await setup((b) => new ObservedBackend(b));
+        const { backend } = s;
         const store = s.store('strict');
         const writer = new Writer(s.sql);
         await writer.appendMany(store, 2);
@@ -763,38 +769,30 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           () => false,
         );
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         // The in-flight entry is stored exactly when it was acknowledged; the queued one never is.
         expect(r.seq).toBe(inFlightStored ? 3 : 2);
         expect(lost).toEqual([]);
-        r.db.close();
       });
     });
 
     describe('refused writes (quota)', () => {
       for (const mode of ['strict', 'group'] as const) {
         it(`${mode}: rejects a refused append with StorageError, refuses the file's later appends until cleared, and keeps the durable state`, async () => {
-          const refusing = { backend: undefined as RefusingBackend | undefined };
-          const s = await setup((b) => (refusing.backend = new RefusingBackend(b)));
-          const backend = refusing.backend as RefusingBackend;
+          const s = await setup((b) => new RefusingBackend(b));
+          const { backend } = s;
           const store = s.store(mode);
           const writer = new Writer(s.sql);
           await writer.appendMany(store, 3);
 
           backend.refuseNext(1);
-          const refused = await store.append(FILE, writer.next()).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const refused = await rejection(store.append(FILE, writer.next()));
           expect(refused).toBeInstanceOf(StorageError);
           expect((refused as StorageError).message).toMatch(/quota/i);
           expect(store.isBroken(FILE)).toBe(true);
 
           // Storage would accept now, but entry 5 would leave a gap: it is refused too, and not stored.
-          const later = await store.append(FILE, entry(5)).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const later = await rejection(store.append(FILE, entry(5)));
           expect(later).toBeInstanceOf(StorageError);
           expect(await store.describeFile(FILE)).toMatchObject({ journal: [1, 2, 3] });
           // Other files are not affected.
@@ -807,24 +805,21 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           // between would run on the stale one.
           expect(store.isBroken(FILE)).toBe(true);
           r.db.close();
-          const elsewhere = await s.store().recover(FILE, s.sql);
+          const elsewhere = await recovered(s);
           expect(elsewhere.seq).toBe(3);
-          elsewhere.db.close();
 
           store.clearBroken(FILE);
           expect(store.isBroken(FILE)).toBe(false);
           await store.append(FILE, entry(4));
-          const after = await s.store().recover(FILE, s.sql);
+          const after = await recovered(s);
           expect(after.seq).toBe(4);
-          expect(rowsOf(after.db)).toEqual(expectedRows(4));
-          after.db.close();
+          expect(after.rows).toEqual(expectedRows(4));
         });
       }
 
       it('group: a refused batch rejects every entry of that file queued behind it', async () => {
-        const refusing = { backend: undefined as RefusingBackend | undefined };
-        const s = await setup((b) => (refusing.backend = new RefusingBackend(b)));
-        const backend = refusing.backend as RefusingBackend;
+        const s = await setup((b) => new RefusingBackend(b));
+        const { backend } = s;
         const store = s.store('group');
         const writer = new Writer(s.sql);
         await writer.appendMany(store, 3);
@@ -835,15 +830,13 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StorageError);
         expect(backend.refused).toBe(1);
 
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(3);
-        r.db.close();
       });
 
       it('refuses to checkpoint past an entry storage refused', async () => {
-        const refusing = { backend: undefined as RefusingBackend | undefined };
-        const s = await setup((b) => (refusing.backend = new RefusingBackend(b)));
-        const backend = refusing.backend as RefusingBackend;
+        const s = await setup((b) => new RefusingBackend(b));
+        const { backend } = s;
         const store = s.store('strict');
         const writer = new Writer(s.sql);
         await writer.appendMany(store, 3);
@@ -856,9 +849,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
       });
 
       it('unsafe-ack-first: reports acknowledged entries that storage then refused', async () => {
-        const refusing = { backend: undefined as RefusingBackend | undefined };
-        const s = await setup((b) => (refusing.backend = new RefusingBackend(b)));
-        const backend = refusing.backend as RefusingBackend;
+        const s = await setup((b) => new RefusingBackend(b));
+        const { backend } = s;
         const store = s.store('unsafe-ack-first');
         const lost: number[] = [];
         store.onLostAck((_f, seqs) => lost.push(...seqs));
@@ -870,9 +862,8 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         await nextTask();
         expect(lost.sort()).toEqual([1, 2]);
         expect(store.isBroken(FILE)).toBe(true);
-        const r = await s.store().recover(FILE, s.sql);
+        const r = await recovered(s);
         expect(r.seq).toBe(0);
-        r.db.close();
       });
     });
 
@@ -891,11 +882,10 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
       });
 
       it('keeps the previous control value when storage refuses the new one', async () => {
-        const refusing = { backend: undefined as RefusingBackend | undefined };
-        const s = await setup((b) => (refusing.backend = new RefusingBackend(b)));
+        const s = await setup((b) => new RefusingBackend(b));
         const store = s.store();
         await store.writeMeta('control', { phase: 'dual-write' });
-        (refusing.backend as RefusingBackend).refuseNext(1);
+        s.backend.refuseNext(1);
         await expect(store.writeMeta('control', { phase: 'shadow' })).rejects.toThrow(/quota/i);
         expect(await s.store().readMeta('control')).toEqual({ phase: 'dual-write' });
       });
@@ -922,10 +912,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
 
       it('refuses a backup that does not exist, naming it', async () => {
         const s = await setup();
-        const error = await s.store().readBackup('nope').then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+        const error = await rejection(s.store().readBackup('nope'));
         expect(error).toBeInstanceOf(RecoveryError);
         expect((error as RecoveryError).message).toMatch(/"nope"/);
       });
@@ -954,10 +941,7 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           const key = `${s.namespace}/backup/before-drop-1`;
           await s.backend.write({ set: [[key, damage((await s.backend.get(key)) as SnapshotRecord)]] });
 
-          const error = await s.store().readBackup('before-drop-1').then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const error = await rejection(s.store().readBackup('before-drop-1'));
           expect(error).toBeInstanceOf(RecoveryError);
           expect((error as RecoveryError).message).toMatch(/backup "before-drop-1"/);
           expect((error as RecoveryError).message).toMatch(says);

@@ -28,6 +28,9 @@ export function artifact(overrides: Partial<Artifact> & Pick<Artifact, 'spec_id'
   };
 }
 
+/** The five agents of the seeds' consensus runs. */
+export const AGENTS: readonly string[] = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'];
+
 /** A stage's synthesis, with the fields both schemas keep. */
 export interface Synthesis {
   spec_id: string;
@@ -59,6 +62,22 @@ export async function store(rig: Rig, op: 'storeArtifact' | 'storeSynthesis', pa
   const r = await rig.rehearsal.execute(op, p);
   expect(r.outcome, `${op} ${JSON.stringify(params)}: ${r.note ?? ''} ${r.error?.message ?? ''}`).toBe('ok');
   return r;
+}
+
+/**
+ * Stores artifacts of one, two and three agents for stages plan, tasks and implement of `spec`,
+ * then each stage's synthesis (its markdown `<stage> consensus`); returns the artifacts by stage.
+ */
+export async function storeThreeStages(rig: Rig, spec: string): Promise<Record<string, Artifact[]>> {
+  const byStage: Record<string, Artifact[]> = {};
+  for (const [n, stage] of ['plan', 'tasks', 'implement'].entries()) {
+    byStage[stage] = AGENTS.slice(0, n + 1).map((agent_name, i) => artifact({ spec_id: spec, stage, agent_name, created_at: `2025-11-13 10:0${n}:0${i}` }));
+  }
+  for (const list of Object.values(byStage)) for (const a of list) await store(rig, 'storeArtifact', a);
+  for (const [stage, list] of Object.entries(byStage)) {
+    await store(rig, 'storeSynthesis', synthesis({ spec_id: spec, stage, artifacts_count: list.length, output_markdown: `${stage} consensus` }));
+  }
+  return byStage;
 }
 
 /** The sides an operation touched, in order. */

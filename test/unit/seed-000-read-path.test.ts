@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../src/engine/sql.ts';
-import { artifact, artifactView, rowCount, sides, store, synthesis, synthesisView, type Artifact } from '../support/consensus.ts';
+import { AGENTS, artifact, artifactView, rowCount, sides, store, storeThreeStages, synthesis, synthesisView, type Artifact } from '../support/consensus.ts';
 import { counter } from '../support/operations.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
@@ -124,7 +124,7 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     // test_multiple_artifacts_dual_write
     const rig = await open();
     await rig.forceTo('dual-write');
-    const agents = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'];
+    const agents = AGENTS;
     const written = agents.map((agent_name, i) => artifact({ spec_id: 'SPEC-KIT-103', stage: 'implement', agent_name, created_at: `2025-11-13 11:00:0${i}` }));
     for (const a of written) {
       const w = await store(rig, 'storeArtifact', a);
@@ -197,7 +197,7 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     // test_dual_schema_reader_consistency
     const rig = await open();
     await rig.forceTo('dual-write');
-    const agents = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'];
+    const agents = AGENTS;
     const stages = ['plan', 'tasks', 'implement', 'validate'];
     const written: Artifact[] = [];
     for (let i = 0; i < 20; i++) {
@@ -236,15 +236,7 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     const rig = await open();
     await rig.forceTo('dual-write');
     const spec = 'SPEC-KIT-107';
-    const byStage: Record<string, Artifact[]> = {
-      plan: ['gemini'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'plan', agent_name, created_at: `2025-11-13 10:00:0${i}` })),
-      tasks: ['gemini', 'claude'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'tasks', agent_name, created_at: `2025-11-13 10:01:0${i}` })),
-      implement: ['gemini', 'claude', 'gpt_pro'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'implement', agent_name, created_at: `2025-11-13 10:02:0${i}` })),
-    };
-    for (const list of Object.values(byStage)) for (const a of list) await store(rig, 'storeArtifact', a);
-    for (const [stage, list] of Object.entries(byStage)) {
-      await store(rig, 'storeSynthesis', synthesis({ spec_id: spec, stage, artifacts_count: list.length, output_markdown: `${stage} consensus` }));
-    }
+    const byStage = await storeThreeStages(rig, spec);
 
     await rig.forceTo('read-new');
     for (const [stage, list] of Object.entries(byStage)) {

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Row, SqlEngine } from '../../src/engine/sql.ts';
-import { artifact, artifactView, rowCount, sides, store, synthesis, synthesisView, type Artifact, type Synthesis } from '../support/consensus.ts';
+import { AGENTS, artifact, artifactView, rowCount, sides, store, storeThreeStages, synthesis, synthesisView, type Artifact, type Synthesis } from '../support/consensus.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
@@ -123,7 +123,7 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
   it('five artifacts after the cutover all go to the new schema and read back from it', async () => {
     // test_write_path_cutover_multiple_artifacts_new_schema
     const rig = await cutOver();
-    const written = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'].map((agent_name, i) =>
+    const written = AGENTS.map((agent_name, i) =>
       artifact({ spec_id: 'SPEC-KIT-106', stage: 'implement', agent_name, created_at: `2025-11-13 11:00:0${i}` }),
     );
     for (const a of written) {
@@ -179,7 +179,7 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
   it('twenty writes after the cutover all read back identically (100% consistency) with the old schema still empty', async () => {
     // test_write_path_cutover_consistency_under_load
     const rig = await cutOver();
-    const agents = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'];
+    const agents = AGENTS;
     const written: Artifact[] = [];
     for (let i = 0; i < 20; i++) {
       const a = artifact({
@@ -212,15 +212,7 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
     // test_write_path_cutover_stage_specific_isolation
     const rig = await cutOver();
     const spec = 'SPEC-KIT-107';
-    const byStage: Record<string, Artifact[]> = {
-      plan: ['gemini'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'plan', agent_name, created_at: `2025-11-13 10:00:0${i}` })),
-      tasks: ['gemini', 'claude'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'tasks', agent_name, created_at: `2025-11-13 10:01:0${i}` })),
-      implement: ['gemini', 'claude', 'gpt_pro'].map((agent_name, i) => artifact({ spec_id: spec, stage: 'implement', agent_name, created_at: `2025-11-13 10:02:0${i}` })),
-    };
-    for (const list of Object.values(byStage)) for (const a of list) await store(rig, 'storeArtifact', a);
-    for (const [stage, list] of Object.entries(byStage)) {
-      await store(rig, 'storeSynthesis', synthesis({ spec_id: spec, stage, artifacts_count: list.length, output_markdown: `${stage} consensus` }));
-    }
+    const byStage = await storeThreeStages(rig, spec);
     expect(rowCount(rig, 'consensus_runs')).toBe(3);
 
     for (const [stage, list] of Object.entries(byStage)) {

@@ -6,7 +6,11 @@
  * so the rig forces the guards, as the seed did.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../src/engine/random.ts';
+import { versionTable } from '../../src/engine/records.ts';
 import type { Row, SqlEngine } from '../../src/engine/sql.ts';
+import { Workload } from '../../src/engine/workload.ts';
+import { SIMULATION_EPOCH_MS } from '../../src/harness/simulate.ts';
 import { AGENTS, artifact, artifactView, rowCount, sides, store, storeThreeStages, synthesis, synthesisView, type Artifact, type Synthesis } from '../support/consensus.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, type Rig } from '../support/rig.ts';
@@ -228,5 +232,67 @@ describe('seed 001: write-path cutover on consensus-artifacts (phase new-only)',
     const none = await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage: 'unlock' });
     expect(none.rows).toEqual([]);
     expect(none.fallback).toBe('empty');
+  });
+});
+
+/** Old's rows and old's version table: everything a write to old would change. */
+function oldState(rig: Rig): { tables: ReturnType<typeof oldSchemaDump>; versions: Row[] } {
+  return { tables: oldSchemaDump(rig), versions: rig.rehearsal.database('old').query(`SELECT * FROM ${versionTable('old')} ORDER BY collection, record_key`) };
+}
+
+/** A rehearsal with artifacts and syntheses written to old before the cutover, now in new-only. */
+async function cutOverWithLegacyData(): Promise<Rig> {
+  const rig = await openRig(sql, 'consensus-artifacts');
+  await storeThreeStages(rig, 'SPEC-KIT-120');
+  await rig.forceTo('new-only');
+  expect(rowCount(rig, 'consensus_artifacts')).toBe(6);
+  expect(oldState(rig).versions).toHaveLength(9);
+  return rig;
+}
+
+const LEGACY_ARTIFACT = `INSERT INTO consensus_artifacts (spec_id, stage, run_id, agent_name, content_json, response_text, created_at)
+  VALUES ('SPEC-KIT-121', 'plan', 'run-1', 'gemini', '{"verdict":"approve"}', 'typed by hand', '2025-11-13 17:00:00')`;
+
+describe('seed 001: the old schema is read-only after the cutover, enforced', () => {
+  it('refuses a console write to old in new-only with a message, and old keeps its rows and versions', async () => {
+    const rig = await cutOverWithLegacyData();
+    const before = oldState(rig);
+    for (const statement of [LEGACY_ARTIFACT, `UPDATE consensus_artifacts SET content_json = '{}'`, 'DELETE FROM consensus_synthesis']) {
+      await expect(rig.rehearsal.consoleWrite('old', statement), statement).rejects.toThrow(/old is read-only in new-only/);
+    }
+    expect(oldState(rig)).toEqual(before);
+    // Refused, not merely lost in memory: old is the same after a crash and recovery.
+    rig.rehearsal.crash();
+    await rig.open();
+    expect(oldState(rig)).toEqual(before);
+  });
+
+  it('runs every write operation of the scenario in new-only on new alone: no observation on old, old unchanged', async () => {
+    const rig = await cutOverWithLegacyData();
+    const before = oldState(rig);
+    const workload = new Workload(rig.scenario, createRandom('seed-001-read-only'), () => SIMULATION_EPOCH_MS);
+    for (const row of rig.rehearsal.database('old').query('SELECT spec_id, stage, run_id, agent_name FROM consensus_artifacts')) workload.observeWrite('storeArtifact', row);
+    const writes = Object.entries(rig.scenario.operations).filter(([, op]) => op.kind === 'write').map(([name]) => name);
+    expect(writes).toEqual(['storeArtifact', 'storeSynthesis']);
+    for (const name of writes) {
+      for (let i = 0; i < 5; i++) {
+        const { params } = workload.invocation(name);
+        const r = await rig.rehearsal.execute(name, params);
+        expect(r.outcome, `${name} ${JSON.stringify(params)}: ${r.error?.message ?? ''}`).toBe('ok');
+        expect(r.observations.map((o) => [o.side, o.access]), name).toEqual([['new', 'write']]);
+        workload.observeWrite(name, params);
+      }
+    }
+    expect(oldState(rig)).toEqual(before);
+  });
+
+  // Engine gap: in the shared topology a console statement may touch either side's tables, and
+  // consoleWrite checks only the side it is addressed to. Remove `.fails` when the engine refuses
+  // any console statement that would change old's tables in a phase where they are read-only.
+  it.fails('refuses a console write addressed to new that would change old\'s tables in the shared database in new-only', async () => {
+    const rig = await cutOverWithLegacyData();
+    const before = oldState(rig);
+    await expect(rig.rehearsal.consoleWrite('new', LEGACY_ARTIFACT)).rejects.toThrow(/old is read-only in new-only/);
+    expect(oldState(rig)).toEqual(before);
   });
 });

@@ -132,3 +132,8 @@ export interface CopyProgress {
   /** Why the last batch did not land (storage refused it); the batch runs again. */
   readonly error?: string;
 }
+
+/** A result and its observations, frozen. */
+export function freezeResult(r: OperationResult): OperationResult {
+  return Object.freeze({ ...r, observations: Object.freeze([...r.observations]) });
+}

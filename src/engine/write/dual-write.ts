@@ -1,0 +1,72 @@
+/**
+ * The contract every dual-write policy satisfies, and the one dual write it is handed. A policy
+ * decides only what happens when both sides are written; the write path has already taken the
+ * record's lock and its version, and written the authoritative side alone when only one is routed.
+ */
+import type { EngineParts } from '../parts.ts';
+import type { Observation, OperationResult, Outcome, SideError } from '../results.ts';
+import type { Side } from '../scenario/format.ts';
+import type { BoundStatement } from '../sql.ts';
+import type { BaseVersion, PreviousRecord, SideWrite } from './statements.ts';
+
+/** How one side is written. */
+export interface WriteSideOptions {
+  /** Told the record and version as they were, before the statements run. */
+  readonly capture?: (previous: PreviousRecord) => void;
+  /** Statements to run instead of the operation's own (a compensation). */
+  readonly statements?: BoundStatement[];
+  /** The authoritative side's version before this write; 'self' (the default) on the authoritative side. */
+  readonly base?: BaseVersion;
+}
+
+/** What the result of an operation may carry besides its outcome and observations. */
+export interface ResultExtra {
+  readonly error?: SideError;
+  readonly note?: string;
+}
+
+/** One write routed to both sides, with the record's lock held. */
+export interface DualWrite extends SideWrite {
+  readonly name: string;
+  readonly authoritative: Side;
+  readonly second: Side;
+  readonly parts: EngineParts;
+  /** Runs the operation's statements (or `options.statements`) on one side as one observed side call. */
+  writeSide(side: Side, access: 'write' | 'compensate', options: WriteSideOptions): Promise<Observation>;
+  /** Acknowledges: the crash point before the answer, a checkpoint if due, then an `ok` result. */
+  acknowledge(observations: Observation[], extra?: ResultExtra): Promise<OperationResult>;
+  /** The operation's result, with its duration. */
+  finish(outcome: Outcome, observations: Observation[], extra?: ResultExtra): OperationResult;
+}
+
+/** A dual-write policy (DESIGN section 3): one file each, `atomic`, `compensate`, `best-effort`. */
+export interface DualWritePolicy {
+  /** Writes both sides of `write`; returns the operation's result. */
+  write(write: DualWrite): Promise<OperationResult>;
+}
+
+/** The two halves of a write in order, when the second one failed. */
+export interface FailedSecondHalf {
+  readonly authoritative: Observation;
+  readonly second: Observation;
+  /** The authoritative side's record before the write. */
+  readonly previous: PreviousRecord | undefined;
+}
+
+/**
+ * Authoritative side first, then the second side (the non-atomic policies). If the authoritative
+ * write fails the operation fails and the second side is not written; if the second fails, the
+ * policy's `onSecondFailed` decides.
+ */
+export async function writeInOrder(w: DualWrite, onSecondFailed: (halves: FailedSecondHalf) => Promise<OperationResult>): Promise<OperationResult> {
+  let previous: PreviousRecord | undefined;
+  const authoritative = await w.writeSide(w.authoritative, 'write', { capture: (p) => (previous = p), base: 'self' });
+  if (!authoritative.ok) return w.finish('fail', [authoritative], { error: authoritative.error as SideError });
+  w.parts.lifecycle.crashPoint('between-writes');
+  const second = await w.writeSide(w.second, 'write', { base: previous?.version });
+  if (second.ok) {
+    w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded' });
+    return w.acknowledge([authoritative, second]);
+  }
+  return onSecondFailed({ authoritative, second, previous });
+}

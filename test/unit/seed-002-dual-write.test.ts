@@ -8,10 +8,12 @@
  * `ai:job:{workspace_id}:{job_id}` in the new database's `kv` (split topology).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { toPrometheus } from '../../src/engine/checks/metrics.ts';
 import type { OperationResult } from '../../src/engine/results.ts';
 import type { Side } from '../../src/engine/scenario/format.ts';
 import type { Params, SqlEngine } from '../../src/engine/sql.ts';
 import { nodeSql } from '../support/node.ts';
+import { counter } from '../support/operations.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
 let sql: SqlEngine;
@@ -202,5 +204,36 @@ describe('seed 002: dual-write of job keys on job-keys', () => {
     expect(kv(rig, 'old')).toEqual({ 'ai:jobs:job-4': queuedHash('job-4') });
     expect(kv(rig, 'new')).toEqual({ 'ai:job:ws-acme:job-4': queuedHash('job-4') });
     expect(queue(rig)).toEqual(['job-4']);
+  });
+});
+
+describe('seed 002: the dual-write counter (ai_jobs_dual_write_total, here cutover_dual_write_total)', () => {
+  it('counts a failed second write that was undone as compensated, beside the succeeded ones, in the snapshot and the Prometheus text', async () => {
+    const rig = await open();
+    expect(rig.scenario.policy).toBe('compensate');
+    await rig.forceTo('dual-write');
+    await run(rig, 'enqueue', job('job-5'));
+    await run(rig, 'enqueue', job('job-6'));
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', operation: 'enqueue', once: true });
+    const failed = await rig.rehearsal.execute('enqueue', job('job-7'));
+    expect(failed.outcome).toBe('fail');
+    expect(failed.observations.map((o) => o.access)).toEqual(['write', 'write', 'compensate']);
+
+    const snapshot = rig.rehearsal.metrics();
+    const byResult = (result: string) => counter(snapshot, 'cutover_dual_write_total', { result });
+    expect([byResult('succeeded'), byResult('compensated'), byResult('failed'), byResult('compensation_failed')]).toEqual([2, 1, 0, 0]);
+    const text = toPrometheus(snapshot);
+    expect(text).toContain('cutover_dual_write_total{result="compensated"} 1\n');
+    expect(text).toContain('cutover_dual_write_total{result="succeeded"} 2\n');
+  });
+
+  it('counts nothing as compensated when the second write succeeds or when only old is written (flag off)', async () => {
+    const rig = await open();
+    await run(rig, 'enqueue', job('job-8'));
+    await rig.forceTo('dual-write');
+    await run(rig, 'enqueue', job('job-9'));
+    const snapshot = rig.rehearsal.metrics();
+    expect(counter(snapshot, 'cutover_dual_write_total', { result: 'compensated' })).toBe(0);
+    expect(counter(snapshot, 'cutover_dual_write_total', { result: 'succeeded' })).toBe(1);
   });
 });

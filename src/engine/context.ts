@@ -22,6 +22,6 @@ export interface EngineContext {
   /** Current phase. */
   phase(): Phase;
   /** Waits until broken files are reloaded; throws CrashSignal when the engine is gone. */
-  gate(): Promise<void>;
+  reloadBrokenFiles(): Promise<void>;
   emit(event: EngineEvent): void;
 }

@@ -82,7 +82,7 @@ export function copierContext(parts: EngineParts): EngineContext {
     lockRecords: (collection, keys) => parts.locks.acquire(keys.map((k) => lockKey(collection, k))),
     metrics: parts.metrics,
     phase: () => parts.control.phase,
-    gate: () => parts.lifecycle.reloadBrokenFiles(),
+    reloadBrokenFiles: () => parts.lifecycle.reloadBrokenFiles(),
     emit: (e) => parts.events.emit(e),
   };
 }

@@ -67,7 +67,7 @@ export class RecordCopier {
   }
 
   async #save(state: StoredCopyState): Promise<void> {
-    await this.ctx.gate();
+    await this.ctx.reloadBrokenFiles();
     await this.ctx.files.commit(this.ctx.files.fileOf(this.target), [this.#stateStatement(state)]).durable;
   }
 
@@ -78,7 +78,7 @@ export class RecordCopier {
    */
   async #update(change: (s: StoredCopyState) => boolean): Promise<CopyProgress> {
     this.#assertAvailable();
-    await this.ctx.gate();
+    await this.ctx.reloadBrokenFiles();
     const s = this.#read();
     if (!change(s)) return this.#progressOf(s);
     await this.ctx.files.commit(this.ctx.files.fileOf(this.target), [this.#stateStatement(s)]).durable;
@@ -227,7 +227,7 @@ export class RecordCopier {
 
   async #step(): Promise<CopyProgress> {
     if (!this.available()) return this.progress();
-    await this.ctx.gate();
+    await this.ctx.reloadBrokenFiles();
     const s = this.#read();
     if (s.status !== 'running') return this.#progressOf(s);
     const names = Object.keys(this.ctx.scenario.collections);
@@ -235,22 +235,22 @@ export class RecordCopier {
     if (name === undefined) return this.#finish(s);
     const c = this.ctx.records.collection(name);
     const limit = s.batchSize;
-    const src = this.ctx.files.db(this.source);
+    const sourceDb = this.ctx.files.db(this.source);
 
     if (s.stage === 'rows') {
       // Read the batch from the source ...
-      const batch = this.ctx.records.recordsAfter(src, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit);
+      const batch = this.ctx.records.recordsAfter(sourceDb, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit);
       // ... a crash or live writes may come between reading and writing, as with any real backfill.
       await Promise.resolve();
       this.ctx.crashPoint('mid-backfill-batch');
       // Writes in progress on these records finish first (both halves); none starts until the batch is written.
       const release = await this.ctx.lockRecords(name, batch.map((r) => recordKey(c, r)));
       try {
-        await this.ctx.gate();
+        await this.ctx.reloadBrokenFiles();
         const latest = this.#read();
         if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
         const source = this.ctx.files.db(this.source);
-        const tgt = this.ctx.files.db(this.target);
+        const targetDb = this.ctx.files.db(this.target);
         const statements: BoundStatement[] = [];
         const processed: Row[] = [];
         let copied = 0;
@@ -264,11 +264,11 @@ export class RecordCopier {
             continue;
           }
           processed.push(r);
-          const sv = this.ctx.records.readVersion(source, this.source, name, key)?.version ?? 0;
-          const tv = this.ctx.records.readVersion(tgt, this.target, name, key);
-          const existing = this.ctx.records.readRecord(tgt, this.target, name, pick(r, c.key));
-          if (shouldCopy(sv, tv, existing !== undefined, existing !== undefined && !sameFields(c.fields, r, existing))) {
-            statements.push(...this.ctx.records.upsertStatements(this.target, name, r, sv));
+          const sourceVersion = this.ctx.records.readVersion(source, this.source, name, key)?.version ?? 0;
+          const targetInfo = this.ctx.records.readVersion(targetDb, this.target, name, key);
+          const existing = this.ctx.records.readRecord(targetDb, this.target, name, pick(r, c.key));
+          if (shouldCopy(sourceVersion, targetInfo, existing !== undefined, existing !== undefined && !sameFields(c.fields, r, existing))) {
+            statements.push(...this.ctx.records.upsertStatements(this.target, name, r, sourceVersion));
             copied++;
           } else skipped++;
         }
@@ -289,7 +289,7 @@ export class RecordCopier {
           // database, so they cannot share the batch's transaction; they are idempotent and made
           // for every record the batch saw, so a batch whose marks were lost is marked next pass.
           const marks = processed.flatMap((r) => (c.backfillMarksSource ?? []).map((sql) => ({ sql, params: pick(r, [...c.key, ...c.fields]) })));
-          await this.ctx.gate();
+          await this.ctx.reloadBrokenFiles();
           await this.ctx.files.commit(this.ctx.files.fileOf(this.source), marks).durable;
         }
         this.#recent.push({ t: this.ctx.clock.now(), n: batch.length });
@@ -301,16 +301,16 @@ export class RecordCopier {
     }
 
     // Tombstones: deletes on the source that the target has not seen.
-    const tombstones = this.ctx.records.tombstonesAfter(src, this.source, name, (s.after as string | null) ?? undefined, limit);
+    const tombstones = this.ctx.records.tombstonesAfter(sourceDb, this.source, name, (s.after as string | null) ?? undefined, limit);
     await Promise.resolve();
     this.ctx.crashPoint('mid-backfill-batch');
     const release = await this.ctx.lockRecords(name, tombstones.map((t) => t.key));
     try {
-      await this.ctx.gate();
+      await this.ctx.reloadBrokenFiles();
       const latest = this.#read();
       if (latest.status !== 'running' || latest.pass !== s.pass) return this.#progressOf(latest);
       const source = this.ctx.files.db(this.source);
-      const tgt = this.ctx.files.db(this.target);
+      const targetDb = this.ctx.files.db(this.target);
       const statements: BoundStatement[] = [];
       let removed = 0;
       let skipped = 0;
@@ -321,9 +321,9 @@ export class RecordCopier {
           continue;
         }
         const keyValues = parseRecordKey(c, t.key);
-        const tv = this.ctx.records.readVersion(tgt, this.target, name, t.key);
-        const exists = this.ctx.records.readRecord(tgt, this.target, name, keyValues) !== undefined;
-        if ((tv?.version ?? 0) < now.version && (exists || !tv?.deleted)) {
+        const targetInfo = this.ctx.records.readVersion(targetDb, this.target, name, t.key);
+        const exists = this.ctx.records.readRecord(targetDb, this.target, name, keyValues) !== undefined;
+        if ((targetInfo?.version ?? 0) < now.version && (exists || !targetInfo?.deleted)) {
           if (exists) {
             statements.push(...this.ctx.records.removeStatements(this.target, name, keyValues, now.version));
             removed++;
@@ -366,14 +366,14 @@ export class RecordCopier {
 
 /** Newest version wins; a tombstone newer than the source version wins too. */
 function shouldCopy(sourceVersion: number, target: { version: number; deleted: boolean } | undefined, targetHasRecord: boolean, differs: boolean): boolean {
-  const tv = target?.version ?? 0;
+  const targetVersion = target?.version ?? 0;
   if (!targetHasRecord) {
-    if (target?.deleted && tv >= sourceVersion) return false;
-    return sourceVersion >= tv;
+    if (target?.deleted && targetVersion >= sourceVersion) return false;
+    return sourceVersion >= targetVersion;
   }
-  if (sourceVersion > tv) return true;
+  if (sourceVersion > targetVersion) return true;
   // Neither side has a version (data written outside the engine): the source wins when they differ.
-  return sourceVersion === 0 && tv === 0 && differs;
+  return sourceVersion === 0 && targetVersion === 0 && differs;
 }
 
 function sameFields(fields: readonly string[], a: Row, b: Row): boolean {

@@ -22,10 +22,12 @@
  * @cssproperty --cl-new - the new side's column heading
  * @cssproperty --cl-consistency-list-height - most height of the discrepancy list (default 20rem)
  */
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { ConsistencyReport, Discrepancy, DiscrepancyKind, Side } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
+import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
+import { consistencyStyles } from './consistency.styles.ts';
 
 type FieldValue = Discrepancy['fields'][number]['old'];
 type Counts = ConsistencyReport['totals'];
@@ -77,173 +79,7 @@ export class ClConsistency extends LitElement {
     _activeIndex: { state: true },
   };
 
-  static override styles = [
-    shared,
-    css`
-      :host {
-        display: block;
-      }
-      .head {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        justify-content: space-between;
-        gap: 0.5rem;
-        margin-bottom: var(--cl-gap);
-      }
-      .summary {
-        margin: 0;
-        flex: 1 1 16rem;
-      }
-      .summary.ok .verdict {
-        color: var(--cl-ok);
-        font-weight: 600;
-      }
-      .summary.bad .verdict {
-        color: var(--cl-bad);
-        font-weight: 600;
-      }
-      .scroll {
-        overflow-x: auto;
-        max-width: 100%;
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-        font-variant-numeric: tabular-nums;
-      }
-      caption {
-        text-align: left;
-        font-weight: 600;
-        padding-bottom: 0.25rem;
-      }
-      th,
-      td {
-        text-align: left;
-        vertical-align: top;
-        padding: 0.25rem 0.45rem;
-        border-bottom: 1px solid var(--cl-border);
-      }
-      .totals td,
-      .totals th.num {
-        text-align: right;
-        white-space: nowrap;
-      }
-      .totals tfoot th,
-      .totals tfoot td {
-        font-weight: 600;
-        border-top: 2px solid var(--cl-border);
-      }
-      .nonzero {
-        color: var(--cl-bad);
-        font-weight: 600;
-      }
-      .pending {
-        color: var(--cl-warn);
-        font-weight: 600;
-      }
-      .viewer {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr));
-        gap: var(--cl-gap);
-        margin-top: var(--cl-gap);
-        align-items: start;
-      }
-      .pane {
-        min-width: 0;
-      }
-      .count {
-        margin: 0 0 0.35rem;
-        font-size: 0.9rem;
-      }
-      [role='listbox'] {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        max-height: var(--cl-consistency-list-height, 20rem);
-        overflow-y: auto;
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        background: var(--cl-bg);
-      }
-      [role='option'] {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 0.5rem;
-        padding: 0.35rem 0.5rem;
-        border-bottom: 1px solid var(--cl-border);
-        cursor: pointer;
-        overflow-wrap: anywhere;
-      }
-      [role='option']:last-child {
-        border-bottom: none;
-      }
-      [role='option'][aria-selected='true'] {
-        background: var(--cl-surface-2);
-        box-shadow: inset 3px 0 0 var(--cl-accent);
-      }
-      [role='option']:focus-visible {
-        outline-offset: -3px;
-      }
-      .kind {
-        font-weight: 600;
-      }
-      .key {
-        font-family: var(--cl-mono);
-      }
-      .newer {
-        color: var(--cl-muted);
-        font-size: 0.85rem;
-      }
-      .detail h3 {
-        overflow-wrap: anywhere;
-      }
-      .detail .key {
-        font-weight: normal;
-      }
-      .fields {
-        table-layout: fixed;
-      }
-      .fields th:first-child {
-        width: 28%;
-      }
-      .fields td {
-        font-family: var(--cl-mono);
-        font-size: 0.9rem;
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-      }
-      .fields thead .old {
-        color: var(--cl-old);
-      }
-      .fields thead .new {
-        color: var(--cl-new);
-      }
-      .fields tr.differs th,
-      .fields tr.differs td {
-        background: var(--cl-surface-2);
-      }
-      .fields tr.differs th {
-        box-shadow: inset 3px 0 0 var(--cl-bad);
-        font-weight: 600;
-      }
-      .marker {
-        color: var(--cl-bad);
-        margin-left: 0.25rem;
-      }
-      .null,
-      .absent,
-      .type {
-        color: var(--cl-muted);
-        font-style: italic;
-      }
-      .type {
-        font-family: var(--cl-font);
-        font-size: 0.8rem;
-        margin-left: 0.35rem;
-      }
-    `,
-  ];
+  static override styles = [shared, tableStyles, consistencyStyles];
 
   /** The last verify's report (null: not verified in this session). */
   declare report: ConsistencyReport | null;

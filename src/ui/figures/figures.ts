@@ -21,13 +21,12 @@
  * @cssproperty --cl-border - grid lines and table rules
  * @cssproperty --cl-figures-plot-height - height of each plot (default 150px)
  */
-import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import uPlot from 'uplot';
-// Adopted as a constructed stylesheet (Lit's `static styles`): a CSP without 'unsafe-inline'
-// blocks <style> elements but not adopted sheets.
-import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { MetricsSnapshot, Side } from '../../engine/vocabulary.ts';
+import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
+import { figuresStyles, uplotStyles } from './figures.styles.ts';
 
 type SeriesPoint = MetricsSnapshot['series'][number];
 type Counter = MetricsSnapshot['counters'][number];
@@ -163,113 +162,7 @@ export class ClFigures extends LitElement {
     windowSeconds: { type: Number, attribute: 'window-seconds' },
   };
 
-  static override styles = [
-    shared,
-    unsafeCSS(uplotCss),
-    css`
-      :host {
-        display: block;
-        container-type: inline-size;
-      }
-      .charts {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(min(100%, 17rem), 1fr));
-        gap: var(--cl-gap);
-        margin: 0;
-      }
-      figure {
-        margin: 0;
-        min-width: 0;
-        padding: 0.5rem;
-        background: var(--cl-surface);
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-      }
-      figcaption {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: space-between;
-        gap: 0.25rem 0.75rem;
-        margin-bottom: 0.35rem;
-      }
-      .chart-title {
-        font-weight: 600;
-      }
-      .now {
-        color: var(--cl-muted);
-        font-variant-numeric: tabular-nums;
-      }
-      .plot {
-        min-width: 0;
-        height: var(--cl-figures-plot-height, 150px);
-        overflow: hidden;
-      }
-      .plot .uplot {
-        font-family: var(--cl-font);
-      }
-      .swatch {
-        display: inline-block;
-        width: 0.8em;
-        height: 0.25em;
-        vertical-align: middle;
-        margin-right: 0.25em;
-        border-radius: 1px;
-      }
-      .swatch.old {
-        background: var(--cl-old);
-      }
-      .swatch.new {
-        background: var(--cl-new);
-      }
-      .empty {
-        margin: 0 0 0.5rem;
-      }
-      .tables {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
-        gap: var(--cl-gap);
-        margin-top: var(--cl-gap);
-        align-items: start;
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-        font-size: 0.9rem;
-        font-variant-numeric: tabular-nums;
-      }
-      caption {
-        text-align: left;
-        font-weight: 600;
-        padding-bottom: 0.25rem;
-      }
-      th,
-      td {
-        text-align: left;
-        vertical-align: top;
-        padding: 0.2rem 0.4rem;
-        border-bottom: 1px solid var(--cl-border);
-      }
-      th[scope='row'] {
-        font-weight: normal;
-        color: var(--cl-muted);
-      }
-      td.num,
-      th.num {
-        text-align: right;
-      }
-      ul.pairs {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0 0.75rem;
-        margin: 0;
-        padding: 0;
-        list-style: none;
-      }
-      .pairs .k {
-        color: var(--cl-muted);
-      }
-    `,
-  ];
+  static override styles = [shared, uplotStyles, tableStyles, figuresStyles];
 
   /** The figures to show (null before the first snapshot). */
   declare metrics: MetricsSnapshot | null;

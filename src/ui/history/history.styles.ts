@@ -240,16 +240,9 @@ export const historyStyles = css`
   .table-scroll {
     overflow-x: auto;
   }
-  table {
-    border-collapse: collapse;
-    width: 100%;
-  }
   th,
   td {
-    text-align: start;
     padding: 0.2rem 0.5rem 0.2rem 0;
-    border-bottom: 1px solid var(--cl-border);
-    vertical-align: top;
   }
   th {
     color: var(--cl-muted);

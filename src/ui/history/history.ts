@@ -40,6 +40,7 @@
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { Observation, OperationResult } from '../../engine/vocabulary.ts';
+import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
 import type { HistoryEntry, HistoryFilter } from '../types.ts';
 import { ROW_HEIGHT, historyStyles } from './history.styles.ts';
@@ -99,7 +100,7 @@ export class ClHistory extends LitElement {
     lostIndexes: { attribute: false },
   };
 
-  static override styles = [shared, historyStyles];
+  static override styles = [shared, tableStyles, historyStyles];
 
   /** The log, oldest first. The app appends to this same array and bumps `revision`; a different array that does not extend it starts over. */
   declare entries: readonly HistoryEntry[];

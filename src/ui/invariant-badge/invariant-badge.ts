@@ -19,10 +19,11 @@
  * @cssproperty --cl-bad - colour when acknowledged writes were lost
  * @cssproperty --cl-muted - colour while checking or not checked yet
  */
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { HistoryReport } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
+import { invariantBadgeStyles } from './invariant-badge.styles.ts';
 
 /** What the badge says, from the report and whether a check runs. */
 type Verdict = 'pending' | 'checking' | 'ok' | 'warn' | 'bad';
@@ -37,64 +38,7 @@ export class ClInvariantBadge extends LitElement {
     checking: { type: Boolean, reflect: true },
   };
 
-  static override styles = [
-    shared,
-    css`
-      :host {
-        display: inline-flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.5rem;
-        max-width: 100%;
-      }
-      .badge {
-        --badge-colour: var(--cl-muted);
-        display: flex;
-        flex-direction: column;
-        gap: 0.1rem;
-        padding: 0.3rem 0.7rem;
-        border: 2px solid var(--badge-colour);
-        border-radius: var(--cl-radius);
-        background: var(--cl-surface);
-        min-width: 0;
-        /* Room for the buttons beside it before they wrap below. */
-        flex: 1 1 16rem;
-      }
-      .badge.ok {
-        --badge-colour: var(--cl-ok);
-      }
-      .badge.warn {
-        --badge-colour: var(--cl-warn);
-      }
-      .badge.bad {
-        --badge-colour: var(--cl-bad);
-      }
-      .headline {
-        font-weight: 600;
-        color: var(--badge-colour);
-        font-variant-numeric: tabular-nums;
-      }
-      .badge.bad .headline {
-        font-size: 1.05em;
-      }
-      .icon {
-        display: inline-block;
-        width: 1.1em;
-        text-align: center;
-      }
-      .details {
-        font-size: 0.85rem;
-        color: var(--cl-muted);
-        overflow-wrap: anywhere;
-      }
-      .actions {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.4rem;
-        flex: none;
-      }
-    `,
-  ];
+  static override styles = [shared, invariantBadgeStyles];
 
   /** The last history check (null: never checked in this session). */
   declare report: HistoryReport | null;

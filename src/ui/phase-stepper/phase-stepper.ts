@@ -17,11 +17,12 @@
  * @cssproperty --cl-bad - refusals and data loss
  * @cssproperty --cl-warn - warnings
  */
-import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { PHASES, ROUTES, assertNever, phaseIndex, type GuardCheck, type MoveOptions, type Phase, type Route, type Side } from '../../engine/vocabulary.ts';
 import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
+import { phaseStepperStyles } from './phase-stepper.styles.ts';
 
 /** A phase's name for people. */
 export function phaseTitle(phase: Phase): string {
@@ -66,126 +67,7 @@ export class ClPhaseStepper extends LitElement {
     this._lossAccepted = false;
   }
 
-  static override styles = [
-    shared,
-    css`
-      :host {
-        display: block;
-      }
-      ol.steps {
-        list-style: none;
-        margin: 0 0 var(--cl-gap);
-        padding: 0;
-        display: grid;
-        gap: 0.4rem;
-      }
-      .steps > li {
-        display: grid;
-        grid-template-columns: 1.8rem 1fr;
-        gap: 0 0.6rem;
-        padding: 0.5rem 0.6rem;
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        background: var(--cl-surface);
-      }
-      .steps > li.done {
-        color: var(--cl-muted);
-      }
-      .steps > li[aria-current='step'] {
-        border-color: var(--cl-accent);
-        box-shadow: inset 4px 0 0 var(--cl-accent);
-        color: var(--cl-text);
-      }
-      .marker {
-        grid-row: span 3;
-        display: inline-grid;
-        place-items: center;
-        width: 1.6rem;
-        height: 1.6rem;
-        border-radius: 50%;
-        border: 1px solid var(--cl-border);
-        font-size: 0.85rem;
-        background: var(--cl-bg);
-      }
-      .steps > li[aria-current='step'] .marker {
-        background: var(--cl-accent);
-        border-color: var(--cl-accent);
-        color: var(--cl-accent-text);
-      }
-      .name {
-        font-weight: 600;
-      }
-      .name code {
-        font-family: var(--cl-mono);
-        font-weight: 400;
-        font-size: 0.85em;
-        color: var(--cl-muted);
-        margin-inline-start: 0.4rem;
-      }
-      .summary,
-      .route {
-        margin: 0.15rem 0 0;
-        font-size: 0.875rem;
-      }
-      .route {
-        color: var(--cl-muted);
-      }
-      .side-old {
-        color: var(--cl-old);
-        font-weight: 600;
-      }
-      .side-new {
-        color: var(--cl-new);
-        font-weight: 600;
-      }
-      .controls {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: center;
-      }
-      .rollback {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.4rem;
-        align-items: center;
-      }
-      .panel {
-        margin-top: var(--cl-gap);
-        padding: 0.6rem 0.75rem;
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        background: var(--cl-surface);
-      }
-      .panel.refused {
-        border-color: var(--cl-bad);
-      }
-      .panel ul {
-        margin: 0.3rem 0 0.5rem;
-        padding-inline-start: 1.2rem;
-      }
-      .panel p {
-        margin: 0.3rem 0;
-      }
-      .warnings {
-        color: var(--cl-warn);
-      }
-      .loss {
-        color: var(--cl-bad);
-        font-weight: 600;
-      }
-      label.accept {
-        display: flex;
-        gap: 0.4rem;
-        align-items: flex-start;
-        margin: 0.4rem 0;
-      }
-      .note {
-        margin: 0 0 var(--cl-gap);
-        color: var(--cl-warn);
-      }
-    `,
-  ];
+  static override styles = [shared, phaseStepperStyles];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!changed.has('state')) return;

@@ -23,10 +23,12 @@
  * @cssproperty --cl-warn - warning hazards
  * @cssproperty --cl-bg - the dialog's background
  */
-import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { assertNever, type CopyProgress, type Hazard, type RollbackPlan } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
+import { dialogStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
+import { rollbackDialogStyles } from './rollback-dialog.styles.ts';
 
 /** Fired when the dialog closes without a rollback (not in ClEventMap: only this dialog sends it). */
 export const DIALOG_CLOSE = 'cl-dialog-close';
@@ -69,91 +71,7 @@ export class ClRollbackDialog extends LitElement {
     this._accepted = false;
   }
 
-  static override styles = [
-    shared,
-    css`
-      dialog {
-        background: var(--cl-bg);
-        color: var(--cl-text);
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        padding: 1rem 1.1rem;
-        width: min(36rem, calc(100vw - 2rem));
-        max-height: calc(100dvh - 2rem);
-        box-sizing: border-box;
-      }
-      code {
-        font-family: var(--cl-mono);
-        font-size: 0.95em;
-      }
-      dialog::backdrop {
-        background: rgb(0 0 0 / 45%);
-      }
-      ul {
-        list-style: none;
-        margin: 0.5rem 0;
-        padding: 0;
-        display: grid;
-        gap: 0.5rem;
-      }
-      li {
-        border: 1px solid var(--cl-border);
-        border-inline-start: 4px solid var(--cl-warn);
-        border-radius: var(--cl-radius);
-        padding: 0.5rem 0.6rem;
-        background: var(--cl-surface);
-      }
-      li.data {
-        border-inline-start-color: var(--cl-bad);
-      }
-      .head {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.3rem 0.6rem;
-        align-items: baseline;
-      }
-      .severity {
-        font-weight: 600;
-        color: var(--cl-warn);
-      }
-      li.data .severity {
-        color: var(--cl-bad);
-      }
-      .count {
-        font-variant-numeric: tabular-nums;
-      }
-      li p {
-        margin: 0.3rem 0;
-      }
-      .blocked {
-        color: var(--cl-bad);
-      }
-      label.accept {
-        display: flex;
-        gap: 0.4rem;
-        align-items: flex-start;
-        margin: 0.6rem 0;
-      }
-      .copying:empty,
-      .working:empty,
-      .message:empty {
-        display: none;
-      }
-      .message {
-        color: var(--cl-bad);
-        border-left: 4px solid var(--cl-bad);
-        padding-left: 0.5rem;
-        overflow-wrap: anywhere;
-      }
-      .actions {
-        display: flex;
-        flex-wrap: wrap;
-        justify-content: flex-end;
-        gap: 0.5rem;
-        margin-top: 0.75rem;
-      }
-    `,
-  ];
+  static override styles = [shared, dialogStyles, rollbackDialogStyles];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('plan')) this._accepted = false;

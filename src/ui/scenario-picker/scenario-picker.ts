@@ -6,11 +6,12 @@
  * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
  * @csspart card - one scenario
  */
-import { css, html, LitElement, type PropertyValues } from 'lit';
+import { html, LitElement, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
 import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
+import { scenarioPickerStyles } from './scenario-picker.styles.ts';
 
 const MODE_HELP: Record<DurabilityMode, string> = {
   strict: 'each change is stored in IndexedDB before it is acknowledged',
@@ -46,50 +47,7 @@ export class ClScenarioPicker extends LitElement {
     this._confirming = null;
   }
 
-  static override styles = [
-    shared,
-    css`
-      :host {
-        display: block;
-      }
-      .cards {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
-        gap: var(--cl-gap);
-      }
-      article {
-        background: var(--cl-surface);
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        padding: 1rem;
-        display: flex;
-        flex-direction: column;
-        gap: 0.5rem;
-      }
-      article p {
-        margin: 0;
-        flex: 1;
-      }
-      .facts {
-        font-size: 0.85rem;
-      }
-      fieldset {
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        margin: 0 0 var(--cl-gap);
-      }
-      label {
-        display: block;
-        margin: 0.2rem 0;
-      }
-      ul {
-        padding-left: 1.2rem;
-      }
-      li {
-        margin: 0.3rem 0;
-      }
-    `,
-  ];
+  static override styles = [shared, scenarioPickerStyles];
 
   protected override updated(changed: PropertyValues<this>): void {
     // The button pressed is replaced: focus goes to its counterpart, never to the page's body.

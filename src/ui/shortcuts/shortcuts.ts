@@ -6,8 +6,10 @@
  * @fires cl-shortcuts-change - the user turned single-key shortcuts on or off; detail `{ enabled }`
  * @csspart dialog - the dialog
  */
-import { css, html, LitElement } from 'lit';
+import { html, LitElement } from 'lit';
+import { dialogStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
+import { shortcutsStyles } from './shortcuts.styles.ts';
 
 /** The shortcuts the app handles (key, what it does). */
 export const SHORTCUTS: readonly (readonly [string, string])[] = [
@@ -46,44 +48,7 @@ export class ClShortcuts extends LitElement {
     return this.renderRoot.querySelector('dialog')?.open ?? false;
   }
 
-  static override styles = [
-    shared,
-    css`
-      dialog {
-        background: var(--cl-bg);
-        color: var(--cl-text);
-        border: 1px solid var(--cl-border);
-        border-radius: var(--cl-radius);
-        max-width: min(32rem, 92vw);
-      }
-      dl {
-        display: grid;
-        grid-template-columns: auto 1fr;
-        gap: 0.3rem 1rem;
-        margin: 0 0 1rem;
-      }
-      kbd {
-        font-family: var(--cl-mono);
-        border: 1px solid var(--cl-border);
-        border-radius: 4px;
-        padding: 0 0.35rem;
-        background: var(--cl-surface);
-      }
-      dd {
-        margin: 0;
-      }
-      .off dt:not(.always),
-      .off dd:not(.always) {
-        opacity: 0.55;
-      }
-      label {
-        display: flex;
-        gap: 0.5rem;
-        align-items: center;
-        margin: 0 0 1rem;
-      }
-    `,
-  ];
+  static override styles = [shared, dialogStyles, shortcutsStyles];
 
   /** Opens the dialog. */
   show(): void {

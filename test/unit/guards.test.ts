@@ -1,0 +1,109 @@
+/**
+ * Guards and rollback plans are pure functions of the control state and a summary of the
+ * databases: these tests give them plain values, no database.
+ */
+import { describe, expect, it } from 'vitest';
+import { compareCollections, type CollectionState } from '../../src/engine/checks/consistency.ts';
+import { initialControl } from '../../src/engine/control.ts';
+import type { ControlState } from '../../src/engine/control-state.ts';
+import { checkGuard, planRollback } from '../../src/engine/guards.ts';
+import type { VersionInfo } from '../../src/engine/records.ts';
+import { resolveSettings, type Collection } from '../../src/engine/scenario/format.ts';
+import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
+
+const scenario = BUILT_IN_SCENARIOS['job-keys']!;
+const settings = resolveSettings(scenario);
+const jobs = scenario.collections['jobs'] as Collection;
+
+function control(change: Partial<ControlState>): ControlState {
+  return { ...initialControl(scenario, 1), ...change };
+}
+
+const cleanVerify = { clean: true, diverged: 0, lostByDrop: 0, divergenceEvents: 0, phase: 'shadow' as const };
+
+/** A report over plain rows: `old` and `new` map job ids to [status, version]. */
+function report(old: Record<string, [string, number]>, neu: Record<string, [string, number]>) {
+  const rows = (side: Record<string, [string, number]>) =>
+    Object.entries(side).map(([job_id, [status]]) => ({ job_id, workspace_id: 'w1', kind: 'k', status, result: '', created_at: 1, updated_at: 1 }));
+  const versions = (side: Record<string, [string, number]>) => new Map<string, VersionInfo>(Object.entries(side).map(([id, [, version]]) => [JSON.stringify([id]), { version, deleted: false }]));
+  const state: CollectionState = { name: 'jobs', collection: jobs, oldRows: rows(old), newRows: rows(neu), oldVersions: versions(old), newVersions: versions(neu) };
+  return compareCollections([state], { old: 'old', new: 'new' });
+}
+
+describe('checkGuard', () => {
+  it('allows only the next phase, and says which one that is', () => {
+    const guard = checkGuard(control({ phase: 'dual-write' }), scenario, settings, 'read-new');
+    expect(guard.ok).toBe(false);
+    expect(guard.overridable).toBe(false);
+    expect(guard.reasons[0]).toContain('the next phase is "shadow"');
+  });
+
+  it('refuses read-new without a backfill and a verify, and lets force override it', () => {
+    const guard = checkGuard(control({ phase: 'shadow' }), scenario, settings, 'read-new');
+    expect(guard.ok).toBe(false);
+    expect(guard.overridable).toBe(true);
+    expect(guard.reasons.join(' ')).toMatch(/no backfill has completed/);
+    expect(guard.reasons.join(' ')).toMatch(/no verify yet/);
+  });
+
+  it('allows read-new after a backfill and a clean verify with no divergence since', () => {
+    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: cleanVerify }), scenario, settings, 'read-new');
+    expect(guard).toMatchObject({ ok: true, reasons: [] });
+  });
+
+  it('asks for a new verify once something may have diverged the sides since the last one', () => {
+    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: cleanVerify, divergenceEvents: 1 }), scenario, settings, 'read-new');
+    expect(guard.ok).toBe(false);
+    expect(guard.reasons[0]).toMatch(/diverged the sides since the last verify/);
+  });
+
+  it('warns, without refusing, that deletes come back through the fallback in new-only', () => {
+    const withDeletes = Object.values(scenario.operations).some((op) => op.kind === 'write' && op.effect.type === 'delete');
+    const guard = checkGuard(control({ phase: 'read-new', backfillValid: true, lastVerify: cleanVerify }), scenario, settings, 'new-only');
+    expect(guard.ok).toBe(true);
+    expect(guard.warnings?.length ?? 0).toBe(withDeletes ? 1 : 0);
+  });
+
+  it('refuses the drop with the count a current verify found, and never lets force override it', () => {
+    const guard = checkGuard(control({ phase: 'new-only', backfillValid: true, lastVerify: { ...cleanVerify, clean: false, lostByDrop: 3 } }), scenario, settings, 'old-dropped');
+    expect(guard).toMatchObject({ ok: false, recordsLost: 3, overridable: false });
+    expect(guard.reasons.join(' ')).toContain('accept losing 3 records');
+  });
+
+  it('does not name a count for the drop when the verify is stale', () => {
+    const guard = checkGuard(control({ phase: 'new-only', backfillValid: true, lastVerify: { ...cleanVerify, lostByDrop: 3 }, divergenceEvents: 2 }), scenario, settings, 'old-dropped');
+    expect(guard.recordsLost).toBeUndefined();
+    expect(guard.reasons).toContain('verify again: something may have changed since the last one');
+  });
+});
+
+describe('planRollback', () => {
+  it('refuses a target that is not earlier', () => {
+    expect(() => planRollback('shadow', 'read-new', { report: report({}, {}) })).toThrow(/not an earlier phase/);
+  });
+
+  it('blocks a rollback to old reads while new holds writes old lacks, naming reverse-sync', () => {
+    const plan = planRollback('new-only', 'shadow', { report: report({ a: ['queued', 1] }, { a: ['done', 5], b: ['queued', 6] }) });
+    expect(plan.blocked).toBe(true);
+    expect(plan.hazards[0]).toMatchObject({ kind: 'old-missing-writes', count: 2, severity: 'data', remedy: 'reverse-sync' });
+  });
+
+  it('only warns when rolling back to read-new, where new still serves reads', () => {
+    const plan = planRollback('new-only', 'read-new', { report: report({}, { b: ['queued', 6] }) });
+    expect(plan.blocked).toBe(false);
+    expect(plan.hazards[0]).toMatchObject({ kind: 'old-missing-writes', count: 1, severity: 'warning' });
+  });
+
+  it('warns that new goes stale on the way back to old-only', () => {
+    const plan = planRollback('dual-write', 'old-only', { report: report({ a: ['queued', 1], b: ['queued', 1] }, { a: ['queued', 1] }) });
+    expect(plan.blocked).toBe(false);
+    expect(plan.hazards).toEqual([expect.objectContaining({ kind: 'new-goes-stale', count: 1, remedy: 'backfill' })]);
+  });
+
+  it('from old-dropped, always asks for the backup first and counts what was written since the drop', () => {
+    const plan = planRollback('old-dropped', 'new-only', { recordsSinceDrop: 4 });
+    expect(plan.blocked).toBe(true);
+    expect(plan.hazards[0]).toMatchObject({ kind: 'old-dropped', count: 4, remedy: 'restore-backup' });
+    expect(plan.hazards[0]?.message).toContain('4 records written since the drop');
+  });
+});

@@ -287,9 +287,7 @@ describe('seed 001: the old schema is read-only after the cutover, enforced', ()
   });
 
   // Engine gap: in the shared topology a console statement may touch either side's tables, and
-  // consoleWrite checks only the side it is addressed to. Remove `.fails` when the engine refuses
-  // any console statement that would change old's tables in a phase where they are read-only.
-  it.fails('refuses a console write addressed to new that would change old\'s tables in the shared database in new-only', async () => {
+  it('refuses a console write addressed to new that would change old\'s tables in the shared database in new-only', async () => {
     const rig = await cutOverWithLegacyData();
     const before = oldState(rig);
     await expect(rig.rehearsal.consoleWrite('new', LEGACY_ARTIFACT)).rejects.toThrow(/old is read-only in new-only/);

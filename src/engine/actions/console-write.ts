@@ -16,7 +16,8 @@ export function consoleWrite(parts: EngineParts, side: Side, sql: string): Promi
   const { lifecycle, control, files, scenario, records, versions, checkpoints } = parts;
   return lifecycle.track(async () => {
     if (side === 'old' && control.phase === 'old-dropped') throw new Error('the old schema is dropped');
-    if (side === 'old' && ROUTES[control.phase].oldTables === 'read-only') throw new Error(`old is read-only in ${control.phase}: writes go to new`);
+    const oldReadOnly = ROUTES[control.phase].oldTables === 'read-only';
+    if (side === 'old' && oldReadOnly) throw new Error(`old is read-only in ${control.phase}: writes go to new`);
     await lifecycle.reloadBrokenFiles();
     const file = files.fileOf(side);
     const db = files.db(side);
@@ -42,6 +43,11 @@ export function consoleWrite(parts: EngineParts, side: Side, sql: string): Promi
     } finally {
       if (db.inTransaction) db.exec('ROLLBACK');
     }
+    // In a shared database a statement addressed to new can still reach old's tables (seed 001:
+    // old is read-only after the write cut-over, whatever side the console names).
+    if (oldReadOnly && [...before.keys()].some((id) => id.startsWith('old\u0000') && changed(before.get(id), after.get(id)))) {
+      throw new Error(`old is read-only in ${control.phase}: this statement changes old's records; writes go to new`);
+    }
     const version = versions.next();
     const bumps: BoundStatement[] = [];
     for (const [id, was] of before) {
@@ -60,4 +66,11 @@ export function consoleWrite(parts: EngineParts, side: Side, sql: string): Promi
     await control.markDivergence();
     return Math.max(0, changes);
   });
+}
+
+/** Whether two snapshots of one collection's canonical records differ. */
+function changed(was: ReadonlyMap<string, string> | undefined, now: ReadonlyMap<string, string> | undefined): boolean {
+  if (!was || !now || was.size !== now.size) return was !== now;
+  for (const [key, value] of was) if (now.get(key) !== value) return true;
+  return false;
 }

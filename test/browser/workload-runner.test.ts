@@ -4,7 +4,7 @@
  * crash fault) leaves what was in flight indeterminate, and the history check finds nothing lost.
  */
 import { createStore } from 'idb-keyval';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkloadRunner } from '../../src/ui/app/workload-runner.ts';
 import { HistoryRecorder } from '../../src/ui/history-recorder.ts';
 import { EngineClient, type RestartReason } from '../../src/worker/client.ts';
@@ -16,17 +16,14 @@ let runner: WorkloadRunner | undefined;
 
 afterEach(async () => {
   runner?.dispose();
+  vi.useRealTimers();
   await runner?.idle();
   client?.dispose();
 });
 
-const until = async (what: string, ok: () => boolean, ms = 20_000): Promise<void> => {
-  const started = performance.now();
-  while (!ok()) {
-    if (performance.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** Polls `value` until it exceeds `than` (operations run in the real worker meanwhile). */
+const beyond = (what: string, value: () => number, than: number): Promise<void> =>
+  expect.poll(value, { timeout: 20_000, message: what }).toBeGreaterThan(than);
 
 interface Rig {
   client: EngineClient;
@@ -108,7 +105,7 @@ describe('the workload runner', () => {
     const seeded = t.recorder.ops.length;
     t.runner.configure({ opsPerSecond: 200, concurrency: 3 });
     t.runner.start();
-    await until('150 operations', () => t.recorder.ops.length >= seeded + 150);
+    await beyond('150 operations', () => t.recorder.ops.length, seeded + 149);
     t.runner.stop();
     await t.runner.idle();
     expect(t.unrecorded()).toBe(0);
@@ -123,32 +120,42 @@ describe('the workload runner', () => {
   });
 
   it('holds new operations while paused and waits for those in flight', async () => {
+    // The runner's clock (its 50 ms tick and the rate it reads) moves only when the test moves it;
+    // the engine, its worker and the history run in real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
     const t = await rig();
-    t.runner.configure({ opsPerSecond: 200, concurrency: 4 });
+    const opsPerSecond = 200;
+    t.runner.configure({ opsPerSecond, concurrency: 4 });
     t.runner.start();
-    await until('some operations', () => t.recorder.ops.length > 80);
+    const tick = () => {
+      vi.advanceTimersByTime(50);
+      return t.recorder.ops.length;
+    };
+    await beyond('operations while running', tick, 80);
     const resume = t.runner.pause();
     await t.runner.idle();
     expect(t.runner.inFlight).toBe(0);
     const held = t.recorder.ops.length;
-    await new Promise((r) => setTimeout(r, 300));
+    // Five seconds of the runner's time: a runner that kept going would start hundreds of operations.
+    vi.advanceTimersByTime(5_000);
+    expect(t.runner.inFlight).toBe(0);
     expect(t.recorder.ops.length).toBe(held);
     expect(t.runner.running).toBe(true);
     resume();
-    await until('more operations after resuming', () => t.recorder.ops.length > held + 10);
+    await beyond('operations after resuming', tick, held + 10);
   });
 
   it('leaves what was in flight at Crash now indeterminate and loses no acknowledged write', async () => {
     const t = await rig();
     t.runner.configure({ opsPerSecond: 300, concurrency: 4 });
     t.runner.start();
-    await until('operations in flight', () => t.recorder.ops.length > 100 && t.runner.inFlight > 0);
+    await expect.poll(() => t.recorder.ops.length > 100 && t.runner.inFlight > 0, { timeout: 20_000, message: 'operations in flight' }).toBe(true);
     await t.client.crash();
     expect(t.restarts).toEqual(['crash']);
     const indeterminate = t.recorder.ops.filter((o) => o.outcome === 'info').length;
     expect(indeterminate).toBeGreaterThan(0);
     const before = t.recorder.ops.length;
-    await until('operations on the recovered engine', () => t.recorder.ops.length > before + 50);
+    await beyond('operations on the recovered engine', () => t.recorder.ops.length, before + 50);
     t.runner.stop();
     const report = await check(t);
     expect(report.lost).toEqual([]);
@@ -159,14 +166,14 @@ describe('the workload runner', () => {
     const t = await rig([{ kind: 'crash', point: 'after-writes-before-ack', once: true }]);
     t.runner.configure({ opsPerSecond: 100, concurrency: 2 });
     t.runner.start();
-    await until('the engine to restart', () => t.restarts.length > 0);
+    await beyond('the engine to restart', () => t.restarts.length, 0);
     await t.client.settled();
     expect(t.restarts).toEqual(['crash']);
     expect(t.state().faults).toEqual([]);
     // The write that crashed after landing, before its acknowledgement: indeterminate, not lost.
     expect(t.recorder.ops.some((o) => o.kind === 'write' && o.outcome === 'info')).toBe(true);
     const before = t.recorder.ops.length;
-    await until('operations on the recovered engine', () => t.recorder.ops.length > before + 30);
+    await beyond('operations on the recovered engine', () => t.recorder.ops.length, before + 30);
     t.runner.stop();
     const report = await check(t);
     expect(report.lost).toEqual([]);

@@ -286,7 +286,7 @@ describe('seed 001: the old schema is read-only after the cutover, enforced', ()
     expect(oldState(rig)).toEqual(before);
   });
 
-  // Engine gap: in the shared topology a console statement may touch either side's tables, and
+  // In the shared topology one console statement can reach either side's tables, whichever side it names.
   it('refuses a console write addressed to new that would change old\'s tables in the shared database in new-only', async () => {
     const rig = await cutOverWithLegacyData();
     const before = oldState(rig);

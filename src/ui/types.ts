@@ -26,6 +26,12 @@ export type HistoryEntry =
       readonly message: string;
     };
 
+/** A history entry that is an operation. */
+export type Operation = Extract<HistoryEntry, { kind: 'operation' }>;
+
+/** A history entry that is an event (a notice, a restart). */
+export type LogEvent = Extract<HistoryEntry, { kind: 'event' }>;
+
 /** Filters of the history panel. */
 export interface HistoryFilter {
   readonly text: string;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { button, change, cleanBody, makeProgress, makeState, mount, query, record, tabTo } from '../test-support.ts';
 import './actions.ts';
-import { formatEta, type ClActions } from './actions.ts';
+import type { ClActions } from './actions.ts';
+import { formatEta } from './format.ts';
 
 afterEach(cleanBody);
 

@@ -17,69 +17,20 @@
  * @cssproperty --cl-bad - errors and records a drop would lose
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
-import { assertNever, type CopyProgress, type VerifySummary } from '../../engine/vocabulary.ts';
+import type { CopyProgress, VerifySummary } from '../../engine/vocabulary.ts';
 import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 import { actionsStyles } from './actions.styles.ts';
+import { commandApplies, formatEta, formatRate, statusText, type CopyCommand } from './format.ts';
 
 type CopyAction = CopyProgress['action'];
-type CopyCommand = 'start' | 'pause' | 'resume' | 'cancel';
 
 /** Limits the engine clamps a batch size to. */
 const BATCH_MIN = 1;
 const BATCH_MAX = 10_000;
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so nothing can be started or changed here.';
-
-/** "12.5 records/s", or a dash before two batches have run. */
-export function formatRate(rate: number | null): string {
-  return rate === null ? '—' : `${rate} records/s`;
-}
-
-/** "about 45 s", "about 3 min 20 s", "about 2 h", or a dash when unknown. */
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `about ${s} s`;
-  if (s < 3600) return `about ${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const minutes = Math.floor((s % 3600) / 60);
-  return `about ${Math.floor(s / 3600)} h${minutes ? ` ${minutes} min` : ''}`;
-}
-
-/** A pass's status for people. */
-function statusText(p: CopyProgress): string {
-  switch (p.status) {
-    case 'idle':
-      return 'Not started';
-    case 'running':
-      return `Pass ${p.pass} running`;
-    case 'paused':
-      return `Pass ${p.pass} paused`;
-    case 'done':
-      return `Pass ${p.pass} done`;
-    case 'cancelled':
-      return `Pass ${p.pass} cancelled`;
-    default:
-      return assertNever(p.status, 'copy status');
-  }
-}
-
-/** Whether `command` applies to a pass in `status`. */
-function commandApplies(command: CopyCommand, status: CopyProgress['status']): boolean {
-  switch (command) {
-    case 'start':
-      return status === 'idle' || status === 'done' || status === 'cancelled';
-    case 'pause':
-      return status === 'running';
-    case 'resume':
-      return status === 'paused';
-    case 'cancel':
-      return status === 'running' || status === 'paused';
-    default:
-      return assertNever(command, 'copy command');
-  }
-}
 
 export class ClActions extends LitElement {
   static override properties = {

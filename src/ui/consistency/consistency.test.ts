@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import type { ConsistencyReport, Discrepancy } from '../../engine/vocabulary.ts';
 import './consistency.ts';
-import { verifiedWhen, type ClConsistency } from './consistency.ts';
+import type { ClConsistency } from './consistency.ts';
+import { verifiedWhen } from './format.ts';
 
 const LABELS = { old: 'SQLite', new: 'JSON' } as const;
 const XSS = '<img src=x onerror=alert(1)>';

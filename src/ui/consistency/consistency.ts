@@ -23,50 +23,12 @@
  * @cssproperty --cl-consistency-list-height - most height of the discrepancy list (default 20rem)
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ConsistencyReport, Discrepancy, DiscrepancyKind, Side } from '../../engine/vocabulary.ts';
+import type { ConsistencyReport, Discrepancy, Side } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
 import { consistencyStyles } from './consistency.styles.ts';
-
-type FieldValue = Discrepancy['fields'][number]['old'];
-type Counts = ConsistencyReport['totals'];
-
-const count = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
-
-/** A rate as a percentage that never rounds a non-zero rate down to "0 %". */
-function formatRate(rate: number): string {
-  const percent = rate * 100;
-  if (percent > 0 && percent < 0.01) return '< 0.01 %';
-  return `${decimal.format(percent)} %`;
-}
-
-const rateOf = (c: Counts): number => (c.total === 0 ? 0 : (c.total - c.consistent) / c.total);
-
-/** How a value is shown: text, with its SQL type when the sides disagree on it. */
-function valueText(value: FieldValue | undefined): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'object') return `x'${value.blob}'`;
-  return String(value);
-}
-
-function valueType(value: FieldValue | undefined): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'object') return 'blob';
-  return typeof value === 'number' ? 'number' : 'text';
-}
-
-const idOf = (d: Discrepancy): string => `${d.collection}\u0000${d.key}`;
-
-/** "at 09:05:07" today, "on 2026-11-21 at 09:05:07" another day (a report restored after a reload may be old). */
-export function verifiedWhen(at: number, now = Date.now()): string {
-  const d = new Date(at);
-  const time = d.toLocaleTimeString('en-GB');
-  if (d.toDateString() === new Date(now).toDateString()) return `at ${time}`;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `on ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} at ${time}`;
-}
+import { formatCount, formatRate, idOf, kindText, newerText, rateOf, valueText, valueType, verifiedWhen, type Counts, type FieldValue } from './format.ts';
 
 /** The consistency report and its diff viewer. */
 export class ClConsistency extends LitElement {
@@ -140,13 +102,13 @@ export class ClConsistency extends LitElement {
     const when = this.verifiedAt === null ? nothing : html` <span class="when muted">Verified ${verifiedWhen(this.verifiedAt)}.</span>`;
     if (differing === 0) {
       return html`<p class="summary ok" part="summary" role="status">
-        <span class="verdict">Consistent:</span> all ${count.format(t.total)} records are the same on ${l.old} and ${l.new}.${when}
+        <span class="verdict">Consistent:</span> all ${formatCount(t.total)} records are the same on ${l.old} and ${l.new}.${when}
       </p>`;
     }
     return html`<p class="summary bad" part="summary" role="status">
-      <span class="verdict">${count.format(differing)} of ${count.format(t.total)} records differ</span>
-      (mismatch rate ${formatRate(r.mismatchRate)}). Newer in ${l.old}: ${count.format(t.newerInOld)}; newer in ${l.new}:
-      ${count.format(t.newerInNew)}.${when}
+      <span class="verdict">${formatCount(differing)} of ${formatCount(t.total)} records differ</span>
+      (mismatch rate ${formatRate(r.mismatchRate)}). Newer in ${l.old}: ${formatCount(t.newerInOld)}; newer in ${l.new}:
+      ${formatCount(t.newerInNew)}.${when}
     </p>`;
   }
 
@@ -181,15 +143,15 @@ export class ClConsistency extends LitElement {
 
   private renderCountsRow(name: string, c: Counts): TemplateResult {
     const l = this.sideLabels;
-    const bad = (n: number) => html`<td class=${n > 0 ? 'nonzero' : ''}>${count.format(n)}</td>`;
+    const bad = (n: number) => html`<td class=${n > 0 ? 'nonzero' : ''}>${formatCount(n)}</td>`;
     const pending = c.deletedInNew + c.deletedInOld;
     return html`<tr data-collection=${name}>
       <th scope="row">${name}</th>
-      <td>${count.format(c.total)}</td>
-      <td>${count.format(c.consistent)}</td>
+      <td>${formatCount(c.total)}</td>
+      <td>${formatCount(c.consistent)}</td>
       ${bad(c.inconsistent)} ${bad(c.oldOnly)} ${bad(c.newOnly)}
       <td class=${pending > 0 ? 'pending' : ''} title=${`deleted in ${l.new}, still in ${l.old}: ${c.deletedInNew}; deleted in ${l.old}, still in ${l.new}: ${c.deletedInOld}`}>
-        ${count.format(pending)}
+        ${formatCount(pending)}
       </td>
       <td class=${c.total - c.consistent > 0 ? 'nonzero' : ''}>${formatRate(rateOf(c))}</td>
     </tr>`;
@@ -204,7 +166,7 @@ export class ClConsistency extends LitElement {
         <div class="pane">
           <h3 id="list-heading">Discrepancies</h3>
           ${r.discrepancyCount > list.length
-            ? html`<p class="count muted" id="list-count">Showing ${count.format(list.length)} of ${count.format(r.discrepancyCount)}.</p>`
+            ? html`<p class="count muted" id="list-count">Showing ${formatCount(list.length)} of ${formatCount(r.discrepancyCount)}.</p>`
             : nothing}
           <ul
             role="listbox"
@@ -232,10 +194,10 @@ export class ClConsistency extends LitElement {
       aria-selected=${selected ? 'true' : 'false'}
       tabindex=${index === this._activeIndex ? '0' : '-1'}
     >
-      <span class="kind">${this.kindText(d.kind)}</span>
+      <span class="kind">${kindText(d.kind, this.sideLabels)}</span>
       <span class="collection">${d.collection}</span>
       <span class="key">${d.key}</span>
-      <span class="newer">${this.newerText(d)}</span>
+      <span class="newer">${newerText(d, this.sideLabels)}</span>
     </li>`;
   }
 
@@ -246,7 +208,7 @@ export class ClConsistency extends LitElement {
     const differs = new Set(d.old && d.new ? d.fields.map((f) => f.field) : fieldNames);
     return html`
       <h3><span class="collection">${d.collection}</span> <span class="key">${d.key}</span></h3>
-      <p class="muted">${this.kindText(d.kind)} · ${this.newerText(d)}${d.old && d.new ? ` · ${d.fields.length} of ${fieldNames.length} fields differ` : ''}</p>
+      <p class="muted">${kindText(d.kind, this.sideLabels)} · ${newerText(d, this.sideLabels)}${d.old && d.new ? ` · ${d.fields.length} of ${fieldNames.length} fields differ` : ''}</p>
       <div class="scroll">
         <table class="fields" part="fields">
           <caption class="visually-hidden">
@@ -280,28 +242,6 @@ export class ClConsistency extends LitElement {
     if (record === null) return html`<td class="absent">no record</td>`;
     const isNull = value === null || value === undefined;
     return html`<td class=${isNull ? 'null' : ''}>${valueText(value)}${showType ? html`<span class="type">(${valueType(value)})</span>` : nothing}</td>`;
-  }
-
-  private kindText(kind: DiscrepancyKind): string {
-    const l = this.sideLabels;
-    switch (kind) {
-      case 'inconsistent':
-        return 'Differs';
-      case 'old-only':
-        return `${l.old} only`;
-      case 'new-only':
-        return `${l.new} only`;
-      case 'deleted-in-new':
-        return `Deleted in ${l.new}, pending in ${l.old}`;
-      case 'deleted-in-old':
-        return `Deleted in ${l.old}, pending in ${l.new}`;
-      default:
-        throw new Error(`unknown discrepancy kind '${kind as string}'`);
-    }
-  }
-
-  private newerText(d: Discrepancy): string {
-    return d.newer === 'unknown' ? 'newer side unknown' : `newer in ${this.sideLabels[d.newer]}`;
   }
 
   private handleVerify(): void {

@@ -39,27 +39,20 @@
  * @cssproperty --cl-gap - Spacing.
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import type { Observation, OperationResult } from '../../engine/vocabulary.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
 import type { HistoryEntry, HistoryFilter } from '../types.ts';
 import { ROW_HEIGHT, historyStyles } from './history.styles.ts';
-import { compactParams, countOf, describeError, formatDuration, formatTime, toJson } from './format.ts';
-import { SHOW_EVERYTHING, ShownEntries, type HistoryQuery } from './shown-entries.ts';
+import { renderEventDetails, renderOperationDetails } from './entry-details.ts';
+import { renderEventRow, renderOperationRow } from './entry-row.ts';
+import { countOf } from './format.ts';
+import { rowAfterKey, windowRange } from './list-window.ts';
+import { isOutcome, isShow, OUTCOME_OPTIONS, SHOW_EVERYTHING, SHOW_OPTIONS, ShownEntries, type HistoryQuery } from './shown-entries.ts';
 
 export { ROW_HEIGHT };
 
-/** Rows rendered beyond each edge of the view, so fast scrolling does not show blank space. */
-const OVERSCAN = 8;
-
-/** Rows ever rendered at once, whatever the height of the list. */
-const MAX_RENDERED_ROWS = 160;
-
 /** Height assumed until the list has been measured. */
 const FALLBACK_VIEWPORT = 800;
-
-/** Rows returned by a read shown in the details pane. */
-const ROWS_SHOWN = 20;
 
 declare global {
   interface HTMLElementEventMap {
@@ -70,25 +63,6 @@ declare global {
     'cl-history': ClHistory;
   }
 }
-
-const SHOW_OPTIONS = [
-  ['all', 'Everything'],
-  ['operations', 'Operations'],
-  ['events', 'Events'],
-] as const satisfies readonly (readonly [HistoryFilter['show'], string])[];
-
-const OUTCOME_OPTIONS = [
-  ['any', 'Any outcome'],
-  ['ok', 'ok'],
-  ['fail', 'fail'],
-  ['info', 'info (indeterminate)'],
-] as const satisfies readonly (readonly [HistoryFilter['outcome'], string])[];
-
-const isShow = (value: string): value is HistoryFilter['show'] => SHOW_OPTIONS.some(([v]) => v === value);
-const isOutcome = (value: string): value is HistoryFilter['outcome'] => OUTCOME_OPTIONS.some(([v]) => v === value);
-
-type Operation = Extract<HistoryEntry, { kind: 'operation' }>;
-type LogEvent = Extract<HistoryEntry, { kind: 'event' }>;
 
 /** The event log of a rehearsal, newest first, windowed, filterable, with a details pane. */
 export class ClHistory extends LitElement {
@@ -277,41 +251,10 @@ export class ClHistory extends LitElement {
         aria-setsize=${size}
         @click=${this.handleRowClick}
       >
-        ${entry.kind === 'operation' ? this.renderOperationRow(entry) : this.renderEventRow(entry)}
+        ${entry.kind === 'operation' ? renderOperationRow(entry) : renderEventRow(entry)}
       </div>`);
     }
     return rows;
-  }
-
-  private renderOperationRow(op: Operation): TemplateResult {
-    const result = op.result;
-    const message = result?.error?.message ?? op.note ?? result?.note;
-    return html`<div class="line">
-        <span class="time">${formatTime(op.at)}</span>
-        <span class="phase">${op.phase}</span>
-        <span class="name">${op.name}</span>
-        <span class="access">${op.access}</span>
-        ${this.renderOutcomeBadge(op.outcome)}
-      </div>
-      <div class="line">
-        ${result?.servedBy ? html`<span class="side ${result.servedBy}">${result.servedBy}</span>` : nothing}
-        ${result?.fallback ? html`<span class="fallback" title="The fallback side served the read (${result.fallback})">fallback</span>` : nothing}
-        ${message !== undefined ? html`<span class="message ${result?.error ? 'error-text' : ''}">${message}</span>` : nothing}
-        <span class="params">${compactParams(op.params)}</span>
-      </div>`;
-  }
-
-  private renderEventRow(event: LogEvent): TemplateResult {
-    return html`<div class="line">
-        <span class="time">${formatTime(event.at)}</span>
-        <span class="phase">event</span>
-        <span class="badge ${event.level}">${event.level}</span>
-      </div>
-      <div class="line"><span class="message">${event.message}</span></div>`;
-  }
-
-  private renderOutcomeBadge(outcome: Operation['outcome']): TemplateResult {
-    return outcome === undefined ? html`<span class="badge in-flight">in flight</span>` : html`<span class="badge ${outcome}">${outcome}</span>`;
   }
 
   private renderDetails(): TemplateResult | typeof nothing {
@@ -323,130 +266,7 @@ export class ClHistory extends LitElement {
         <h3 id="details-title">#${entry.index} ${title}</h3>
         <button type="button" @click=${this.handleCloseDetails}>Close</button>
       </header>
-      ${entry.kind === 'operation' ? this.renderOperationDetails(entry) : this.renderEventDetails(entry)}
-    </section>`;
-  }
-
-  private renderEventDetails(event: LogEvent): TemplateResult {
-    return html`<dl>
-      <dt>Time</dt>
-      <dd class="mono">${formatTime(event.at)}</dd>
-      <dt>Level</dt>
-      <dd>${event.level}</dd>
-      <dt>Message</dt>
-      <dd>${event.message}</dd>
-    </dl>`;
-  }
-
-  private renderOperationDetails(op: Operation): TemplateResult {
-    const result = op.result;
-    return html`<dl>
-        <dt>Time</dt>
-        <dd class="mono">${formatTime(op.at)}</dd>
-        <dt>Phase</dt>
-        <dd>${op.phase}</dd>
-        <dt>Outcome</dt>
-        <dd>${op.outcome ?? 'in flight'}</dd>
-        ${result?.servedBy
-          ? html`<dt>Served by</dt>
-              <dd>${result.servedBy}${result.fallback ? ` (fallback: ${result.fallback})` : ''}</dd>`
-          : nothing}
-        ${result?.error
-          ? html`<dt>Error</dt>
-              <dd class="error-text">${describeError(result.error)}</dd>`
-          : nothing}
-        ${op.note !== undefined
-          ? html`<dt>Note</dt>
-              <dd>${op.note}</dd>`
-          : nothing}
-        ${result?.note !== undefined && result.note !== op.note
-          ? html`<dt>Note</dt>
-              <dd>${result.note}</dd>`
-          : nothing}
-        ${result
-          ? html`<dt>Duration</dt>
-              <dd>${formatDuration(result.durationMs)}</dd>`
-          : nothing}
-        ${result?.version !== undefined
-          ? html`<dt>Version</dt>
-              <dd>${result.version}</dd>`
-          : nothing}
-        ${result?.recordKey !== undefined
-          ? html`<dt>Record</dt>
-              <dd class="mono">${result.collection ? `${result.collection} ` : ''}${result.recordKey}</dd>`
-          : nothing}
-      </dl>
-      <section>
-        <h3>Params</h3>
-        <pre>${toJson(op.params, 2)}</pre>
-      </section>
-      ${result ? this.renderObservations(result.observations) : nothing} ${result?.rows ? this.renderReturnedRows(result.rows) : nothing}
-      ${result?.shadow ? this.renderShadow(result.shadow) : nothing}`;
-  }
-
-  private renderObservations(observations: readonly Observation[]): TemplateResult {
-    return html`<section>
-      <h3>Observations</h3>
-      ${observations.length === 0
-        ? html`<p class="muted">None.</p>`
-        : html`<div class="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Side</th>
-                  <th scope="col">Access</th>
-                  <th scope="col">OK</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Error</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${observations.map(
-                  (o) => html`<tr>
-                    <td><span class="side ${o.side}">${o.side}</span></td>
-                    <td>${o.access}</td>
-                    <td>${o.ok ? 'yes' : 'no'}</td>
-                    <td>${o.attempts}</td>
-                    <td>${formatDuration(o.durationMs)}</td>
-                    <td class=${o.error ? 'error-text' : 'muted'}>${o.error ? describeError(o.error) : '—'}</td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`}
-    </section>`;
-  }
-
-  private renderReturnedRows(rows: NonNullable<OperationResult['rows']>): TemplateResult {
-    const summary = `${countOf(rows.length, 'row', 'rows')} returned${rows.length > ROWS_SHOWN ? `, first ${ROWS_SHOWN} shown` : ''}`;
-    return html`<section>
-      <h3>Rows</h3>
-      <p class="muted">${summary}</p>
-      ${rows.length
-        ? html`<ol class="returned mono">
-            ${rows.slice(0, ROWS_SHOWN).map((row) => html`<li>${toJson(row)}</li>`)}
-          </ol>`
-        : nothing}
-    </section>`;
-  }
-
-  private renderShadow(shadow: NonNullable<OperationResult['shadow']>): TemplateResult {
-    return html`<section>
-      <h3>Shadow read</h3>
-      <p class=${shadow.matched ? '' : 'warn-text'}>
-        Compared with ${shadow.side}: ${shadow.matched ? 'matched' : `mismatched, ${countOf(shadow.diffs.length, 'difference', 'differences')}`}
-      </p>
-      ${shadow.diffs.length
-        ? html`<ul class="diffs mono">
-            ${shadow.diffs.map(
-              (d) =>
-                html`<li>
-                  ${d.kind} ${d.key}${d.fields.map((f) => `; ${f.field}: ${toJson(f.primary)} → ${toJson(f.shadow)}`).join('')}
-                </li>`,
-            )}
-          </ul>`
-        : nothing}
+      ${entry.kind === 'operation' ? renderOperationDetails(entry) : renderEventDetails(entry)}
     </section>`;
   }
 
@@ -466,42 +286,22 @@ export class ClHistory extends LitElement {
     if (size === 0) return;
     const current = this.#selected === null ? -1 : this.#shown.rowOf(this.#selected);
     const page = Math.max(1, Math.floor(this.#viewport() / ROW_HEIGHT) - 1);
-    let next: number;
-    switch (event.key) {
-      case 'ArrowDown':
-        next = current < 0 ? 0 : current + 1;
-        break;
-      case 'ArrowUp':
-        next = current < 0 ? 0 : current - 1;
-        break;
-      case 'PageDown':
-        next = current < 0 ? 0 : current + page;
-        break;
-      case 'PageUp':
-        next = current < 0 ? 0 : current - page;
-        break;
-      case 'Home':
-        next = 0;
-        break;
-      case 'End':
-        next = size - 1;
-        break;
-      case 'Enter':
-      case ' ':
-        event.preventDefault();
-        if (current >= 0) this.#open(this.#selected);
-        return;
-      case 'Escape':
-        if (this.#opened !== null) {
-          event.preventDefault();
-          this.#open(null);
-        }
-        return;
-      default:
-        return;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      if (current >= 0) this.#open(this.#selected);
+      return;
     }
+    if (event.key === 'Escape') {
+      if (this.#opened !== null) {
+        event.preventDefault();
+        this.#open(null);
+      }
+      return;
+    }
+    const next = rowAfterKey(event.key, current, size, page);
+    if (next === null) return;
     event.preventDefault();
-    this.#select(Math.min(size - 1, Math.max(0, next)));
+    this.#select(next);
   }
 
   private handleRowClick(event: Event): void {
@@ -582,11 +382,7 @@ export class ClHistory extends LitElement {
 
   /** Display rows rendered: [first, end). */
   #windowRange(): [number, number] {
-    const size = this.#shown.size;
-    const first = Math.max(0, Math.floor(this.#scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const visible = Math.ceil(this.#viewport() / ROW_HEIGHT) + 1;
-    const end = Math.min(size, first + Math.min(MAX_RENDERED_ROWS, visible + 2 * OVERSCAN));
-    return [first, end];
+    return windowRange(this.#scrollTop, this.#viewport(), this.#shown.size);
   }
 
   #observeList(list: HTMLElement): void {

@@ -9,6 +9,26 @@ import { toJson } from './format.ts';
 /** The panel's filter with nothing filtered out. */
 export const SHOW_EVERYTHING: HistoryFilter = Object.freeze({ text: '', show: 'all', outcome: 'any' });
 
+/** The choices of the panel's Show select, with their labels. */
+export const SHOW_OPTIONS = [
+  ['all', 'Everything'],
+  ['operations', 'Operations'],
+  ['events', 'Events'],
+] as const satisfies readonly (readonly [HistoryFilter['show'], string])[];
+
+/** The choices of the panel's Outcome select, with their labels. */
+export const OUTCOME_OPTIONS = [
+  ['any', 'Any outcome'],
+  ['ok', 'ok'],
+  ['fail', 'fail'],
+  ['info', 'info (indeterminate)'],
+] as const satisfies readonly (readonly [HistoryFilter['outcome'], string])[];
+
+/** Whether a select's value is a Show choice. */
+export const isShow = (value: string): value is HistoryFilter['show'] => SHOW_OPTIONS.some(([v]) => v === value);
+/** Whether a select's value is an Outcome choice. */
+export const isOutcome = (value: string): value is HistoryFilter['outcome'] => OUTCOME_OPTIONS.some(([v]) => v === value);
+
 /** What the panel asks to see. */
 export interface HistoryQuery {
   readonly filter: HistoryFilter;

@@ -120,8 +120,14 @@ export class IndexedDbBackend implements KeyValueBackend {
 }
 
 function describe(error: unknown): string {
-  if (error === null || error === undefined) return 'the transaction was aborted';
   if (error instanceof DOMException) return `${error.name}: ${error.message}`;
   if (error instanceof Error) return error.message;
-  return String(error);
+  if (error === null || error === undefined) return 'the transaction was aborted';
+  if (typeof error !== 'object') return String(error as string | number | boolean | bigint | symbol);
+  // A hook may throw anything; a plain object would otherwise read "[object Object]".
+  try {
+    return `${JSON.stringify(error)} was thrown`;
+  } catch {
+    return 'a value that is not an Error was thrown';
+  }
 }

@@ -305,7 +305,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
 
     remove: (rehearsalId: string) =>
       serial(async () => {
-        let own: WriterLock | null = null;
+        let own: WriterLock | null;
         if (rehearsal?.id === rehearsalId) {
           if (rehearsal.readOnly) throw new Error('this rehearsal is open for writing in another tab: delete it there');
           await closeCurrent();

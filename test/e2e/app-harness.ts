@@ -2,12 +2,14 @@
  * The built playground, served as `npm start` serves it (vite preview, with the Content-Security-
  * Policy header), and a Chromium driven by playwright-core. Every page records console errors,
  * uncaught exceptions, CSP violations and dialogs (an `alert` would mean injected HTML ran).
+ * Below it, the ways the tests drive and read the page: each waits for a condition, never for time.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { expect } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -71,4 +73,131 @@ export async function startApp(): Promise<App> {
       await rm(outDir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the playground
+
+/** Fails listing whatever went wrong on the page. */
+export function expectClean(problems: PageProblems): void {
+  expect(problems.cspViolations, 'CSP violations').toEqual([]);
+  expect(problems.consoleErrors, 'console errors').toEqual([]);
+  expect(problems.pageErrors, 'uncaught errors').toEqual([]);
+  expect(problems.dialogs, 'dialogs').toEqual([]);
+}
+
+/** The phase list's current step. */
+export const currentPhase = (page: Page): Locator => page.locator('cl-phase-stepper li[aria-current="step"]');
+
+/** A button by its exact accessible name, inside `within`. */
+export const button = (page: Page, name: string, within = 'cl-app'): Locator => page.locator(within).getByRole('button', { name, exact: true });
+
+/** The text a component renders (in its shadow root). */
+export function shadowText(page: Page, selector: string): Promise<string> {
+  return page.locator(selector).first().evaluate((el) => el.shadowRoot?.textContent ?? el.textContent ?? '');
+}
+
+/** The header's text (it names the engine incarnation). */
+export const headerText = (page: Page): Promise<string> => page.locator('cl-app').evaluate((el) => el.shadowRoot?.querySelector('header')?.textContent ?? '');
+
+/** The engine incarnation the header shows (`engine #N`), 0 before it shows one. */
+export const engineNumber = async (page: Page): Promise<number> => Number(/engine #(\d+)/.exec(await headerText(page))?.[1] ?? 0);
+
+/** Opens the app on the scenario picker and waits until the picker offers the built-in scenarios. */
+export async function openPicker(app: App, page: Page): Promise<void> {
+  await page.goto(app.url);
+  await button(page, 'Start a rehearsal of job-keys').waitFor();
+}
+
+/** Starts a new rehearsal of `scenarioId` from the picker and waits for it to stand in old-only. */
+export async function startRehearsal(app: App, page: Page, scenarioId: string): Promise<void> {
+  await page.goto(app.url);
+  await button(page, `Start a rehearsal of ${scenarioId}`).click();
+  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-only');
+}
+
+/** Resolves true once `locator` (a button) is enabled, false if it is not within `timeoutMs`. */
+async function enabledWithin(page: Page, locator: Locator, timeoutMs: number): Promise<boolean> {
+  const element = await locator.elementHandle();
+  return page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, element, { timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A backfill pass and a verify, each waited for until it has finished: what the forward guards ask for. */
+export async function repair(page: Page): Promise<void> {
+  const backfill = page.locator('cl-actions').getByRole('region', { name: 'Backfill', exact: true });
+  const passesDone = async (): Promise<number> => Number(/Pass (\d+) done/.exec((await backfill.textContent()) ?? '')?.[1] ?? 0);
+  const before = await passesDone();
+  await button(page, 'Start backfill', 'cl-actions').click();
+  await expect.poll(passesDone, { timeout: 60_000 }).toBeGreaterThan(before);
+  const verifiedAt = (): Promise<number | null> => page.locator('cl-consistency').evaluate((el) => (el as unknown as { verifiedAt: number | null }).verifiedAt);
+  const lastVerify = await verifiedAt();
+  await button(page, 'Verify', 'cl-actions').click();
+  await expect.poll(verifiedAt, { timeout: 60_000 }).not.toBe(lastVerify);
+}
+
+/** Clicks Next phase and waits for the phase to change; repairs first while the guard refuses. */
+export async function nextPhase(page: Page, to: string): Promise<void> {
+  const nextButton = button(page, 'Next phase', 'cl-phase-stepper');
+  // A write racing the verify can make it stale at once: then another round.
+  for (let round = 1; !(await nextButton.isEnabled()); round++) {
+    if (round > 4) throw new Error(`Next phase stays disabled on the way to ${to}: ${await shadowText(page, 'cl-phase-stepper')}`);
+    await repair(page);
+    await enabledWithin(page, nextButton, 5_000);
+  }
+  await nextButton.click();
+  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain(to);
+}
+
+/** One operation of the history as the page saved it. */
+export interface SavedOp {
+  readonly kind: 'read' | 'write';
+  readonly phase: string;
+  readonly outcome: string | null;
+}
+
+/**
+ * The history the page saved to IndexedDB (database `cutover-lab-ui`, store `history`, chunks
+ * `<rehearsal>/c/<n>`), for the one rehearsal of a fresh context: what a reload would bring back.
+ */
+export function savedHistory(page: Page): Promise<{ entries: number; ops: SavedOp[] }> {
+  return page.evaluate(async () => {
+    // Opening a database that does not exist would create it empty, without the page's store.
+    if (!(await indexedDB.databases()).some((d) => d.name === 'cutover-lab-ui')) return { entries: 0, ops: [] };
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('cutover-lab-ui');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('history')) return { entries: 0, ops: [] };
+      const store = db.transaction('history', 'readonly').objectStore('history');
+      const read = <T>(request: IDBRequest<T>): Promise<T> =>
+        new Promise((resolve, reject) => {
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      const [keys, values] = await Promise.all([read(store.getAllKeys()), read(store.getAll())]);
+      const chunks = values.filter((_, i) => /\/c\/\d+$/.test(String(keys[i]))) as { entries: unknown[]; ops: { kind: 'read' | 'write'; phase: string; outcome?: string }[] }[];
+      return {
+        entries: chunks.reduce((n, c) => n + c.entries.length, 0),
+        ops: chunks.flatMap((c) => c.ops.map((o) => ({ kind: o.kind, phase: o.phase, outcome: o.outcome ?? null }))),
+      };
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** Acknowledged writes in the saved history, in `phase` when given. */
+export async function savedAcknowledgedWrites(page: Page, phase?: string): Promise<number> {
+  return (await savedHistory(page)).ops.filter((o) => o.kind === 'write' && o.outcome === 'ok' && (phase === undefined || o.phase === phase)).length;
+}
+
+/** The number of entries the history panel says it holds. */
+export async function shownHistoryEntries(page: Page): Promise<number> {
+  const text = await shadowText(page, 'cl-history');
+  return Number(/([\d,]+) entr(?:y|ies)/.exec(text)?.[1]?.replaceAll(',', '') ?? Number.NaN);
 }

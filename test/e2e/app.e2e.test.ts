@@ -3,9 +3,24 @@
  * Chromium. Each flow ends with no console errors, no CSP violations and no dialogs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CONSOLE_LIMITS } from '../../src/worker/protocol.ts';
+import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 import { CONTENT_SECURITY_POLICY } from '../../vite.config.ts';
-import { startApp, type App, type PageProblems } from './app-harness.ts';
+import {
+  button,
+  currentPhase,
+  engineNumber,
+  expectClean as clean,
+  nextPhase as next,
+  savedAcknowledgedWrites,
+  savedHistory,
+  shadowText,
+  shownHistoryEntries,
+  startApp,
+  startRehearsal,
+  type App,
+} from './app-harness.ts';
 
 let app: App;
 beforeAll(async () => {
@@ -17,39 +32,10 @@ afterAll(async () => {
 
 const RUNAWAY = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c';
 
-function clean(problems: PageProblems): void {
-  expect(problems.cspViolations, 'CSP violations').toEqual([]);
-  expect(problems.consoleErrors, 'console errors').toEqual([]);
-  expect(problems.pageErrors, 'uncaught errors').toEqual([]);
-  expect(problems.dialogs, 'dialogs').toEqual([]);
-}
+const start = (page: Page, scenarioId: string): Promise<void> => startRehearsal(app, page, scenarioId);
 
-const currentPhase = (page: Page): Locator => page.locator('cl-phase-stepper li[aria-current="step"]');
-const button = (page: Page, name: string, within = 'cl-app'): Locator => page.locator(within).getByRole('button', { name, exact: true });
-
-async function start(page: Page, scenarioId: string): Promise<void> {
-  await page.goto(app.url);
-  await button(page, `Start a rehearsal of ${scenarioId}`).click();
-  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-only');
-}
-
-/** Clicks Next phase and waits for the phase to change; repairs first when the guard refuses. */
-async function next(page: Page, to: string): Promise<void> {
-  const nextButton = button(page, 'Next phase', 'cl-phase-stepper');
-  for (let attempt = 0; attempt < 4 && (await nextButton.isDisabled()); attempt++) {
-    await button(page, 'Start backfill', 'cl-actions').click();
-    await expect.poll(() => shadowText(page, 'cl-actions'), { timeout: 60_000 }).toMatch(/Pass \d+ done/);
-    await button(page, 'Verify', 'cl-actions').click();
-    await page.waitForTimeout(300);
-  }
-  await nextButton.click();
-  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain(to);
-}
-
-/** The text a component renders (in its shadow root). */
-function shadowText(page: Page, selector: string): Promise<string> {
-  return page.locator(selector).first().evaluate((el) => el.shadowRoot?.textContent ?? el.textContent ?? '');
-}
+/** Jobs job-keys starts with (its seed data's enqueues). */
+const SEEDED_JOBS = (BUILT_IN_SCENARIOS['job-keys']?.seedData ?? []).filter((s) => s.operation === 'enqueue').reduce((n, s) => n + s.count, 0);
 
 async function badgeText(page: Page): Promise<string> {
   return shadowText(page, 'cl-invariant-badge');
@@ -87,7 +73,7 @@ describe('rehearsing each built-in scenario in the playground', () => {
       await expectNothingLost(page);
 
       // Rolling back from new-only shows the hazard: writes since the cut-over are only in new.
-      await page.waitForTimeout(1500); // let the workload write in new-only
+      await expect.poll(() => savedAcknowledgedWrites(page, 'new-only'), { timeout: 30_000, message: 'acknowledged writes in new-only' }).toBeGreaterThanOrEqual(3);
       await button(page, 'Previous phase', 'cl-phase-stepper').click();
       const dialog = page.locator('cl-rollback-dialog dialog');
       await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(true);
@@ -100,13 +86,20 @@ describe('rehearsing each built-in scenario in the playground', () => {
       await button(page, 'Verify', 'cl-actions').click();
       await next(page, 'old-dropped');
       await button(page, 'Stop workload', 'cl-workload').click();
-      await page.waitForTimeout(1500); // the history is saved every second
+      // The history is saved a second after it changes: wait until all of it is, every operation settled.
+      await expect
+        .poll(async () => {
+          const history = await savedHistory(page);
+          return history.entries === (await shownHistoryEntries(page)) && history.ops.every((o) => o.outcome !== null);
+        }, { timeout: 30_000, message: 'the whole history saved' })
+        .toBe(true);
+      const saved = (await savedHistory(page)).entries;
 
       // Reload: the same rehearsal, phase and history come back, and nothing was lost.
       await page.reload();
       await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-dropped');
       await expectNothingLost(page);
-      await expect.poll(() => shadowText(page, 'cl-history')).toMatch(/\d+ entries/);
+      await expect.poll(() => shownHistoryEntries(page)).toBeGreaterThanOrEqual(saved);
       // The last verify's report comes back too, saying when it was made.
       await expect.poll(() => shadowText(page, 'cl-consistency')).toMatch(/Verified at \d\d:\d\d:\d\d/);
       clean(problems);
@@ -114,9 +107,6 @@ describe('rehearsing each built-in scenario in the playground', () => {
     });
   }
 });
-
-const headerText = (page: Page): Promise<string> => page.locator('cl-app').evaluate((el) => el.shadowRoot?.querySelector('header')?.textContent ?? '');
-const engineNumber = async (page: Page): Promise<number> => Number(/engine #(\d+)/.exec(await headerText(page))?.[1] ?? 0);
 
 describe('faults in the playground', () => {
   it('a crash fault at rate 1 keeps crashing the engine until it is removed, and loses nothing', async () => {
@@ -142,9 +132,14 @@ describe('faults in the playground', () => {
         { timeout: 30_000, interval: 500 },
       )
       .toContain('Armed faults (0)');
-    await page.waitForTimeout(1000); // a restart already under way finishes
+    // While the fault is armed no write completes (each crashes the engine). Acknowledged writes
+    // show it is gone; more of them on one engine show that engine keeps running.
+    const acknowledged = (): Promise<number> => savedAcknowledgedWrites(page);
+    const removedAt = await acknowledged();
+    await expect.poll(acknowledged, { timeout: 30_000, message: 'writes acknowledged once the fault is removed' }).toBeGreaterThanOrEqual(removedAt + 10);
     const settled = await engineNumber(page);
-    await page.waitForTimeout(3000);
+    const settledAt = await acknowledged();
+    await expect.poll(acknowledged, { timeout: 30_000, message: 'writes acknowledged on the settled engine' }).toBeGreaterThanOrEqual(settledAt + 20);
     expect(await engineNumber(page)).toBe(settled);
     await button(page, 'Stop workload', 'cl-workload').click();
     await expectNothingLost(page);
@@ -153,19 +148,45 @@ describe('faults in the playground', () => {
   });
 });
 
+/**
+ * Records each keydown the page saw and whether a shortcut took it: the app calls preventDefault
+ * on the keys it acts on, synchronously, so a key not taken can have no effect later either. The
+ * listener is on window, where a keydown arrives after the app's listener on document.
+ */
+async function watchShortcuts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: { key: string; taken: boolean }[] = [];
+    (window as unknown as { __shortcutKeys: typeof seen }).__shortcutKeys = seen;
+    window.addEventListener('keydown', (e) => seen.push({ key: e.key, taken: e.defaultPrevented }));
+  });
+}
+
+/** The keys recorded by {@link watchShortcuts} since the last call. */
+function shortcutKeys(page: Page): Promise<{ key: string; taken: boolean }[]> {
+  return page.evaluate(() => (window as unknown as { __shortcutKeys: { key: string; taken: boolean }[] }).__shortcutKeys.splice(0));
+}
+
 describe('keyboard shortcuts', () => {
   it('move phases and open the rollback plan, never act behind a dialog, and can be turned off', async () => {
     const { page, context, problems } = await app.newPage();
+    await watchShortcuts(page);
     await start(page, 'job-keys');
     await page.keyboard.press('n');
     await expect.poll(() => currentPhase(page).textContent(), { timeout: 15_000 }).toContain('dual-write');
     await page.keyboard.press('p');
     const rollback = page.locator('cl-rollback-dialog dialog');
     await expect.poll(() => rollback.isVisible(), { timeout: 15_000 }).toBe(true);
-    // Behind the open dialog, c (crash) and n (next phase) do nothing.
+    expect(await shortcutKeys(page)).toEqual([
+      { key: 'n', taken: true },
+      { key: 'p', taken: true },
+    ]);
+    // Behind the open dialog, c (crash) and n (next phase) are not taken, so they cannot act later.
     await page.keyboard.press('c');
     await page.keyboard.press('n');
-    await page.waitForTimeout(1000);
+    expect(await shortcutKeys(page)).toEqual([
+      { key: 'c', taken: false },
+      { key: 'n', taken: false },
+    ]);
     expect(await engineNumber(page)).toBe(1);
     expect(await currentPhase(page).textContent()).toContain('dual-write');
     await page.keyboard.press('Escape');
@@ -182,7 +203,10 @@ describe('keyboard shortcuts', () => {
     await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('dual-write');
     await page.keyboard.press('n');
     await page.keyboard.press('?');
-    await page.waitForTimeout(1000);
+    expect(await shortcutKeys(page)).toEqual([
+      { key: 'n', taken: false },
+      { key: '?', taken: false },
+    ]);
     expect(await currentPhase(page).textContent()).toContain('dual-write');
     expect(await shortcuts.isVisible()).toBe(false);
     clean(problems);
@@ -191,7 +215,7 @@ describe('keyboard shortcuts', () => {
 });
 
 describe('the SQL console', () => {
-  it('cancels a runaway query within 3 s while the page still answers clicks', async () => {
+  it('cancels a runaway query within twice the watchdog limit while the page still answers clicks', async () => {
     const { page, context, problems } = await app.newPage();
     await start(page, 'job-keys');
     const consoleEl = page.locator('cl-sql-console');
@@ -199,20 +223,22 @@ describe('the SQL console', () => {
     await page.keyboard.insertText(RUNAWAY);
     const started = Date.now();
     await button(page, 'Run', 'cl-sql-console').click();
-    // The page answers while sql.js is stuck in the worker: the shortcuts dialog opens.
-    await page.waitForTimeout(300);
+    const running = (): Promise<boolean> => consoleEl.evaluate((el) => el.hasAttribute('running'));
+    await expect.poll(running).toBe(true);
+    // The page answers while sql.js is stuck in the worker: the shortcuts dialog opens, and the query is still running.
     await page.locator('cl-app').getByRole('button', { name: 'Keyboard shortcuts' }).click();
     await expect.poll(() => page.locator('cl-shortcuts dialog').isVisible(), { timeout: 1000 }).toBe(true);
+    expect(await running()).toBe(true);
     await page.keyboard.press('Escape');
-    await expect.poll(() => consoleEl.getByRole('alert').textContent(), { timeout: 5000 }).toContain('query cancelled');
-    expect(Date.now() - started).toBeLessThan(3500);
+    await expect.poll(() => consoleEl.getByRole('alert').textContent(), { timeout: 2 * CONSOLE_LIMITS.timeoutMs }).toContain('query cancelled');
+    expect(Date.now() - started).toBeLessThan(2 * CONSOLE_LIMITS.timeoutMs);
     // The rehearsal was recovered: the console works again on the same data.
     await consoleEl.getByRole('radio', { name: /old|flat keys/ }).check();
     await consoleEl.locator('.cm-content').click();
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText("SELECT count(*) AS jobs FROM kv WHERE key LIKE 'ai:jobs:%'");
     await button(page, 'Run', 'cl-sql-console').click();
-    await expect.poll(() => consoleEl.locator('table').textContent(), { timeout: 15_000 }).toContain('40');
+    await expect.poll(() => consoleEl.locator('table td').allTextContents(), { timeout: 15_000 }).toEqual([String(SEEDED_JOBS)]);
     clean(problems);
     await context.close();
   });
@@ -249,7 +275,16 @@ describe('two tabs on one rehearsal', () => {
     await button(first.page, 'Crash now', 'cl-faults').click();
     await expect.poll(() => engineNumber(first.page), { timeout: 30_000 }).toBe(2);
     await expect.poll(() => button(first.page, 'Next phase', 'cl-phase-stepper').isEnabled(), { timeout: 15_000 }).toBe(true);
-    await second.page.waitForTimeout(2000);
+    // The read-only tab takes over only when it is granted the writing page's lock, which an
+    // engine restart does not release: the writing tab still holds it, the read-only tab still waits.
+    const pageLocks = await second.page.evaluate(async () => {
+      const { held = [], pending = [] } = await navigator.locks.query();
+      const pageLock = (l: LockInfo): boolean => l.name?.includes(':page:') ?? false;
+      return { held: held.filter(pageLock).map((l) => l.clientId), pending: pending.filter(pageLock).map((l) => l.clientId) };
+    });
+    expect(pageLocks.held).toHaveLength(1);
+    expect(pageLocks.pending).toHaveLength(1);
+    expect(pageLocks.held[0]).not.toBe(pageLocks.pending[0]);
     expect(await second.page.locator('cl-app').evaluate((el) => el.shadowRoot?.textContent ?? '')).toContain('Read-only: this rehearsal is open in another tab');
     clean(first.problems);
     // Closing the writing tab hands the rehearsal to the read-only one.

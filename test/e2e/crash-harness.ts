@@ -189,8 +189,11 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
         log(`round ${round}: recovered ${state.jobs.length} jobs, acknowledged so far ${acknowledged.size}, missing ${missing.length}, integrity ${state.integrity.join('/')}${state.dataLoss ? `, Chromium reported data loss (${state.dataLoss})` : ''}`);
         if (missing.length > 0) log(`round ${round}: Chromium said: ${b.stderr.join('').slice(-3000)}`);
         if (round === options.crashes) break;
-        // Start the stream and kill the browser at a random moment in it.
-        void page.evaluate(([run, c]) => window.harness.stream(run, c), [`r${round}`, options.concurrency ?? 4] as [string, number]).catch(() => undefined);
+        // Start the stream and kill the browser at a random moment in it, once it is under way.
+        const run = `r${round}`;
+        void page.evaluate(([r, c]) => window.harness.stream(r, c), [run, options.concurrency ?? 4] as [string, number]).catch(() => undefined);
+        await page.waitForEvent('console', { predicate: (m) => m.text().startsWith(`ACK ${run}-`), timeout: 60_000 });
+        // Not a wait for anything: where in the stream the kill lands is the trial's random choice.
         await new Promise((ok) => setTimeout(ok, random.int(300, 1500)));
       } finally {
         await kill(b);

@@ -641,13 +641,13 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
         const appends = [1, 2, 3].map(() => store.append(FILE, writer.next()));
         const acked: number[] = [];
         const ackedBeforeDurable: number[] = [];
-        appends.forEach((p, i) =>
-          p.then(() => {
+        appends.forEach((p, i) => {
+          void p.then(() => {
             // Whatever resolves must already be durable.
             if (!backend.durableKeys.has(s.journalKey(i + 1))) ackedBeforeDurable.push(i + 1);
             acked.push(i + 1);
-          }),
-        );
+          });
+        });
         await backend.startedAtLeast(1);
         expect(await settledYet(appends[0] as Promise<void>)).toBe(false);
         expect(acked).toEqual([]);
@@ -669,11 +669,11 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
 
         const appends = Array.from({ length: 8 }, () => store.append(FILE, writer.next()));
         let ackedEarly = false;
-        appends.forEach((p, i) =>
-          p.then(() => {
+        appends.forEach((p, i) => {
+          void p.then(() => {
             if (!backend.durableKeys.has(s.journalKey(i + 1))) ackedEarly = true;
-          }),
-        );
+          });
+        });
         await backend.startedAtLeast(1);
         await nextTask();
         expect(await settledYet(Promise.race(appends))).toBe(false);

@@ -169,7 +169,7 @@ export function savedHistory(page: Page): Promise<{ entries: number; ops: SavedO
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('cutover-lab-ui');
       request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(request.error ?? new Error('cannot open cutover-lab-ui'));
     });
     try {
       if (!db.objectStoreNames.contains('history')) return { entries: 0, ops: [] };
@@ -177,10 +177,11 @@ export function savedHistory(page: Page): Promise<{ entries: number; ops: SavedO
       const read = <T>(request: IDBRequest<T>): Promise<T> =>
         new Promise((resolve, reject) => {
           request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
+          request.onerror = () => reject(request.error ?? new Error('cannot read the history store'));
         });
       const [keys, values] = await Promise.all([read(store.getAllKeys()), read(store.getAll())]);
-      const chunks = values.filter((_, i) => /\/c\/\d+$/.test(String(keys[i]))) as { entries: unknown[]; ops: { kind: 'read' | 'write'; phase: string; outcome?: string }[] }[];
+      const isChunk = (key: IDBValidKey | undefined): boolean => typeof key === 'string' && /\/c\/\d+$/.test(key);
+      const chunks = values.filter((_, i) => isChunk(keys[i])) as { entries: unknown[]; ops: { kind: 'read' | 'write'; phase: string; outcome?: string }[] }[];
       return {
         entries: chunks.reduce((n, c) => n + c.entries.length, 0),
         ops: chunks.flatMap((c) => c.ops.map((o) => ({ kind: o.kind, phase: o.phase, outcome: o.outcome ?? null }))),

@@ -47,7 +47,7 @@ async function expectNothingLost(page: Page): Promise<void> {
     await expect.poll(() => badgeText(page), { timeout: 60_000 }).toMatch(/Lost acknowledged writes: 0/);
   } catch (error) {
     const lost = await page.locator('cl-app').evaluate((el) => JSON.stringify((el as unknown as { engine: { checkReport: unknown } }).engine.checkReport, null, 1).slice(0, 4000));
-    throw new Error(`${(error as Error).message}\nhistory check: ${lost}`);
+    throw new Error(`${(error as Error).message}\nhistory check: ${lost}`, { cause: error });
   }
 }
 

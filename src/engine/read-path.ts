@@ -5,7 +5,7 @@
  */
 import { diffReadResults, type RowDiff } from './checks/consistency.ts';
 import type { EngineParts, OperationRequest } from './parts.ts';
-import type { Phase, Route } from './phases.ts';
+import type { Phase } from './phases.ts';
 import { recordKey } from './records.ts';
 import { freezeResult, type Observation, type OperationResult, type SideError } from './results.ts';
 import type { ReadOperation, Side } from './scenario/format.ts';

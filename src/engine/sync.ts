@@ -12,7 +12,8 @@
 export class KeyLocks {
   readonly #tails = new Map<string, Promise<void>>();
   readonly #waiting = new Set<(reason: unknown) => void>();
-  #aborted: unknown;
+  /** The crash signal that ended the engine (an Error); every later acquire rejects with it. */
+  #aborted: Error | undefined;
 
   /** Waits for every key, in queue order; resolves with the function that releases them all. */
   async acquire(keys: readonly string[]): Promise<() => void> {
@@ -53,7 +54,7 @@ export class KeyLocks {
   }
 
   /** Wakes every waiter with `reason` (the engine died): nobody may wait for a release that never comes. */
-  abort(reason: unknown): void {
+  abort(reason: Error): void {
     this.#aborted = reason;
     for (const reject of this.#waiting) reject(reason);
     this.#waiting.clear();

@@ -5,7 +5,7 @@
  */
 import { recordKey, type VersionInfo } from '../records.ts';
 import type { Collection, Side } from '../scenario/format.ts';
-import { sqlValueToJson, sqlValuesEqual, type Row, type SqlValue } from '../sql.ts';
+import { sqlValueToJson, sqlValuesEqual, type Row } from '../sql.ts';
 
 /** A field that differs between the sides. */
 export interface FieldDiff {
@@ -101,7 +101,7 @@ export function compareCollections(states: readonly CollectionState[], labels: R
       const nv = s.newVersions.get(key);
       let kind: DiscrepancyKind | undefined;
       let fields: FieldDiff[] = [];
-      let newer: Side | 'unknown' = 'unknown';
+      let newer: Side | 'unknown';
       if (o && n) {
         fields = s.collection.fields
           .filter((f) => !sqlValuesEqual(o[f] ?? null, n[f] ?? null))

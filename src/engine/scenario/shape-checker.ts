@@ -127,7 +127,8 @@ export function describe(v: Json): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 37)}..."` : `"${v}"`;
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
+  // What is left is a number, boolean, bigint or undefined: String() prints it as it is.
+  return `${typeof v} ${String(v as number | boolean | bigint | undefined)}`;
 }
 
 function suggest(key: string, allowed: readonly string[]): string {

@@ -1,6 +1,6 @@
 /** The shape check of a scenario: every field, with its path, before any SQL is looked at. */
 import { EFFECT_TYPES, POLICIES, SCENARIO_FORMAT, SCENARIO_VERSION, TOPOLOGIES, type Collection } from './format.ts';
-import { describe, ID, join, MAX_SQL_CHARS, NAME, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
+import { describe, ID, MAX_SQL_CHARS, NAME, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
 
 const PARAM_GENERATORS = ['const', 'oneOf', 'int', 'template', 'text', 'now', 'existing', 'nullable', 'object', 'list'] as const;
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -63,7 +63,7 @@ function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Rec
         if (!coll || typeof coll !== 'object') c.add(`${path}.existing`, `no collection named "${String(spec.existing)}"`);
         else if (c.string(`${path}.field`, spec.field, 64)) {
           const cc = coll as Partial<Collection>;
-          const columns = [...(Array.isArray(cc.key) ? cc.key : []), ...(Array.isArray(cc.fields) ? cc.fields : [])];
+          const columns: readonly unknown[] = [...(Array.isArray(cc.key) ? (cc.key as readonly unknown[]) : []), ...(Array.isArray(cc.fields) ? (cc.fields as readonly unknown[]) : [])];
           if (!columns.includes(spec.field as string)) c.add(`${path}.field`, `collection "${String(spec.existing)}" has no column "${String(spec.field)}"`);
         }
       }

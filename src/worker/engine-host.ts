@@ -9,7 +9,7 @@ import { checkHistory, finalReads, type FinalObservation } from '../engine/check
 import { toPrometheus } from '../engine/checks/metrics.ts';
 import type { Clock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
-import type { Digest, KeyValueBackend } from '../engine/durability/types.ts';
+import { StorageError, type Digest, type KeyValueBackend } from '../engine/durability/types.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
@@ -73,7 +73,17 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     if (buffer.length === 0 || !listener) return;
     const events = buffer;
     buffer = [];
-    listener(events);
+    try {
+      // The page's listener is a Comlink proxy: its errors arrive as a rejected promise.
+      const delivered: unknown = listener(events);
+      if (delivered instanceof Promise) delivered.catch(raised);
+    } catch (e) {
+      raised(e);
+    }
+  };
+  /** A publisher's error (delivering events or state to the page) is counted and reported by the rehearsal, never swallowed. */
+  const raised = (e: unknown): void => {
+    if (rehearsal && !rehearsal.dead) rehearsal.raise(e);
   };
   const log = (level: 'info' | 'warning' | 'error', message: string): void => {
     if (rehearsal) emit({ type: 'log', rehearsalId: rehearsal.id, at: Date.now(), level, message });
@@ -122,7 +132,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   const pushState = (): void => {
     void state()
       .then((s) => emit({ type: 'state', state: s }))
-      .catch(() => undefined);
+      // No rehearsal, or a crashed one, has no state to publish: that is not an error.
+      .catch(raised);
   };
 
   const onEngineEvent = (e: EngineEvent): void => {
@@ -174,7 +185,10 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       if (inv.kind === 'write' && result.outcome !== 'fail') workload?.observeWrite(inv.name, inv.params);
       if (workload && ++sinceSeqSaved >= 50 && !r.readOnly) {
         sinceSeqSaved = 0;
-        await r.store.writeMeta(SEQ_META, workload.seq).catch(() => undefined);
+        // A refused save is made again 50 operations later (and a reopen skips 1000 ahead anyway).
+        await r.store.writeMeta(SEQ_META, workload.seq).catch((e: unknown) => {
+          if (!(e instanceof StorageError)) r.raise(e);
+        });
       }
       return result;
     } catch (e) {
@@ -255,6 +269,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
           faults: [],
           readOnly: lock === null,
           persistMetricsEvery: 50,
+          onRaised: (error) =>
+            emit({ type: 'log', rehearsalId: options.rehearsalId, at: Date.now(), level: 'error', message: `an error was raised by a ${error.where}${error.event ? ` handling "${error.event}"` : ''} and counted (cutover_raised_total): ${error.message}` }),
         });
         rehearsal = r;
         r.on(onEngineEvent);

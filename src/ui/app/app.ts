@@ -27,11 +27,9 @@ import { shared } from '../theme.ts';
 import { appStyles } from './app.styles.ts';
 import type { HistoryFilter } from '../types.ts';
 import { EngineController } from './engine-controller.ts';
+import { localPageStore, type PageStore } from './page-store.ts';
 
 const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map(scenarioInfo);
-
-/** localStorage key: single-key shortcuts 'on' or 'off'. */
-const KEYS = 'cutover-lab:shortcuts';
 
 /** Events the app forwards to the controller. */
 const FORWARDED: readonly (keyof ClEventMap)[] = [
@@ -64,14 +62,20 @@ export class ClApp extends LitElement {
   /** Single-key shortcuts on (the user can turn them off in the shortcuts dialog). */
   declare private _keys: boolean;
 
-  readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }));
+  /** What the page remembers between visits: the open rehearsal, its settings, the shortcuts switch. */
+  readonly #store: PageStore = localPageStore();
+  readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }), this.#store);
 
   constructor() {
     super();
     this._historyFilter = { text: '', show: 'all', outcome: 'any' };
     this._highlight = '';
     this._picking = false;
-    this._keys = localStorage.getItem(KEYS) !== 'off';
+    this._keys = true;
+    this.#store.shortcutsEnabled().then(
+      (enabled) => (this._keys = enabled),
+      () => undefined, // unreadable: they stay on
+    );
     for (const type of FORWARDED) {
       this.addEventListener(type, (e: Event) => {
         const detail = (e as CustomEvent).detail as never;
@@ -88,9 +92,9 @@ export class ClApp extends LitElement {
     this.addEventListener('cl-delete-rehearsal', (e: Event) => void this.engine.remove((e as CustomEvent<{ rehearsalId: string }>).detail.rehearsalId));
     this.addEventListener('cl-shortcuts-change', (e) => {
       this._keys = e.detail.enabled;
-      localStorage.setItem(KEYS, e.detail.enabled ? 'on' : 'off');
+      this.#store.setShortcutsEnabled(e.detail.enabled).catch((error: unknown) => this.engine.notify('warning', `the shortcuts setting could not be saved: ${(error as Error).message}`));
     });
-    this.addEventListener('cl-dialog-close', () => this.engine.closeRollbackPlan());
+    this.addEventListener('cl-dialog-close', () => this.engine.rollback.close());
     this.addEventListener('cl-show-consistency', () => this.#reveal('#consistency', 'cl-consistency', '[role="listbox"], button'));
   }
 
@@ -150,7 +154,7 @@ export class ClApp extends LitElement {
       case 'v':
         return run(() => void this.engine.handlers['cl-verify']({}));
       case 'h':
-        return run(() => void this.engine.checkHistory());
+        return run(() => void this.engine.check.run());
       case 'c':
         return run(() => void this.engine.handlers['cl-crash-now']({}));
     }
@@ -182,10 +186,10 @@ export class ClApp extends LitElement {
 
   #renderNotices() {
     return html`<div class="notices" role="log" aria-live="polite" aria-label="Messages">
-      ${this.engine.notices.map(
+      ${this.engine.notices.list.map(
         (n) => html`<div class="notice ${n.level}">
           <p>${n.text}</p>
-          <button aria-label="Dismiss" @click=${() => this.engine.dismiss(n.id)}>×</button>
+          <button aria-label="Dismiss" @click=${() => this.engine.notices.dismiss(n.id)}>×</button>
         </div>`,
       )}
     </div>`;
@@ -210,7 +214,7 @@ export class ClApp extends LitElement {
               <div class="badge-line muted">rehearsal ${state.rehearsalId} · ${state.durability} · phase ${state.phase} · engine #${state.incarnation}</div>`
           : html`<div class="muted">zero-downtime migration rehearsals</div>`}
       </div>
-      ${state ? html`<cl-invariant-badge .report=${e.checkReport} ?checking=${e.checking}></cl-invariant-badge>` : nothing}
+      ${state ? html`<cl-invariant-badge .report=${e.check.report} ?checking=${e.check.checking}></cl-invariant-badge>` : nothing}
       ${state && !this._picking ? html`<button @click=${() => (this._picking = true)}>Rehearsals…</button>` : nothing}
       ${this._picking && state ? html`<button @click=${() => (this._picking = false)}>Back to the rehearsal</button>` : nothing}
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
@@ -230,7 +234,7 @@ export class ClApp extends LitElement {
           <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
         </div>
         <div class="column">
-          <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.metrics} .labels=${labels}></cl-figures></section>
+          <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.figures.metrics} .labels=${labels}></cl-figures></section>
           <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .verifiedAt=${e.consistencyAt} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
           <section id="history" aria-labelledby="h-history">
             <h2 id="h-history">History</h2>
@@ -239,7 +243,7 @@ export class ClApp extends LitElement {
               .revision=${e.history?.revision ?? 0}
               .filter=${this._historyFilter}
               .highlight=${this._highlight}
-              .lostIndexes=${e.lostEntryIndexes}
+              .lostIndexes=${e.check.lostEntryIndexes}
               @cl-history-filter=${(ev: CustomEvent<HistoryFilter>) => (this._historyFilter = ev.detail)}
               @cl-clear-highlight=${() => (this._highlight = '')}
             ></cl-history>
@@ -247,14 +251,14 @@ export class ClApp extends LitElement {
         </div>
         <section id="console" aria-labelledby="h-console">
           <h2 id="h-console">SQL console</h2>
-          <cl-sql-console .labels=${labels} .schema=${e.schema} .result=${e.queryResult} .error=${e.queryError} ?running=${e.queryRunning}></cl-sql-console>
+          <cl-sql-console .labels=${labels} .schema=${e.figures.schema} .result=${e.sqlConsole.result} .error=${e.sqlConsole.error} ?running=${e.sqlConsole.running}></cl-sql-console>
         </section>
       </main>
       <cl-rollback-dialog
-        .plan=${e.rollbackPlan}
-        .message=${e.dialogMessage}
+        .plan=${e.rollback.plan}
+        .message=${e.rollback.message}
         .copying=${[state.backfill, state.reverseSync].find((p) => p.status === 'running') ?? null}
-        ?busy=${e.busy}
+        ?busy=${e.rollback.busy}
         ?read-only=${state.readOnly}
       ></cl-rollback-dialog>
       <cl-shortcuts .enabled=${this._keys}></cl-shortcuts>

@@ -20,11 +20,13 @@ export const tokens = css`
     --cl-border: #d4d9e0;
     --cl-accent: #1f5fbf;
     --cl-accent-text: #ffffff;
-    --cl-ok: #1a7f37;
-    --cl-warn: #9a6700;
+    /* Text colours keep 4.5:1 (WCAG AA) on bg, surface and surface-2 alike: the side labels and
+       status words sit on all three, and axe checks them in the end-to-end suite. */
+    --cl-ok: #197b35;
+    --cl-warn: #916100;
     --cl-bad: #c62828;
-    --cl-old: #8250df;
-    --cl-new: #0a7ea4;
+    --cl-old: #7d4dd6;
+    --cl-new: #097497;
     --cl-focus: #f59e0b;
     --cl-radius: 6px;
     --cl-gap: 0.75rem;

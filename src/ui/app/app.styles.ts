@@ -52,7 +52,8 @@ export const appStyles = css`
     color: var(--cl-bg);
     padding: 0.4rem 1rem;
   }
-  main {
+  /* The rehearsal's panels (the picker and the loading message are main landmarks of their own). */
+  main.panels {
     display: grid;
     gap: var(--cl-gap);
     padding: var(--cl-gap);
@@ -66,7 +67,7 @@ export const appStyles = css`
   }
   @media (min-width: 1100px) {
     /* Two independent columns: controls on the left, what they do to the data on the right. */
-    main {
+    main.panels {
       grid-template-columns: minmax(22rem, 2fr) minmax(0, 3fr);
     }
     #console {

@@ -196,11 +196,11 @@ export class ClApp extends LitElement {
   }
 
   #renderPicker() {
-    return html`<div class="picker">
+    return html`<main class="picker">
       <h2>Rehearse a migration</h2>
       <p class="muted">Pick a migration to rehearse. Old and new schemas run side by side on SQLite in this tab, and everything is kept in IndexedDB: reload, crash, come back.</p>
       <cl-scenario-picker .scenarios=${BUILT_INS} .rehearsals=${this.engine.rehearsals} ?busy=${this.engine.loading}></cl-scenario-picker>
-    </div>`;
+    </main>`;
   }
 
   override render() {
@@ -220,13 +220,13 @@ export class ClApp extends LitElement {
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;
     if (!state || this._picking) {
-      return html`${header}${e.loading && !state ? html`<p class="loading" role="status">Starting the engine…</p>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
+      return html`${header}${e.loading && !state ? html`<main><p class="loading" role="status">Starting the engine…</p></main>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
     }
     const labels = state.scenario.labels;
     return html`
       ${header}
       ${state.readOnly ? html`<div class="readonly" role="status">Read-only: this rehearsal is open in another tab, which holds it for writing. When that tab closes, this one takes over.</div>` : nothing}
-      <main aria-busy=${e.loading ? 'true' : 'false'}>
+      <main class="panels" aria-busy=${e.loading ? 'true' : 'false'}>
         <div class="column">
           <section id="phases" aria-labelledby="h-phases"><h2 id="h-phases">Phases</h2><cl-phase-stepper .state=${state}></cl-phase-stepper></section>
           <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><cl-actions .state=${state}></cl-actions></section>

@@ -18,7 +18,7 @@ export interface Palette {
 }
 
 /** The light theme's colours, for a page that does not set the tokens. */
-export const FALLBACK_PALETTE: Palette = { accent: '#1f5fbf', warn: '#9a6700', bad: '#c62828', old: '#8250df', new: '#0a7ea4', muted: '#5b6572', border: '#d4d9e0' };
+export const FALLBACK_PALETTE: Palette = { accent: '#1f5fbf', warn: '#916100', bad: '#c62828', old: '#7d4dd6', new: '#097497', muted: '#5b6572', border: '#d4d9e0' };
 
 /** The charts, in the order they are shown. */
 export type ChartId = 'operations' | 'fallbacks' | 'mismatches' | 'latency';

@@ -22,9 +22,12 @@ export const shortcutsStyles = css`
   dd {
     margin: 0;
   }
+  /* Keys that are off read as struck through in the muted colour; faded by opacity they fell
+     below 4.5:1 contrast. */
   .off dt:not(.always),
   .off dd:not(.always) {
-    opacity: 0.55;
+    color: var(--cl-muted);
+    text-decoration: line-through;
   }
   label {
     display: flex;

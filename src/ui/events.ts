@@ -5,6 +5,7 @@
 import type { Corruption, DurabilityMode, FaultSpec, MoveOptions, Phase, Side } from '../engine/vocabulary.ts';
 import type { WorkloadSettings } from '../worker/protocol.ts';
 
+/** Each `cl-*` event's detail, by event name. */
 export interface ClEventMap {
   /** Move to a phase (forward: guards apply; backward: after the rollback dialog). */
   'cl-move-phase': { to: Phase; options: MoveOptions };

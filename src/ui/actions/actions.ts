@@ -32,6 +32,7 @@ const BATCH_MAX = 10_000;
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so nothing can be started or changed here.';
 
+/** Backfill and reverse-sync with their progress, verify, and the drop of the old schema. */
 export class ClActions extends LitElement {
   static override properties = {
     state: { attribute: false },

@@ -48,6 +48,7 @@ const FORWARDED: readonly (keyof ClEventMap)[] = [
   'cl-open-rehearsal',
 ];
 
+/** The playground: the picker, or every panel of the open rehearsal, over the engine controller. */
 export class ClApp extends LitElement {
   static override properties = {
     _historyFilter: { state: true },

@@ -32,6 +32,7 @@ type Trigger = 'rate' | 'once';
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so faults cannot be changed here.';
 
+/** Faults to arm and remove, Crash now, snapshot damage and the durability mode. */
 export class ClFaults extends LitElement {
   static override properties = {
     state: { attribute: false },

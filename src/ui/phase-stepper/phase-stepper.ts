@@ -46,6 +46,7 @@ export function phaseTitle(phase: Phase): string {
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so the phase cannot be changed here.';
 
+/** The six phases, the current one marked, and the moves between them. */
 export class ClPhaseStepper extends LitElement {
   static override properties = {
     state: { attribute: false },

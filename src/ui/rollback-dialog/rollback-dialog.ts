@@ -35,6 +35,7 @@ export const DIALOG_CLOSE = 'cl-dialog-close';
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing.';
 
+/** The modal dialog over a rollback plan: hazards, remedies and the rollback itself. */
 export class ClRollbackDialog extends LitElement {
   static override properties = {
     plan: { attribute: false },

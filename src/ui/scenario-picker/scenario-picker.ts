@@ -19,6 +19,7 @@ const MODE_HELP: Record<DurabilityMode, string> = {
   'unsafe-ack-first': 'acknowledged at once and stored a moment later — a crash loses writes, and the checker finds them',
 };
 
+/** The built-in scenarios to start a rehearsal from, and the rehearsals stored in this browser. */
 export class ClScenarioPicker extends LitElement {
   static override properties = {
     scenarios: { attribute: false },

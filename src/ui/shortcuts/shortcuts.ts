@@ -30,6 +30,7 @@ export const SHORTCUTS: readonly (readonly [string, string])[] = [
 /** Keys that are not single characters: they work even when single-key shortcuts are off. */
 const ALWAYS = new Set(['Ctrl+Enter', 'Escape']);
 
+/** The keyboard shortcuts dialog, with the switch for single-key shortcuts. */
 export class ClShortcuts extends LitElement {
   static override properties = {
     enabled: { type: Boolean },

@@ -45,6 +45,7 @@ function clamp(n: number, limits: { readonly min: number; readonly max: number }
   return Math.max(limits.min, Math.min(limits.max, n));
 }
 
+/** The live workload: start, stop, rate, concurrency and mix. */
 export class ClWorkload extends LitElement {
   static override properties = {
     state: { attribute: false },

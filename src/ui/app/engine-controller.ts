@@ -1,9 +1,11 @@
 /**
- * Connects the app to the engine client (Lit's ReactiveController): opens the rehearsal, keeps
- * the state, figures and history the components render, and turns their `cl-*` events into
- * engine calls. The rest of the page's side is in controllers of its own, which this one composes:
- * the settings the user chose (page-settings.ts), notices, the page lock, the history check, the
- * SQL console and the rollback dialog.
+ * Connects the app to the engine client (Lit's ReactiveController): owns the client and the
+ * workload runner, opens the rehearsal, keeps its state and history, and turns the components'
+ * `cl-*` events into engine calls. The rest of the page's side is in controllers of its own, which
+ * this one composes: the figures, the settings the user chose (behind page-store.ts), notices,
+ * the page lock, the history check, the SQL console and the rollback dialog. Those with a
+ * lifecycle (the figures' poll, the page lock) are added to the host; the others only ask it to
+ * update (TypeScript refuses a ReactiveController without a single hook).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConsistencyReport, DurabilityMode, HistoryReport } from '../../engine/vocabulary.ts';

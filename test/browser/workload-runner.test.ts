@@ -3,7 +3,7 @@
  * real IndexedDB: every operation is recorded before the engine runs it, a crash (Crash now or a
  * crash fault) leaves what was in flight indeterminate, and the history check finds nothing lost.
  */
-import { createStore } from 'idb-keyval';
+import { openPageDb } from '../../src/store/page-db.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkloadRunner } from '../../src/ui/app/workload-runner.ts';
 import { HistoryRecorder } from '../../src/ui/history-recorder.ts';
@@ -39,7 +39,7 @@ interface Rig {
 
 async function rig(faults: FaultSpec[] = []): Promise<Rig> {
   const id = `runner-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const recorder = new HistoryRecorder(id, () => undefined, createStore(`runner-test-${id}`, 'history'));
+  const recorder = new HistoryRecorder(id, () => undefined, openPageDb(`runner-test-${id}`));
   const c = new EngineClient((name) => new Worker(new URL('../../src/worker/engine.worker.ts', import.meta.url), { type: 'module', name }));
   client = c;
   let state!: EngineState;

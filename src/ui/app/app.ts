@@ -27,7 +27,8 @@ import { shared } from '../theme.ts';
 import { appStyles } from './app.styles.ts';
 import type { HistoryFilter } from '../types.ts';
 import { EngineController } from './engine-controller.ts';
-import { localPageStore, type PageStore } from './page-store.ts';
+import { openPageDb } from '../../store/page-db.ts';
+import { indexedDbPageStore, type PageStore } from './page-store.ts';
 
 const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map(scenarioInfo);
 
@@ -64,7 +65,7 @@ export class ClApp extends LitElement {
   declare private _keys: boolean;
 
   /** What the page remembers between visits: the open rehearsal, its settings, the shortcuts switch. */
-  readonly #store: PageStore = localPageStore();
+  readonly #store: PageStore = indexedDbPageStore(openPageDb());
   readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }), this.#store);
 
   constructor() {

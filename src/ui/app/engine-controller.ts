@@ -18,7 +18,7 @@ import { HistoryCheckController } from './history-check.ts';
 import { NoticesController, type NoticeLevel } from './notices.ts';
 import { PageLockController } from './page-lock.ts';
 import { PageSettingsController } from './page-settings.ts';
-import { localPageStore, type PageStore } from './page-store.ts';
+import type { PageStore } from './page-store.ts';
 import { RollbackPlanController } from './rollback-plan.ts';
 import { SqlConsoleController } from './sql-console-controller.ts';
 import { WorkloadRunner } from './workload-runner.ts';
@@ -56,7 +56,7 @@ export class EngineController implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
     makeWorker: (name: string) => Worker,
-    store: PageStore = localPageStore(),
+    store: PageStore,
   ) {
     this.client = new EngineClient(makeWorker);
     const notify = (level: NoticeLevel, text: string): void => this.notify(level, text);

@@ -1,11 +1,13 @@
 /**
  * What the page itself remembers between visits, apart from the history: which rehearsal it had
  * open, the settings the user chose for each rehearsal, and whether single-key shortcuts are on.
- * Everything goes through `PageStore`, so that where it is kept can change without the
- * controllers noticing: localStorage today, which a whole-browser kill can lose the last writes
- * of; IndexedDB next. Every method is async for that reason.
+ * Everything goes through `PageStore`. The page keeps it in IndexedDB beside the history, each
+ * change one `strict` transaction: localStorage, where it lived first, is written to disk lazily
+ * by Chromium, and a whole-browser kill within seconds of a change lost it (the page then opened
+ * on the picker). What an older version left in localStorage is read once and moved over.
  */
 import type { DurabilityMode, FaultSpec } from '../../engine/vocabulary.ts';
+import type { PageDb } from '../../store/page-db.ts';
 import type { WorkloadSettings } from '../../worker/protocol.ts';
 
 /** What the page remembers per rehearsal, to open it again with the same settings after a crash or a reload. */
@@ -41,7 +43,7 @@ const CURRENT = 'cutover-lab:rehearsal';
 const SHORTCUTS = 'cutover-lab:shortcuts';
 const settingsKey = (rehearsalId: string): string => `cutover-lab:settings:${rehearsalId}`;
 
-/** The page's memory in `storage` (localStorage by default); each call does its work before it returns. */
+/** The page's memory in `storage`; each call does its work before it returns (tests, and the legacy store). */
 export function localPageStore(storage: Storage = localStorage): PageStore {
   return {
     async currentRehearsal() {
@@ -70,5 +72,65 @@ export function localPageStore(storage: Storage = localStorage): PageStore {
     async setShortcutsEnabled(enabled) {
       storage.setItem(SHORTCUTS, enabled ? 'on' : 'off');
     },
+  };
+}
+
+// The page's keys sort apart from the rehearsals' history keys (`<rehearsal id>/…`): ids start with a letter.
+const PAGE_CURRENT = '~page/current';
+const PAGE_SHORTCUTS = '~page/shortcuts';
+const pageSettingsKey = (rehearsalId: string): string => `~page/settings/${rehearsalId}`;
+const MOVED = '~page/moved-from-local-storage';
+
+/**
+ * The page's memory in its IndexedDB database: it resolves once the change is durable, so a kill
+ * after that cannot lose it. On first use it moves over what `legacy` (localStorage) holds.
+ */
+export function indexedDbPageStore(db: PageDb, legacy: Storage | null = globalThis.localStorage ?? null): PageStore {
+  let moving: Promise<void> | undefined;
+  const moved = (): Promise<void> => {
+    moving ??= (async () => {
+      if (!legacy || (await db.get(MOVED)) !== undefined) return;
+      const set: (readonly [string, unknown])[] = [[MOVED, true]];
+      const old = localPageStore(legacy);
+      const current = await old.currentRehearsal();
+      if (current !== null) set.push([PAGE_CURRENT, current]);
+      if (!(await old.shortcutsEnabled())) set.push([PAGE_SHORTCUTS, false]);
+      for (let i = 0; i < legacy.length; i++) {
+        const key = legacy.key(i);
+        const id = key?.startsWith('cutover-lab:settings:') ? key.slice('cutover-lab:settings:'.length) : undefined;
+        const settings = id ? await old.settings(id) : null;
+        if (id && settings) set.push([pageSettingsKey(id), settings]);
+      }
+      await db.write({ set });
+    })().catch((e: unknown) => {
+      moving = undefined;
+      throw e;
+    });
+    return moving;
+  };
+  const read = async (key: string): Promise<unknown> => {
+    await moved().catch(() => undefined); // not moved: read what IndexedDB has, move next time
+    return db.get(key);
+  };
+  const write = async (key: string, value: unknown): Promise<void> => {
+    await moved().catch(() => undefined);
+    await db.write(value === undefined ? { delete: [key] } : { set: [[key, value]] });
+  };
+  return {
+    async currentRehearsal() {
+      const current = await read(PAGE_CURRENT);
+      return typeof current === 'string' ? current : null;
+    },
+    setCurrentRehearsal: (rehearsalId) => write(PAGE_CURRENT, rehearsalId ?? undefined),
+    async settings(rehearsalId) {
+      const saved = await read(pageSettingsKey(rehearsalId)).catch(() => undefined);
+      return saved && typeof saved === 'object' ? (saved as PageSettings) : null;
+    },
+    saveSettings: (rehearsalId, settings) => write(pageSettingsKey(rehearsalId), settings),
+    forgetSettings: (rehearsalId) => write(pageSettingsKey(rehearsalId), undefined),
+    async shortcutsEnabled() {
+      return (await read(PAGE_SHORTCUTS).catch(() => undefined)) !== false;
+    },
+    setShortcutsEnabled: (enabled) => write(PAGE_SHORTCUTS, enabled),
   };
 }

@@ -5,6 +5,9 @@
  * never have run an operation the history does not know about: whatever was in flight is marked
  * indeterminate, and every acknowledged write is in the history the badge checks.
  *
+ * An operation is sent to the engine only once its invocation is stored (`HistoryRecorder.stored`):
+ * the invocations a tick starts are stored together, in one transaction.
+ *
  * Operations start at `opsPerSecond` (a token bucket ticked every 50 ms), at most `concurrency` at
  * once. `pause()` holds new starts (a history check reads back on a quiet engine) without touching
  * whether the user has the workload running.
@@ -162,8 +165,17 @@ export class WorkloadRunner {
     const recorder = this.#ports.recorder();
     if (!recorder) return;
     this.#inFlight++;
-    // Recorded before the engine hears of it: nothing can run that the history does not know.
+    // Recorded, and stored, before the engine hears of it: nothing can run that the history does
+    // not know, even if the whole browser is killed the next moment (write-ahead).
     const token = recorder.invoke(planned.name, planned.kind, planned.params, this.#ports.phase() ?? planned.phase);
+    try {
+      await recorder.stored(token);
+    } catch (e) {
+      recorder.notRun(token, `not sent to the engine: its invocation could not be stored first (${(e as Error).message})`);
+      this.#problem(`workload: the history could not be stored, so operations are not sent: ${(e as Error).message}`);
+      this.#finished();
+      return;
+    }
     try {
       recorder.complete(token, await this.#ports.execute(planned.name, planned.params));
     } catch (e) {
@@ -173,9 +185,13 @@ export class WorkloadRunner {
       recorder.indeterminate(token, why);
       if (!crashed && !(e instanceof EngineRestarted)) this.#problem(`workload: ${(e as Error).message}`);
     } finally {
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      this.#finished();
     }
+  }
+
+  #finished(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** Reports a problem at most every few seconds (a failing engine would flood the notices). */

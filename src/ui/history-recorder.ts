@@ -124,8 +124,8 @@ export class HistoryRecorder {
   }
 
   /** Records an operation as invoked, before the engine is asked to run it; `stored(token)` says when that is durable. */
-  invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at = Date.now()): OpToken {
-    const token = this.#invoke(name, kind, params, phase, at);
+  invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at = Date.now(), seed = false): OpToken {
+    const token = this.#invoke(name, kind, params, phase, at, seed);
     this.#changed();
     this.#invokedAt.set(token, this.#changes);
     return token;
@@ -160,6 +160,11 @@ export class HistoryRecorder {
     this.#changed();
   }
 
+  /** Seed operations recorded so far (a new rehearsal's seed data, run by the page). */
+  get seedOps(): number {
+    return this.ops.reduce((n, o) => n + (o.seed ? 1 : 0), 0);
+  }
+
   /** Records the engine's answer to an operation. */
   complete(token: OpToken, result: OperationResult, at = Date.now()): void {
     if (this.#complete(`op:${token}`, result, at)) this.#changed();
@@ -174,23 +179,12 @@ export class HistoryRecorder {
     this.#changed();
   }
 
-  /** Applies a batch of worker events from engine incarnation `incarnation` (another rehearsal's are ignored). */
-  apply(events: readonly WorkerEvent[], incarnation: number): void {
+  /** Applies a batch of worker events (another rehearsal's are ignored): the engine's log lines. */
+  apply(events: readonly WorkerEvent[]): void {
     let changed = false;
     for (const e of events) {
       if ('rehearsalId' in e && e.rehearsalId !== this.rehearsalId) continue;
       switch (e.type) {
-        case 'invoke': {
-          const token = this.#invoke(e.name, e.kind, e.params, e.phase, e.at);
-          const found = this.#inFlight.get(`op:${token}`);
-          this.#inFlight.delete(`op:${token}`);
-          if (found) this.#inFlight.set(`engine:${incarnation}:${e.ref}`, found);
-          changed = true;
-          break;
-        }
-        case 'complete':
-          changed = this.#complete(`engine:${incarnation}:${e.ref}`, e.result, e.at) || changed;
-          break;
         case 'log':
           this.#push({ kind: 'event', index: this.entries.length, at: e.at, level: e.level, message: e.message });
           changed = true;
@@ -292,8 +286,8 @@ export class HistoryRecorder {
     await this.#db.write({ delete: await this.#db.keys(`${this.rehearsalId}/`) });
   }
 
-  #invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at: number): OpToken {
-    const op: MutableOp = { index: this.ops.length, name, kind, params, phase, invokedAt: at, invokedPos: this.#pos++, seed: false };
+  #invoke(name: string, kind: 'read' | 'write', params: Params, phase: Phase, at: number, seed: boolean): OpToken {
+    const op: MutableOp = { index: this.ops.length, name, kind, params, phase, invokedAt: at, invokedPos: this.#pos++, seed };
     this.ops.push(op);
     this.#touchOp(op.index);
     this.#opEntry.push(this.entries.length);

@@ -40,6 +40,8 @@ export interface HostPorts {
 
 const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
 const SEQ_META = 'workload-seq';
+/** Set once the page has run every seed operation of a new rehearsal. */
+const SEEDED_META = 'seeded';
 /** How long a reopened engine waits for the lock its killed predecessor still holds. */
 const RESTART_LOCK_WAIT_MS = 6000;
 
@@ -50,8 +52,11 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
   let running = false;
-  let ref = 0;
   let sinceSeqSaved = 0;
+  /** The open rehearsal still has seed operations for the page to run (`nextSeed`). */
+  let seedPending = false;
+  /** Faults to arm once the seed data has run: seed data is the starting point, not part of the rehearsal. */
+  let faultsAfterSeeding: readonly FaultSpec[] = [];
   let ownedByOld: Set<string> | undefined;
   let ownedByNew: Set<string> | undefined;
   let listener: ((events: readonly WorkerEvent[]) => void) | undefined;
@@ -183,7 +188,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     try {
       const result = await r.execute(inv.name, inv.params);
       if (inv.kind === 'write' && result.outcome !== 'fail') workload?.observeWrite(inv.name, inv.params);
-      if (workload && ++sinceSeqSaved >= 50 && !r.readOnly) {
+      if (workload && !seedPending && ++sinceSeqSaved >= 50 && !r.readOnly) {
         sinceSeqSaved = 0;
         // A refused save is made again 50 operations later (and a reopen skips 1000 ahead anyway).
         await r.store.writeMeta(SEQ_META, workload.seq).catch((e: unknown) => {
@@ -282,20 +287,12 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         settings = options.workload ?? { ...DEFAULT_WORKLOAD, mix: { ...v.scenario.workload.mix } };
         workload.setMix(settings.mix);
         running = (options.workloadRunning ?? false) && !r.readOnly;
-        if (!stored && !r.readOnly) {
-          // A new rehearsal starts with the scenario's seed data, written in old-only like any
-          // write and reported as operations; the page has them before open answers.
-          for (const step of v.scenario.seedData) {
-            for (let i = 0; i < step.count; i++) {
-              const inv = workload.invocation(step.operation);
-              const id = ++ref;
-              emit({ type: 'invoke', rehearsalId: r.id, ref: id, name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase, at: Date.now() });
-              emit({ type: 'complete', rehearsalId: r.id, ref: id, result: await run(r, inv), at: Date.now() });
-            }
-          }
-          await r.store.writeMeta(SEQ_META, workload.seq);
-        }
-        for (const f of options.faults ?? []) r.faults.add(f);
+        // A new rehearsal starts with the scenario's seed data, which the page runs like any
+        // operation (`nextSeed`), so that its history stores each invocation first. A rehearsal
+        // from before that has no seeded mark but saved its workload sequence after seeding.
+        seedPending = !r.readOnly && (await r.store.readMeta<boolean>(SEEDED_META)) !== true && !(stored && (await r.store.readMeta<number>(SEQ_META)) !== undefined);
+        faultsAfterSeeding = seedPending ? (options.faults ?? []) : [];
+        if (!seedPending) for (const f of options.faults ?? []) r.faults.add(f);
         // A pass that was running when the engine stopped carries on.
         for (const action of ['backfill', 'reverse-sync'] as const) {
           if (!r.readOnly && (action === 'backfill' ? r.backfill : r.reverseSync).progress().status === 'running') void runCopy(r, action);
@@ -349,6 +346,29 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         const inv = workload?.next() as Invocation;
         return { name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase };
       });
+    },
+
+    async nextSeeds(done) {
+      const r = current();
+      if (!seedPending || !workload || r.readOnly) return [];
+      let remaining = Math.max(0, done);
+      for (const step of r.scenario.seedData) {
+        if (remaining < step.count) {
+          // The rest of this step: a later step may refer to the records this one writes.
+          return Array.from({ length: step.count - remaining }, () => {
+            const inv = (workload as Workload).invocation(step.operation);
+            return { name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase };
+          });
+        }
+        remaining -= step.count;
+      }
+      await r.store.writeMeta(SEEDED_META, true);
+      await r.store.writeMeta(SEQ_META, workload.seq);
+      seedPending = false;
+      for (const f of faultsAfterSeeding) r.faults.add(f);
+      faultsAfterSeeding = [];
+      pushState();
+      return [];
     },
 
     async execute(name, params) {

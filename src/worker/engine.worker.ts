@@ -20,7 +20,7 @@ const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
 );
 
 const METHODS = [
-  'open', 'list', 'remove', 'state', 'planWorkload', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
+  'open', 'list', 'remove', 'state', 'planWorkload', 'nextSeeds', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
 ] as const satisfies readonly (keyof EngineApi)[];
 

@@ -147,9 +147,6 @@ export interface PlannedOperation {
 
 /** Events the worker streams to the page, batched. */
 export type WorkerEvent =
-  /** An operation the engine ran on its own (a new rehearsal's seed data). */
-  | { readonly type: 'invoke'; readonly rehearsalId: string; readonly ref: number; readonly name: string; readonly kind: 'read' | 'write'; readonly params: Params; readonly phase: Phase; readonly at: number }
-  | { readonly type: 'complete'; readonly rehearsalId: string; readonly ref: number; readonly result: OperationResult; readonly at: number }
   | { readonly type: 'state'; readonly state: EngineState }
   | { readonly type: 'log'; readonly rehearsalId: string; readonly at: number; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** A console query began running (the page's watchdog counts from here, not from the queue). */
@@ -171,6 +168,12 @@ export interface EngineApi {
    * exists. Empty in a read-only tab.
    */
   planWorkload(count: number): Promise<PlannedOperation[]>;
+  /**
+   * The next seed operations of a new rehearsal (the rest of one step of its seed data), `done`
+   * seed operations in (whether they succeeded or not); none once all ran, which marks the
+   * rehearsal seeded.
+   */
+  nextSeeds(done: number): Promise<PlannedOperation[]>;
   /** Runs one operation; the page has recorded its invocation first. */
   execute(name: string, params: Params): Promise<OperationResult>;
   /** Sets the workload's settings (its mix is used by `planWorkload`) and whether it is shown running. */

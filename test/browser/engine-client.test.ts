@@ -16,7 +16,16 @@ let client: EngineClient | undefined;
 
 afterEach(() => client?.dispose());
 
-async function openClient(scenarioId = 'job-keys'): Promise<{ client: EngineClient; state: EngineState; events: WorkerEvent[]; restarts: RestartReason[] }> {
+/** Runs a new rehearsal's seed data as the page does, `done` operations in: asks for the next ones until there are none; returns the outcomes. */
+async function runSeeds(c: EngineClient, done = 0): Promise<string[]> {
+  const outcomes: string[] = [];
+  for (let batch = await c.call((api) => api.nextSeeds(done)); batch.length > 0; batch = await c.call((api) => api.nextSeeds(done + outcomes.length))) {
+    for (const planned of batch) outcomes.push((await c.call((api) => api.execute(planned.name, planned.params))).outcome);
+  }
+  return outcomes;
+}
+
+async function openClient(scenarioId = 'job-keys', seed = true): Promise<{ client: EngineClient; state: EngineState; events: WorkerEvent[]; restarts: RestartReason[] }> {
   const c = new EngineClient((name) => new Worker(new URL('../../src/worker/engine.worker.ts', import.meta.url), { type: 'module', name }));
   client = c;
   const events: WorkerEvent[] = [];
@@ -24,20 +33,35 @@ async function openClient(scenarioId = 'job-keys'): Promise<{ client: EngineClie
   c.listen({ events: (e) => events.push(...e), restarted: (reason) => restarts.push(reason) });
   const options: OpenOptions = { rehearsalId: `client-${Date.now()}-${Math.random().toString(36).slice(2)}`, scenarioId, durability: 'strict' };
   const state = await c.open(options, () => ({ rehearsalId: options.rehearsalId, durability: 'strict' }));
+  if (seed) await runSeeds(c);
   return { client: c, state, events, restarts };
 }
 
 describe('the engine client', () => {
-  it('opens a new rehearsal with its seed data, reported as operations', async () => {
-    const { state, events } = await openClient('job-keys');
+  it('offers a new rehearsal\'s seed data one operation at a time for the page to run, then marks it seeded', async () => {
+    const { client: c, state } = await openClient('job-keys', false);
     expect(state.phase).toBe('old-only');
     expect(state.readOnly).toBe(false);
     const expected = seeded('job-keys');
     expect(expected).toBeGreaterThan(0);
-    const completed = () => events.filter((e) => e.type === 'complete');
-    await expect.poll(() => completed().length, { timeout: 10_000 }).toBe(expected);
-    expect(events.filter((e) => e.type === 'invoke').length).toBe(expected);
-    expect(completed().map((e) => (e.type === 'complete' ? e.result.outcome : undefined))).toEqual(Array.from({ length: expected }, () => 'ok'));
+    // The engine runs nothing on its own: until the page runs the seeds, old is empty.
+    expect((await c.query('old', 'SELECT count(*) AS n FROM kv')).rows).toEqual([[0]]);
+    expect(await runSeeds(c)).toEqual(Array.from({ length: expected }, () => 'ok'));
+    expect((await c.query('old', "SELECT count(*) AS n FROM kv WHERE key LIKE 'ai:jobs:%'")).rows).toEqual([[seeded('job-keys', 'enqueue')]]);
+    // Seeded for good: a crash and recovery offer nothing more.
+    await c.crash();
+    await c.settled();
+    expect(await c.call((api) => api.nextSeeds(0))).toEqual([]);
+  });
+
+  it('resumes the seed data after a crash where the page\'s history stopped', async () => {
+    const { client: c } = await openClient('job-keys', false);
+    const [first] = await c.call((api) => api.nextSeeds(0));
+    expect(first).toBeDefined();
+    await c.call((api) => api.execute(first!.name, first!.params));
+    await c.crash();
+    await c.settled();
+    expect(await runSeeds(c, 1)).toHaveLength(seeded('job-keys') - 1);
   });
 
   it('cancels a runaway query after the watchdog limit and well within twice it, and recovers the rehearsal, phase included', async () => {

@@ -5,6 +5,7 @@
  */
 import { openPageDb } from '../../src/store/page-db.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runSeedData } from '../../src/ui/app/seeding.ts';
 import { WorkloadRunner } from '../../src/ui/app/workload-runner.ts';
 import { HistoryRecorder } from '../../src/ui/history-recorder.ts';
 import { EngineClient, type RestartReason } from '../../src/worker/client.ts';
@@ -46,8 +47,8 @@ async function rig(faults: FaultSpec[] = []): Promise<Rig> {
   const restarts: RestartReason[] = [];
   let armed = faults;
   c.listen({
-    events: (events, incarnation) => {
-      recorder.apply(events, incarnation);
+    events: (events) => {
+      recorder.apply(events);
       for (const e of events) {
         if (e.type === 'state') state = e.state;
         if (e.type === 'crashed') armed = [...e.faults];
@@ -62,6 +63,8 @@ async function rig(faults: FaultSpec[] = []): Promise<Rig> {
   });
   const options = (): OpenOptions => ({ rehearsalId: id, durability: 'strict', faults: armed });
   state = await c.open({ ...options(), scenarioId: 'session-json' }, options);
+  // The seed data, as the page runs it: through the write-ahead history, before the faults arm.
+  await runSeedData(recorder, { nextSeeds: (done) => c.call((api) => api.nextSeeds(done)), execute: (name, params) => c.call((api) => api.execute(name, params)) });
   let concurrent = 0;
   let maxConcurrent = 0;
   let unrecorded = 0;

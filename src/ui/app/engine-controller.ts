@@ -19,6 +19,7 @@ import { NoticesController, type NoticeLevel } from './notices.ts';
 import { PageLockController } from './page-lock.ts';
 import { PageSettingsController } from './page-settings.ts';
 import type { PageStore } from './page-store.ts';
+import { runSeedData } from './seeding.ts';
 import { RollbackPlanController } from './rollback-plan.ts';
 import { SqlConsoleController } from './sql-console-controller.ts';
 import { WorkloadRunner } from './workload-runner.ts';
@@ -97,8 +98,8 @@ export class EngineController implements ReactiveController {
     });
     this.rollback = new RollbackPlanController(host, { plan: (to) => this.client.call((api) => api.planRollback(to)), notify });
     this.client.listen({
-      events: (events, incarnation) => {
-        this.history?.apply(events, incarnation);
+      events: (events) => {
+        this.history?.apply(events);
         for (const e of events) {
           if (e.type === 'state' && e.state.rehearsalId === this.state?.rehearsalId) this.#adopt(e.state);
           if (e.type === 'crashed' && e.rehearsalId === this.state?.rehearsalId) {
@@ -193,10 +194,13 @@ export class EngineController implements ReactiveController {
         // Queue behind any other tab also waiting (Web Locks are granted in order).
         ...(detail.takeOver ? { waitForLock: true } : {}),
       };
-      this.state = await this.client.open(options, () => ({ rehearsalId, ...this.settings.openOptions() }));
-      this.history.readOnly = this.state.readOnly;
-      this.lock.opened(this.state);
+      const opened = await this.client.open(options, () => ({ rehearsalId, ...this.settings.openOptions() }));
+      this.history.readOnly = opened.readOnly;
+      // Remembered as the open rehearsal before its seed data runs: a page killed while seeding
+      // reopens it and carries on where the history stopped. The rehearsal shows once seeded.
       await this.settings.opened(rehearsalId);
+      this.state = (await this.#seed(opened)) ? await this.client.call((api) => api.state()) : opened;
+      this.lock.opened(this.state);
       await this.settings.workloadReported(this.state.workload);
       this.#applyWorkload(this.state);
       // The last report comes back with the rehearsal, marked with when verify made it.
@@ -214,6 +218,16 @@ export class EngineController implements ReactiveController {
       this.loading = false;
       this.host.requestUpdate();
     }
+  }
+
+  /** Runs what is left of a new rehearsal's seed data (nothing in a read-only tab or a seeded rehearsal); returns how many ran. */
+  async #seed(state: EngineState): Promise<number> {
+    const history = this.history;
+    if (!history || state.readOnly) return 0;
+    return runSeedData(history, {
+      nextSeeds: (done) => this.client.call((api) => api.nextSeeds(done)),
+      execute: (name, params) => this.client.call((api) => api.execute(name, params)),
+    });
   }
 
   /** Starts or stops the page's workload as the engine state says (never in a read-only tab). */
@@ -249,6 +263,12 @@ export class EngineController implements ReactiveController {
     if (this.rollback.plan) void this.rollback.refresh();
     // The new engine knows the records afresh: plans from the old one are dropped.
     this.runner.reset();
+    // A crash while seeding: the new engine offers the rest.
+    const seeded = await this.#seed(state).catch((e: unknown) => {
+      this.notify('error', `the seed data did not finish: ${(e as Error).message}`);
+      return 0;
+    });
+    if (seeded > 0) this.state = await this.client.call((api) => api.state());
     this.#applyWorkload(state);
     this.#restartPause?.();
     this.#restartPause = undefined;

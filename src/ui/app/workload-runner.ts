@@ -54,8 +54,15 @@ export class WorkloadRunner {
   #idle: (() => void)[] = [];
   #lastProblem = 0;
 
-  constructor(ports: RunnerPorts) {
+  readonly #writeAhead: boolean;
+
+  /**
+   * @param options.writeAhead wait for each invocation to be stored before sending it (the
+   *   default, and what the app does); off only to measure what waiting costs (`npm run bench:page`).
+   */
+  constructor(ports: RunnerPorts, options: { readonly writeAhead?: boolean } = {}) {
     this.#ports = ports;
+    this.#writeAhead = options.writeAhead ?? true;
   }
 
   /** Operations in flight now. */
@@ -169,7 +176,7 @@ export class WorkloadRunner {
     // not know, even if the whole browser is killed the next moment (write-ahead).
     const token = recorder.invoke(planned.name, planned.kind, planned.params, this.#ports.phase() ?? planned.phase);
     try {
-      await recorder.stored(token);
+      if (this.#writeAhead) await recorder.stored(token);
     } catch (e) {
       recorder.notRun(token, `not sent to the engine: its invocation could not be stored first (${(e as Error).message})`);
       this.#problem(`workload: the history could not be stored, so operations are not sent: ${(e as Error).message}`);

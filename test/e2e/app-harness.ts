@@ -11,6 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { build, preview, type PreviewServer } from 'vite';
 import { expect } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
+import { poll } from './wait.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -30,14 +31,32 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Builds the app into a temporary folder, serves it and starts Chromium. */
-export async function startApp(): Promise<App> {
+/** The built app served by `vite preview`, as `npm start` serves it (with the CSP header). */
+export interface ServedApp {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the app into a temporary folder and serves it as `npm start` does (`vite build && vite preview`, the config's headers included). */
+export async function serveApp(): Promise<ServedApp> {
   const outDir = await mkdtemp(join(tmpdir(), 'cutover-app-'));
   await build({ root, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
   const server: PreviewServer = await preview({ root, logLevel: 'silent', build: { outDir }, preview: { port: 0, strictPort: false, host: '127.0.0.1' } });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 4173;
-  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async close() {
+      await new Promise<void>((ok) => server.httpServer.close(() => ok()));
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Builds the app into a temporary folder, serves it and starts Chromium. */
+export async function startApp(): Promise<App> {
+  const served = await serveApp();
+  const url = served.url;
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
   return {
     url,
@@ -69,14 +88,14 @@ export async function startApp(): Promise<App> {
     },
     async close() {
       await browser.close();
-      await new Promise<void>((ok) => server.httpServer.close(() => ok()));
-      await rm(outDir, { recursive: true, force: true });
+      await served.close();
     },
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Driving the playground
+// Driving the playground. The helpers wait with `poll` (./wait.ts), not `expect.poll`, so that
+// the crash trial (`npm run test:crash`, a script outside Vitest) drives the page with them too.
 
 /** Fails listing whatever went wrong on the page. */
 export function expectClean(problems: PageProblems): void {
@@ -110,10 +129,10 @@ export async function openPicker(app: App, page: Page): Promise<void> {
 }
 
 /** Starts a new rehearsal of `scenarioId` from the picker and waits for it to stand in old-only. */
-export async function startRehearsal(app: App, page: Page, scenarioId: string): Promise<void> {
+export async function startRehearsal(app: Pick<App, 'url'>, page: Page, scenarioId: string): Promise<void> {
   await page.goto(app.url);
   await button(page, `Start a rehearsal of ${scenarioId}`).click();
-  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain('old-only');
+  await poll(() => currentPhase(page).textContent(), (t) => t?.includes('old-only') ?? false, { timeout: 30_000, message: 'the new rehearsal in old-only' });
 }
 
 /** Resolves true once `locator` (a button) is enabled, false if it is not within `timeoutMs`. */
@@ -131,11 +150,11 @@ export async function repair(page: Page): Promise<void> {
   const passesDone = async (): Promise<number> => Number(/Pass (\d+) done/.exec((await backfill.textContent()) ?? '')?.[1] ?? 0);
   const before = await passesDone();
   await button(page, 'Start backfill', 'cl-actions').click();
-  await expect.poll(passesDone, { timeout: 60_000 }).toBeGreaterThan(before);
+  await poll(passesDone, (n) => n > before, { timeout: 60_000, message: `backfill pass ${before + 1} done` });
   const verifiedAt = (): Promise<number | null> => page.locator('cl-consistency').evaluate((el) => (el as unknown as { verifiedAt: number | null }).verifiedAt);
   const lastVerify = await verifiedAt();
   await button(page, 'Verify', 'cl-actions').click();
-  await expect.poll(verifiedAt, { timeout: 60_000 }).not.toBe(lastVerify);
+  await poll(verifiedAt, (at) => at !== lastVerify, { timeout: 60_000, message: 'a new verify' });
 }
 
 /** Clicks Next phase and waits for the phase to change; repairs first while the guard refuses. */
@@ -148,7 +167,7 @@ export async function nextPhase(page: Page, to: string): Promise<void> {
     await enabledWithin(page, nextButton, 5_000);
   }
   await nextButton.click();
-  await expect.poll(() => currentPhase(page).textContent(), { timeout: 30_000 }).toContain(to);
+  await poll(() => currentPhase(page).textContent(), (t) => t?.includes(to) ?? false, { timeout: 30_000, message: `the phase ${to}` });
 }
 
 /** One operation of the history as the page saved it. */
@@ -190,6 +209,31 @@ export function savedHistory(page: Page): Promise<{ entries: number; ops: SavedO
       db.close();
     }
   });
+}
+
+/**
+ * One value of the page's own database (`cutover-lab-ui`, store `history`), read-only: the page's
+ * settings (`~page/settings/<rehearsal>`), the open rehearsal (`~page/current`). Undefined when absent.
+ */
+export function savedPageValue(page: Page, key: string): Promise<unknown> {
+  return page.evaluate(async (k) => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'cutover-lab-ui')) return undefined;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('cutover-lab-ui');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error ?? new Error('cannot open cutover-lab-ui'));
+    });
+    try {
+      if (!db.objectStoreNames.contains('history')) return undefined;
+      const request = db.transaction('history', 'readonly').objectStore('history').get(k);
+      return await new Promise<unknown>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error ?? new Error(`cannot read ${k}`));
+      });
+    } finally {
+      db.close();
+    }
+  }, key);
 }
 
 /** Acknowledged writes in the saved history, in `phase` when given. */

@@ -2,7 +2,9 @@
  * Real crashes: Chromium runs the crash page on a persistent profile and is killed with SIGKILL at
  * random moments in the middle of a write stream, then restarted on the same profile. Every write
  * the page acknowledged before the kill must be there after recovery, and PRAGMA integrity_check
- * must say ok. In unsafe-ack-first the same procedure must find losses.
+ * must say ok. In unsafe-ack-first the same procedure must find losses. This is the store alone
+ * (`npm run test:crash:store`); app-crash-harness.ts kills the real app (`npm run test:crash`)
+ * with `launch`, `kill` and `descendants` from here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -43,7 +45,7 @@ export interface CrashTrialResult {
 
 const root = resolve(import.meta.dirname, '../..');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createNetServer();
     s.listen(0, '127.0.0.1', () => {
@@ -53,16 +55,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface RunningBrowser {
+/** A Chromium started by hand on a persistent profile (see `launch`), and playwright-core connected to it. */
+export interface RunningBrowser {
   readonly process: ChildProcess;
   readonly browser: Browser;
   /** What Chromium printed on stderr (kept for diagnosing a failed round). */
   readonly stderr: string[];
 }
 
-async function launch(profile: string): Promise<RunningBrowser> {
-  // Chromium is started by hand, not by Playwright, so that the test owns the process and can kill it.
-  const child = spawn(chromiumPath, [...chromiumArgs, '--headless=new', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'], {
+/**
+ * Starts Chromium on the persistent `profile` and connects playwright-core to it over CDP.
+ * Chromium is started by hand, not by Playwright, so that the test owns the process (in a process
+ * group of its own) and can kill it as a whole with {@link kill}. `extraArgs` go after the usual flags.
+ */
+export async function launch(profile: string, extraArgs: readonly string[] = []): Promise<RunningBrowser> {
+  const child = spawn(chromiumPath, [...chromiumArgs, ...extraArgs, '--headless=new', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -89,7 +96,7 @@ async function launch(profile: string): Promise<RunningBrowser> {
 }
 
 /** Every descendant of `pid` (Chromium's zygote and utility processes can leave its process group). */
-async function descendants(pid: number): Promise<number[]> {
+export async function descendants(pid: number): Promise<number[]> {
   const children = new Map<number, number[]>();
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -118,7 +125,8 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function kill(b: RunningBrowser): Promise<void> {
+/** SIGKILLs the browser and every process under it, and waits until all are gone. */
+export async function kill(b: RunningBrowser): Promise<void> {
   const pid = b.process.pid;
   if (pid === undefined) return;
   // The whole tree at once — browser, renderers, storage service — as a crash takes them all. A

@@ -1,4 +1,8 @@
-// `npm run test:crash`: 20 real SIGKILL crashes per durability mode, with the figures.
+// `npm run test:crash:store`: the durable store alone on its own crash page (crash-harness.ts), 20
+// real SIGKILL crashes per durability mode, with the figures. Beside the app trial (`npm run
+// test:crash`) it earns its place: an unthrottled write stream (hundreds of acknowledgements per
+// kill, against the app workload's tens), PRAGMA integrity_check of every file after recovery, and
+// losses in unsafe-ack-first within a couple of kills.
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type DurabilityMode } from '../../src/engine/durability/types.ts';
 import { runCrashTrial } from './crash-harness.ts';

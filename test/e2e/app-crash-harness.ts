@@ -603,13 +603,13 @@ async function checkThroughBadge(page: Page, round: number, acks: ReadonlyMap<nu
   }
   const text = (await badge.evaluate((el) => el.shadowRoot?.querySelector('[part="badge"]')?.textContent ?? '')).replace(/\s+/g, ' ').trim();
   const number = (re: RegExp): number => Number(re.exec(text)?.[1]?.replaceAll(',', '') ?? Number.NaN);
-  const report = await page.locator('cl-app').evaluate((el) => {
+  // Plain data out of the page, worded here (a helper function inside `evaluate` would not survive tsx's transform).
+  const raw = await page.locator('cl-app').evaluate((el) => {
     const r = (el as AppElement).engine.checkReport;
-    const cut = (text: string): string => (text.length > 240 ? `${text.slice(0, 240)}…` : text);
     return r
       ? {
-          lost: r.lost.map((l) => ({ index: l.operation.index, text: `${l.collection} ${l.key}: #${l.operation.index} ${l.operation.name} in ${l.operation.phase} ${cut(JSON.stringify(l.operation.params))}; expected ${cut(JSON.stringify(l.expected[0] ?? null))}${l.expected.length > 1 ? ` or ${l.expected.length - 1} more` : ''}, found ${cut(JSON.stringify(l.found))}` })),
-          unexpected: r.unexpected.map((u) => `${u.collection} ${u.key} at ${u.where}: ${cut(JSON.stringify(u.found))}`),
+          lost: r.lost.map((l) => ({ collection: l.collection, key: l.key, index: l.operation.index, name: l.operation.name, phase: l.operation.phase, params: JSON.stringify(l.operation.params), expected: l.expected.map((x) => JSON.stringify(x)), found: JSON.stringify(l.found) })),
+          unexpected: r.unexpected.map((u) => ({ collection: u.collection, key: u.key, where: String(u.where), found: JSON.stringify(u.found) })),
           unexpectedReads: r.unexpectedReads,
           acknowledgedWrites: r.acknowledgedWrites,
           indeterminateWrites: r.indeterminateWrites,
@@ -617,6 +617,12 @@ async function checkThroughBadge(page: Page, round: number, acks: ReadonlyMap<nu
         }
       : null;
   });
+  const cut = (text: string | undefined): string => (text === undefined ? 'null' : text.length > 240 ? `${text.slice(0, 240)}…` : text);
+  const report = raw && {
+    ...raw,
+    lost: raw.lost.map((l) => ({ index: l.index, text: `${l.collection} ${l.key}: #${l.index} ${l.name} in ${l.phase} ${cut(l.params)}; expected ${cut(l.expected[0])}${l.expected.length > 1 ? ` or ${l.expected.length - 1} more` : ''}, found ${cut(l.found)}` })),
+    unexpected: raw.unexpected.map((u) => `${u.collection} ${u.key} at ${u.where}: ${cut(u.found)}`),
+  };
   if (!report) throw new Error(`no history check report; the badge says "${text}"`);
   const summary: BadgeCheck = {
     round,

@@ -19,6 +19,8 @@ import type { WorkerEvent } from '../worker/protocol.ts';
 import type { HistoryEntry } from './types.ts';
 
 const CHUNK = 1000;
+/** How the note of an operation that was never sent to the engine begins. */
+export const NOT_RUN = 'not sent to the engine';
 /** How long changes may sit in the log before they are compacted into chunks. */
 const COMPACT_AFTER_MS = 1000;
 
@@ -45,11 +47,7 @@ export class HistoryRecorder {
   readonly ops: MutableOp[] = [];
   /** Bumped on every change, for the panel. */
   revision = 0;
-  /**
-   * A read-only tab records nothing to IndexedDB: the tab writing the rehearsal owns its history,
-   * and saving this tab's copy would overwrite what that one saves.
-   */
-  readOnly = false;
+  #readOnly = false;
   /** Why the last save failed (cleared by the next that succeeds). */
   saveError: string | null = null;
   readonly #db: PageDb;
@@ -58,6 +56,24 @@ export class HistoryRecorder {
   /** Entry index of each operation (both grow together, so this is sorted). */
   readonly #opEntry: number[] = [];
   #pos = 0;
+  /**
+   * A read-only tab records nothing to IndexedDB: the tab writing the rehearsal owns its history,
+   * and saving this tab's copy would overwrite what that one saves. A tab whose engine died is
+   * read-only until its new engine has the writer lock again; becoming the writer stores what
+   * changed meanwhile.
+   */
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  set readOnly(readOnly: boolean) {
+    const becameWriter = this.#readOnly && !readOnly;
+    this.#readOnly = readOnly;
+    if (becameWriter) this.#scheduleSaves();
+    // Invocations waiting to be stored are not stored by this tab now: they must not be sent.
+    if (readOnly) for (const w of this.#waiters.splice(0)) w.reject(new Error('this tab is not writing the rehearsal now'));
+  }
+
   /** Chunks changed since the last compaction. */
   #dirty = new Set<number>();
   /** Operations and entries changed since the last log batch began. */
@@ -74,6 +90,8 @@ export class HistoryRecorder {
   /** Change count each invocation was made at, by token, until it is stored. */
   readonly #invokedAt = new Map<number, number>();
   #compactTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The compaction running now: compactions run one at a time. */
+  #compacting: Promise<void> | undefined;
   #onChange: () => void;
 
   constructor(
@@ -92,13 +110,15 @@ export class HistoryRecorder {
     const chunks = [...new Set(chunkKeys.map((k) => Number(k.slice(prefix.length + 2))))].filter(Number.isInteger).sort((a, b) => a - b);
     for (const n of chunks) {
       const saved = (await this.#db.get(`${prefix}c/${n}`)) as { entries: HistoryEntry[]; ops: MutableOp[] } | undefined;
-      if (!saved) continue;
-      this.entries.push(...saved.entries);
-      this.ops.push(...saved.ops);
+      // Each by its own index: a chunk written short (a compaction refused) cannot shift the rest.
+      for (const entry of saved?.entries ?? []) this.entries[entry.index] = entry;
+      for (const op of saved?.ops ?? []) this.ops[op.index] = op;
     }
     // Then the log: what changed after the last compaction, replayed in order. A batch begun
     // before that compaction is older than the chunks and is skipped (it is deleted later).
     const compacted = Number((await this.#db.get(compactedKey(this.rehearsalId))) ?? 0);
+    // New batches are numbered past every batch the chunks supersede, or a reload would skip them.
+    this.#nextLogSeq = compacted + 1;
     for (const key of await this.#db.keys(`${prefix}log/`)) {
       const seq = Number(key.slice(prefix.length + 4));
       if (!Number.isInteger(seq)) continue;
@@ -114,6 +134,13 @@ export class HistoryRecorder {
       if (this.entries[i] === undefined) this.entries[i] = { kind: 'event', index: i, at: 0, level: 'warning', message: 'a history entry was not saved before the page went away' };
     }
     for (const e of this.entries) if (e.kind === 'operation') this.#opEntry.push(e.index);
+    // An operation the log never got (storage refused it and the page went away) was never sent.
+    for (let i = 0; i < this.ops.length; i++) {
+      if (this.ops[i] !== undefined) continue;
+      const entry = this.entries[this.#opEntry[i] ?? -1];
+      const known = entry?.kind === 'operation' ? entry : undefined;
+      this.ops[i] = { index: i, name: known?.name ?? '?', kind: known?.access ?? 'write', params: (known?.params ?? {}) as Params, phase: known?.phase ?? 'old-only', invokedAt: known?.at ?? 0, invokedPos: 0, seed: false, outcome: 'fail', completedAt: known?.at ?? 0, completedPos: 0, note: `${NOT_RUN}: its invocation was not stored` };
+    }
     this.#pos = this.ops.reduce((max, o) => Math.max(max, o.invokedPos + 1, (o.completedPos ?? 0) + 1), 0);
     // Whatever was in flight when the page went away is indeterminate now.
     for (const op of this.ops) {
@@ -144,25 +171,34 @@ export class HistoryRecorder {
     return new Promise<void>((resolve, reject) => this.#waiters.push({ through, resolve, reject })).finally(() => this.#invokedAt.delete(token));
   }
 
+  /** Whether the operation is still waiting for its answer (not settled as indeterminate by a crash meanwhile). */
+  pending(token: OpToken): boolean {
+    return this.#inFlight.has(`op:${token}`);
+  }
+
   /** The operation was never sent to the engine (its invocation could not be stored first): it did not happen. */
   notRun(token: OpToken, why: string, at = Date.now()): void {
     const found = this.#inFlight.get(`op:${token}`);
     if (!found) return;
     this.#inFlight.delete(`op:${token}`);
     const op = found.op;
+    const note = `${NOT_RUN}: ${why}`;
     op.outcome = 'fail';
     op.completedAt = at;
     op.completedPos = this.#pos++;
-    op.note = why;
+    op.note = note;
     this.#touchOp(op.index);
     const entry = this.entries[found.entry];
-    if (entry?.kind === 'operation') this.#setEntry({ ...entry, outcome: 'fail', note: why });
+    if (entry?.kind === 'operation') this.#setEntry({ ...entry, outcome: 'fail', note });
     this.#changed();
   }
 
-  /** Seed operations recorded so far (a new rehearsal's seed data, run by the page). */
+  /**
+   * Seed operations the engine answered (a new rehearsal's seed data, run by the page). One cut
+   * short or never sent does not count: seeding resumes with another in its place.
+   */
   get seedOps(): number {
-    return this.ops.reduce((n, o) => n + (o.seed ? 1 : 0), 0);
+    return this.ops.reduce((n, o) => n + (o.seed && (o.outcome === 'ok' || (o.outcome === 'fail' && !o.note?.startsWith(NOT_RUN))) ? 1 : 0), 0);
   }
 
   /** Records the engine's answer to an operation. */
@@ -227,6 +263,13 @@ export class HistoryRecorder {
   async flush(): Promise<void> {
     if (this.#compactTimer) clearTimeout(this.#compactTimer);
     this.#compactTimer = undefined;
+    // One at a time: a compaction refused puts its chunks back, and the next one writes them.
+    while (this.#compacting) await this.#compacting;
+    this.#compacting = this.#compact().finally(() => (this.#compacting = undefined));
+    await this.#compacting;
+  }
+
+  async #compact(): Promise<void> {
     if (this.readOnly) return;
     const chunks = [...this.#dirty];
     const covered = [...this.#logged];
@@ -340,11 +383,14 @@ export class HistoryRecorder {
   #changed(): void {
     this.revision++;
     this.#changes++;
-    if (!this.readOnly) {
-      this.#logging ??= this.#logSoon();
-      this.#compactTimer ??= setTimeout(() => void this.flush(), COMPACT_AFTER_MS);
-    }
+    this.#scheduleSaves();
     this.#onChange();
+  }
+
+  #scheduleSaves(): void {
+    if (this.readOnly) return;
+    this.#logging ??= this.#logSoon();
+    this.#compactTimer ??= setTimeout(() => void this.flush(), COMPACT_AFTER_MS);
   }
 
   /** Stores the changes made so far as one log batch, then the ones made meanwhile, until none is left. */
@@ -352,7 +398,8 @@ export class HistoryRecorder {
     // Let the changes of this turn (a tick's invocations) gather into one batch.
     await Promise.resolve();
     try {
-      while (this.#logOps.size > 0 || this.#logEntries.size > 0) {
+      // A tab that stopped being the writer stops here; what is left is stored when it writes again.
+      while (!this.readOnly && (this.#logOps.size > 0 || this.#logEntries.size > 0)) {
         const through = this.#changes;
         // Copies: what this batch says is how things stand now; a later change goes in a later batch.
         const ops = [...this.#logOps].map((i) => this.ops[i]).filter((o): o is MutableOp => o !== undefined).map((o) => ({ ...o }));

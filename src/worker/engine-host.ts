@@ -55,8 +55,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let sinceSeqSaved = 0;
   /** The open rehearsal still has seed operations for the page to run (`nextSeed`). */
   let seedPending = false;
-  /** Faults to arm once the seed data has run: seed data is the starting point, not part of the rehearsal. */
-  let faultsAfterSeeding: readonly FaultSpec[] = [];
+  /** Lets the armed faults fire again once the seed data has run: it is the starting point, not part of the rehearsal. */
+  let resumeFaultsAfterSeeding: (() => void) | undefined;
   let ownedByOld: Set<string> | undefined;
   let ownedByNew: Set<string> | undefined;
   let listener: ((events: readonly WorkerEvent[]) => void) | undefined;
@@ -291,8 +291,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         // operation (`nextSeed`), so that its history stores each invocation first. A rehearsal
         // from before that has no seeded mark but saved its workload sequence after seeding.
         seedPending = !r.readOnly && (await r.store.readMeta<boolean>(SEEDED_META)) !== true && !(stored && (await r.store.readMeta<number>(SEQ_META)) !== undefined);
-        faultsAfterSeeding = seedPending ? (options.faults ?? []) : [];
-        if (!seedPending) for (const f of options.faults ?? []) r.faults.add(f);
+        for (const f of options.faults ?? []) r.faults.add(f);
+        resumeFaultsAfterSeeding = seedPending ? r.faults.suspend() : undefined;
         // A pass that was running when the engine stopped carries on.
         for (const action of ['backfill', 'reverse-sync'] as const) {
           if (!r.readOnly && (action === 'backfill' ? r.backfill : r.reverseSync).progress().status === 'running') void runCopy(r, action);
@@ -365,8 +365,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       await r.store.writeMeta(SEEDED_META, true);
       await r.store.writeMeta(SEQ_META, workload.seq);
       seedPending = false;
-      for (const f of faultsAfterSeeding) r.faults.add(f);
-      faultsAfterSeeding = [];
+      resumeFaultsAfterSeeding?.();
+      resumeFaultsAfterSeeding = undefined;
       pushState();
       return [];
     },

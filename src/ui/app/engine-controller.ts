@@ -49,6 +49,8 @@ export class EngineController implements ReactiveController {
   readonly check: HistoryCheckController;
   readonly sqlConsole: SqlConsoleController;
   readonly rollback: RollbackPlanController;
+  /** The seed data being run now, if any. */
+  #seeding: Promise<number> | undefined;
   /** Holds the workload while the engine restarts. */
   #restartPause: (() => void) | undefined;
   /** The engine reported a crash fault firing (the restart that follows is not a Crash now). */
@@ -199,7 +201,8 @@ export class EngineController implements ReactiveController {
       // Remembered as the open rehearsal before its seed data runs: a page killed while seeding
       // reopens it and carries on where the history stopped. The rehearsal shows once seeded.
       await this.settings.opened(rehearsalId);
-      this.state = (await this.#seed(opened)) ? await this.client.call((api) => api.state()) : opened;
+      // After seeding the engine arms the faults it held: read its state again.
+      this.state = opened.readOnly ? opened : (await this.#seed(opened), await this.client.call((api) => api.state()));
       this.lock.opened(this.state);
       await this.settings.workloadReported(this.state.workload);
       this.#applyWorkload(this.state);
@@ -224,10 +227,19 @@ export class EngineController implements ReactiveController {
   async #seed(state: EngineState): Promise<number> {
     const history = this.history;
     if (!history || state.readOnly) return 0;
-    return runSeedData(history, {
+    // One run at a time: a restart while opening seeds on the new engine once the first run stopped.
+    while (this.#seeding) await this.#seeding.catch(() => 0);
+    this.#seeding = runSeedData(history, {
       nextSeeds: (done) => this.client.call((api) => api.nextSeeds(done)),
       execute: (name, params) => this.client.call((api) => api.execute(name, params)),
-    });
+    }).finally(() => (this.#seeding = undefined));
+    try {
+      return await this.#seeding;
+    } catch (e) {
+      // The engine restarted under the seeds: the restart resumes them.
+      if (e instanceof EngineRestarted) return 0;
+      throw e;
+    }
   }
 
   /** Starts or stops the page's workload as the engine state says (never in a read-only tab). */
@@ -248,6 +260,8 @@ export class EngineController implements ReactiveController {
     const why = reason === 'watchdog' ? 'cut short when the watchdog killed the engine' : this.#faultCrash ? 'the engine crashed (crash fault) before it completed' : 'crashed (Crash now) before it completed';
     this.#restartPause ??= this.runner.pause();
     this.history?.terminated(why);
+    // Until the new engine has the writer lock, this tab writes nothing to the history.
+    if (this.history) this.history.readOnly = true;
     this.loading = true;
     this.host.requestUpdate();
   }
@@ -255,8 +269,18 @@ export class EngineController implements ReactiveController {
   async #restarted(reason: RestartReason, state: EngineState): Promise<void> {
     const byFault = this.#faultCrash;
     this.#faultCrash = false;
+    const wasReadOnly = this.state?.readOnly ?? true;
     this.state = state;
     this.loading = false;
+    if (this.history && wasReadOnly && !state.readOnly) {
+      // This tab was read-only and now writes: its copy of the history is the one it loaded when
+      // it opened, stale by everything the writing tab did since. Read what that tab stored.
+      const history = new HistoryRecorder(this.history.rehearsalId, () => this.host.requestUpdate());
+      history.readOnly = true;
+      await history.load();
+      this.history = history;
+      this.check.historyReplaced();
+    }
     if (this.history) this.history.readOnly = state.readOnly;
     this.lock.opened(state);
     // A rollback plan counted on the old engine may be out of date (a remedy may have stopped).
@@ -264,11 +288,11 @@ export class EngineController implements ReactiveController {
     // The new engine knows the records afresh: plans from the old one are dropped.
     this.runner.reset();
     // A crash while seeding: the new engine offers the rest.
-    const seeded = await this.#seed(state).catch((e: unknown) => {
-      this.notify('error', `the seed data did not finish: ${(e as Error).message}`);
-      return 0;
-    });
-    if (seeded > 0) this.state = await this.client.call((api) => api.state());
+    if (!state.readOnly) {
+      await this.#seed(state).catch((e: unknown) => this.notify('error', `the seed data did not finish: ${(e as Error).message}`));
+      // Faults held while seeding are armed now.
+      this.state = await this.client.call((api) => api.state()).catch(() => state);
+    }
     this.#applyWorkload(state);
     this.#restartPause?.();
     this.#restartPause = undefined;

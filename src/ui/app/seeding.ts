@@ -28,16 +28,21 @@ export async function runSeedData(history: HistoryRecorder, engine: SeedPorts): 
     try {
       await Promise.all(tokens.map((token) => history.stored(token)));
     } catch (e) {
-      for (const token of tokens) history.notRun(token, `not sent to the engine: its invocation could not be stored first (${(e as Error).message})`);
+      for (const token of tokens) history.notRun(token, `its invocation could not be stored first (${(e as Error).message})`);
       throw e;
     }
     for (const [i, next] of batch.entries()) {
       const token = tokens[i] as (typeof tokens)[number];
+      // The engine died meanwhile: what is left is not sent; the restarted engine resumes the seeds.
+      if (!history.pending(token)) {
+        for (const left of tokens.slice(i)) history.notRun(left, 'the engine stopped before the seed data was sent');
+        return ran;
+      }
       try {
         history.complete(token, await engine.execute(next.name, next.params));
       } catch (e) {
         history.indeterminate(token, `the engine failed while running it: ${(e as Error).message}`);
-        for (const left of tokens.slice(i + 1)) history.notRun(left, 'not sent to the engine: the seed data stopped before it');
+        for (const left of tokens.slice(i + 1)) history.notRun(left, 'the seed data stopped before it');
         throw e;
       }
       ran++;

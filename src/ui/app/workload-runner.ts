@@ -178,8 +178,17 @@ export class WorkloadRunner {
     try {
       if (this.#writeAhead) await recorder.stored(token);
     } catch (e) {
-      recorder.notRun(token, `not sent to the engine: its invocation could not be stored first (${(e as Error).message})`);
-      this.#problem(`workload: the history could not be stored, so operations are not sent: ${(e as Error).message}`);
+      // Settled meanwhile (the engine died): nothing to report, the restart says why.
+      if (recorder.pending(token)) {
+        recorder.notRun(token, `its invocation could not be stored first (${(e as Error).message})`);
+        this.#problem(`workload: the history could not be stored, so operations are not sent: ${(e as Error).message}`);
+      }
+      this.#finished();
+      return;
+    }
+    if (!recorder.pending(token)) {
+      // The engine died while the invocation was being stored: the history already calls it
+      // indeterminate, and it must not run on the engine that replaces it.
       this.#finished();
       return;
     }

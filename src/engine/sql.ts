@@ -24,6 +24,8 @@ export interface StatementShape {
   readonly columns: readonly string[];
   /** Named parameters the statement uses, without prefix. */
   readonly params: readonly string[];
+  /** Whether running it leaves the database unchanged, as `sqlite3_stmt_readonly` decides (false for `UPDATE … RETURNING`). */
+  readonly readonly: boolean;
 }
 
 /** An error raised by SQLite, with its message unchanged ("no such table: agent_output"). */

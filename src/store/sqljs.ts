@@ -122,7 +122,31 @@ class SqlJsDatabase implements SqlDatabase {
     }
     if (count === 0) throw new SqlError('empty statement', sql);
     if (count > 1) throw new SqlError(`expected one statement, found ${count}`, sql);
-    return { columns, params: scanParams(sql).named };
+    return { columns, params: scanParams(sql).named, readonly: this.#readonly(sql) };
+  }
+
+  // sql.js does not export sqlite3_stmt_readonly, so this applies its rule to the statement's
+  // program as EXPLAIN lists it: a statement writes when it opens a write transaction
+  // (Transaction with P2 ≠ 0) or vacuums, checkpoints or changes the journal mode. Transaction
+  // control (BEGIN, COMMIT) counts as read-only there too, as SQLite documents.
+  #readonly(sql: string): boolean {
+    if (/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*explain\b/i.test(sql)) return true;
+    let program: Statement;
+    try {
+      program = this.#db.prepare(`EXPLAIN ${sql}`);
+    } catch (error) {
+      throw new SqlError((error as Error).message, sql);
+    }
+    try {
+      while (program.step()) {
+        const [, opcode, , p2] = program.get();
+        if (opcode === 'Transaction' && p2 !== 0) return false;
+        if (opcode === 'Vacuum' || opcode === 'Checkpoint' || opcode === 'JournalMode') return false;
+      }
+      return true;
+    } finally {
+      program.free();
+    }
   }
 
   export(): Uint8Array {

@@ -15,6 +15,11 @@ function openScratch(scenario: Scenario, sql: SqlEngine, problems: Problem[]): R
   const apply = (db: SqlDatabase, side: Side): void => {
     scenario.schema[side].forEach((ddl, i) => {
       const path = `schema.${side}[${i}]`;
+      const keyword = firstKeyword(ddl);
+      if (FORBIDDEN_STATEMENTS.has(keyword)) {
+        problems.push({ path, message: `${keyword} is not allowed in a schema: the engine owns transactions, attached databases and pragmas; declare only tables, indexes, views and triggers here` });
+        return;
+      }
       try {
         db.describe(ddl);
       } catch (error) {
@@ -45,7 +50,7 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
   const dbs = openScratch(scenario, sql, problems);
   try {
     if (problems.length > 0) return problems;
-    const check = (path: string, side: Side, text: string, allowedParams: readonly string[], expect?: { columns: readonly string[] }): void => {
+    const check = (path: string, side: Side, text: string, allowedParams: readonly string[], expect?: { columns: readonly string[]; what: string }): void => {
       const keyword = firstKeyword(text);
       if (FORBIDDEN_STATEMENTS.has(keyword)) {
         problems.push({ path, message: `${keyword} is not allowed here: the engine owns transactions, attached databases and pragmas` });
@@ -64,6 +69,10 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
         if (!allowedParams.includes(p)) problems.push({ path, message: `uses :${p}, which is not ${allowedParams.length ? `one of ${allowedParams.map((a) => `:${a}`).join(', ')}` : 'declared'}` });
       }
       if (expect) {
+        if (!shape.readonly) {
+          problems.push({ path, message: `${expect.what} must only read, but this statement changes the database (an UPDATE, DELETE or INSERT … RETURNING returns rows and writes them): it would run on every read, verify and backfill batch; write it as a SELECT` });
+          return;
+        }
         if (shape.columns.length === 0) {
           problems.push({ path, message: 'must be a query that returns rows' });
           return;
@@ -79,7 +88,7 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
       const p = `collections.${name}`;
       const columns = [...coll.key, ...coll.fields];
       for (const side of ['old', 'new'] as const) {
-        check(`${p}.rows.${side}`, side, coll.rows[side], [], { columns });
+        check(`${p}.rows.${side}`, side, coll.rows[side], [], { columns, what: 'a canonical rows query' });
         coll.upsert[side].forEach((s, i) => check(`${p}.upsert.${side}[${i}]`, side, s, columns));
         coll.remove[side].forEach((s, i) => check(`${p}.remove.${side}[${i}]`, side, s, coll.key));
       }
@@ -91,8 +100,8 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
       if (op.kind === 'read') {
         const coll = scenario.collections[op.collection] as Collection;
         const columns = [...coll.key, ...coll.fields];
-        check(`${p}.old`, 'old', op.old, params, { columns });
-        check(`${p}.new`, 'new', op.new, params, { columns });
+        check(`${p}.old`, 'old', op.old, params, { columns, what: 'a read' });
+        check(`${p}.new`, 'new', op.new, params, { columns, what: 'a read' });
         continue;
       }
       const write: WriteOperation = op;

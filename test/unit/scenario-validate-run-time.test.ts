@@ -42,7 +42,7 @@ function messageAt(problems: readonly Problem[], path: string): string {
 
 const ops = (s: Json) => s.operations as Record<string, Json>;
 const colls = (s: Json) => s.collections as Record<string, Json>;
-const schema = (s: Json) => s.schema as Record<string, string[]>;
+const schema = (s: Json) => s.schema as { old: string[]; new: string[] };
 
 describe('the scenarios that must stay valid', () => {
   it.each(Object.keys(BUILT_IN_SCENARIOS))('built-in %s passes every new check', (id) => {
@@ -95,5 +95,57 @@ describe('schema statements are screened like operations', () => {
     });
     const v = validateScenario(s, sql);
     if (!v.ok) throw new Error(formatProblems(v.problems));
+  });
+});
+
+describe('a key that can be NULL', () => {
+  const nullKeyMessage = (why: string, remedy: string) =>
+    `a key column cannot be NULL, but ${why} (backfill orders and resumes by key, and NULL compares with nothing): ${remedy}`;
+
+  it('refuses a key parameter that is {"const": null}', () => {
+    const s = broken('user-emails', (x) => {
+      ((ops(x).closeAccount as Json).params as Json).user_id = { const: null };
+    });
+    expect(messageAt(problemsOf(s), 'operations.closeAccount.effect.key.user_id')).toBe(
+      nullKeyMessage('parameter "user_id" is {"const": null}', 'give "user_id" a non-null constant or another generator'),
+    );
+  });
+
+  it('refuses a key parameter drawn from a oneOf that lists null', () => {
+    const s = broken('user-emails', (x) => {
+      ((ops(x).closeAccount as Json).params as Json).user_id = { oneOf: ['u-1', null, 'u-2'] };
+    });
+    expect(messageAt(problemsOf(s), 'operations.closeAccount.effect.key.user_id')).toBe(
+      nullKeyMessage('parameter "user_id" draws from a oneOf that lists null', 'remove null from "user_id"\'s oneOf'),
+    );
+  });
+
+  it('refuses a key read with existing from a field some write sets to NULL', () => {
+    const s = broken('user-emails', (x) => {
+      ((ops(x).closeAccount as Json).params as Json).user_id = { existing: 'users', field: 'email' };
+    });
+    expect(messageAt(problemsOf(s), 'operations.closeAccount.effect.key.user_id')).toBe(
+      nullKeyMessage(
+        'parameter "user_id" reads field "email" of "users", which can be NULL (operations.signUp.effect.set.email: parameter "email" is nullable)',
+        'read a key column of "users" instead, or make every write set "email" to a value',
+      ),
+    );
+  });
+
+  it('accepts a key read with existing from a field no write sets to NULL', () => {
+    const s = broken('user-emails', (x) => {
+      ((ops(x).closeAccount as Json).params as Json).user_id = { existing: 'users', field: 'name' };
+    });
+    const v = validateScenario(s, sql);
+    expect(v.ok ? [] : v.problems.filter((p) => /cannot be NULL/.test(p.message))).toEqual([]);
+  });
+
+  it('keeps the remedy for a nullable generator', () => {
+    const s = broken('user-emails', (x) => {
+      ((ops(x).closeAccount as Json).params as Json).user_id = { nullable: 0.1, of: { existing: 'users', field: 'user_id' } };
+    });
+    expect(messageAt(problemsOf(s), 'operations.closeAccount.effect.key.user_id')).toBe(
+      nullKeyMessage('parameter "user_id" is nullable', 'drop "nullable" from "user_id"\'s generator: a key always has a value'),
+    );
   });
 });

@@ -1,6 +1,7 @@
 /** The shape check of a scenario: every field, with its path, before any SQL is looked at. */
 import { EFFECT_TYPES, POLICIES, SCENARIO_FORMAT, SCENARIO_VERSION, TOPOLOGIES, type Collection } from './format.ts';
 import { describe, ID, MAX_SQL_CHARS, NAME, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
+import { nullableKeyRef } from './validate-keys.ts';
 
 const PARAM_GENERATORS = ['const', 'oneOf', 'int', 'template', 'text', 'now', 'existing', 'nullable', 'object', 'list'] as const;
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -132,20 +133,6 @@ function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<st
     return;
   }
   c.add(path, `expected a parameter name, {"param", "ifNull"} or {"value"}, found ${describe(v)}`);
-}
-
-/** Why a key reference can be NULL, or undefined when it cannot. */
-function nullableKeyRef(v: Json, params: Record<string, Json>): string | undefined {
-  if (typeof v === 'string') {
-    const spec = params[v];
-    return typeof spec === 'object' && spec !== null && !Array.isArray(spec) && 'nullable' in spec ? `parameter "${v}" is nullable` : undefined;
-  }
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    if ('value' in v && v.value === null) return 'its value is null';
-    if ('ifNull' in v && v.ifNull === null) return 'its ifNull is null';
-    if ('param' in v && typeof v.param === 'string') return nullableKeyRef(v.param, params);
-  }
-  return undefined;
 }
 
 /** Every problem with the scenario's shape, each at its path (the SQL is checked only once the shape is valid). */
@@ -292,8 +279,8 @@ export function validateShape(value: Json): Problem[] {
         for (const [col, ref] of Object.entries(keyMap)) {
           if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, `"${col}" is not a key column of "${String(effect.collection)}"`);
           checkValueRef(c, `${p}.effect.key.${col}`, ref, params);
-          const nullKey = nullableKeyRef(ref, params);
-          if (nullKey) c.add(`${p}.effect.key.${col}`, `a key column cannot be NULL, but ${nullKey} (backfill orders and resumes by key, and NULL compares with nothing)`);
+          const nullKey = nullableKeyRef(ref, params, { collections, operations });
+          if (nullKey) c.add(`${p}.effect.key.${col}`, `a key column cannot be NULL, but ${nullKey.why} (backfill orders and resumes by key, and NULL compares with nothing): ${nullKey.remedy}`);
         }
       }
       if ('append' in effect) {

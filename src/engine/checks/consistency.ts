@@ -52,6 +52,16 @@ export interface CollectionCounts {
   readonly newerInNew: number;
 }
 
+/** A key a side's canonical query returned more than once (a join fanning out): one record seen as several. */
+export interface DuplicateKey {
+  readonly collection: string;
+  readonly side: Side;
+  /** The record's key as JSON. */
+  readonly key: string;
+  /** How many rows carried it. */
+  readonly count: number;
+}
+
 /** The result of verify. */
 export interface ConsistencyReport {
   /** Display names of the sides. */
@@ -64,6 +74,8 @@ export interface ConsistencyReport {
   readonly discrepancies: readonly Discrepancy[];
   /** How many discrepancies there are in all. */
   readonly discrepancyCount: number;
+  /** Up to `limit` keys a canonical query returned more than once; absent when there are none. */
+  readonly duplicateKeys?: readonly DuplicateKey[];
 }
 
 /** Both sides of one collection, as read by verify. */
@@ -87,8 +99,14 @@ const jsonRecord = (row: Row | undefined, columns: readonly string[]): Readonly<
 export function compareCollections(states: readonly CollectionState[], labels: Readonly<Record<Side, string>>, limit = 1000): ConsistencyReport {
   const collections: CollectionCounts[] = [];
   const discrepancies: Discrepancy[] = [];
+  const duplicateKeys: DuplicateKey[] = [];
   let discrepancyCount = 0;
   for (const s of states) {
+    for (const [side, rows] of [['old', s.oldRows], ['new', s.newRows]] as const) {
+      for (const [key, count] of repeatedKeys(s.collection, rows)) {
+        if (duplicateKeys.length < limit) duplicateKeys.push(Object.freeze({ collection: s.name, side, key, count }));
+      }
+    }
     const columns = [...s.collection.key, ...s.collection.fields];
     const oldByKey = indexRows(s.collection, s.oldRows);
     const newByKey = indexRows(s.collection, s.newRows);
@@ -165,7 +183,18 @@ export function compareCollections(states: readonly CollectionState[], labels: R
     mismatchRate: totals.total === 0 ? 0 : diverged / totals.total,
     discrepancies: Object.freeze(discrepancies),
     discrepancyCount,
+    ...(duplicateKeys.length > 0 ? { duplicateKeys: Object.freeze(duplicateKeys) } : {}),
   });
+}
+
+/** Keys that more than one row carries, with their counts, in the order first seen. */
+function repeatedKeys(collection: Collection, rows: readonly Row[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const key = recordKey(collection, r);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 1);
 }
 
 function indexRows(collection: Collection, rows: readonly Row[]): Map<string, Row> {
@@ -181,9 +210,9 @@ function newerSide(ov: VersionInfo | undefined, nv: VersionInfo | undefined): Si
   return o > n ? 'old' : 'new';
 }
 
-/** True when both sides hold exactly the same records. */
+/** True when both sides hold exactly the same records, each returned once by its canonical query. */
 export function isConsistent(report: ConsistencyReport): boolean {
-  return report.totals.total === report.totals.consistent;
+  return report.totals.total === report.totals.consistent && report.duplicateKeys === undefined;
 }
 
 /**

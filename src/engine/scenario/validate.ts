@@ -6,6 +6,7 @@
 import type { SqlEngine } from '../sql.ts';
 import type { Operation, ParamSpec, Scenario, ValueRef } from './format.ts';
 import type { Problem } from './shape-checker.ts';
+import { dryRunProblems } from './validate-dry-run.ts';
 import { validateShape } from './validate-shape.ts';
 import { validateSql } from './validate-sql.ts';
 
@@ -33,13 +34,15 @@ export function parseScenario(text: string, sql: SqlEngine): Validation {
   return validateScenario(value, sql);
 }
 
-/** Validates a parsed scenario: its shape, then every statement against the declared schemas. */
+/** Validates a parsed scenario: its shape, then every statement against the declared schemas, then a dry run of its writes. */
 export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const shape = validateShape(value);
   if (shape.length > 0) return { ok: false, problems: shape };
   const scenario = value as Scenario;
   const problems = validateSql(scenario, sql);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario };
+  if (problems.length > 0) return { ok: false, problems };
+  const dryRun = dryRunProblems(scenario, sql);
+  return dryRun.length > 0 ? { ok: false, problems: dryRun } : { ok: true, scenario };
 }
 
 function fail(path: string, message: string): Validation {

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type DurabilityMode } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
-import { formatProblems, MAX_SCENARIO_CHARS, parseScenario, validateScenario } from '../engine/scenario/validate.ts';
+import { formatProblems, MAX_SCENARIO_CHARS, parseScenario, validateScenario, type Validation } from '../engine/scenario/validate.ts';
 import type { SqlEngine } from '../engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 import { loadNodeSqlEngine } from './node-sql.ts';
@@ -21,7 +21,8 @@ const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
 Usage:
   cutover-lab validate <scenario.json>
       Check a scenario file: its shape, then every statement prepared against its schemas.
-      Exit 0 when valid; otherwise print every problem with its path and exit 1.
+      Exit 0 when valid; 1 with every problem and its path; 2 when the file cannot be read
+      or is not JSON.
 
   cutover-lab simulate --scenario <id|file> [options]
       Run seeded simulations: seed data, a workload, all six phases with a backfill during
@@ -43,20 +44,61 @@ Built-in scenarios: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')}`;
 /** Exit codes: 0 ok, 1 an invariant or validation failed, 2 bad usage or unreadable input. */
 class UsageError extends Error {}
 
-async function readScenarioFile(path: string): Promise<string> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new UsageError(`cannot read ${path}: no such file`);
+/** Why a file could not be read, in words (the error's code, not its stack). */
+function unreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a scenario file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ?? (error as Error).message;
   }
-  if (size > MAX_SCENARIO_CHARS * 4) throw new UsageError(`${path} is ${size} bytes; a scenario may be at most ${MAX_SCENARIO_CHARS} characters`);
-  return readFile(path, 'utf8');
+}
+
+/** The text of a scenario file; a path that is missing, a directory or unreadable is a usage error (exit 2) whose message ends with `hint` when it does not exist. */
+async function readScenarioFile(path: string, hint = ''): Promise<string> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${unreadable(error)}${(error as NodeJS.ErrnoException).code === 'ENOENT' ? hint : ''}`);
+  }
+  if (info.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory; give the path of a scenario file (.json)`);
+  if (info.size > MAX_SCENARIO_CHARS * 4) throw new UsageError(`${path} is ${info.size} bytes; a scenario may be at most ${MAX_SCENARIO_CHARS} characters`);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${unreadable(error)}`);
+  }
+}
+
+/** Reads and validates a scenario file; text that is not JSON is a usage error (exit 2), as docs/cli.md says. */
+async function readScenario(path: string, sql: SqlEngine, hint = ''): Promise<Validation> {
+  const text = await readScenarioFile(path, hint);
+  // Over the limit, parseScenario reports it as a problem without parsing.
+  if (text.length > MAX_SCENARIO_CHARS) return parseScenario(text, sql);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: not valid JSON (${(error as Error).message}); a scenario is one JSON object, see docs/scenario-format.md`);
+  }
+  return validateScenario(value, sql);
 }
 
 async function loadScenario(arg: string, sql: SqlEngine): Promise<Scenario> {
   const builtIn = BUILT_IN_SCENARIOS[arg];
-  const validation = builtIn ? validateScenario(builtIn, sql) : parseScenario(await readScenarioFile(arg), sql);
+  const hint = `, and no built-in scenario has that id (built-in: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`;
+  const validation = builtIn ? validateScenario(builtIn, sql) : await readScenario(arg, sql, hint);
   if (!validation.ok) {
     throw new UsageError(`${arg} is not a valid scenario:\n${formatProblems(validation.problems)}`);
   }
@@ -67,7 +109,7 @@ async function validateCommand(args: string[], out: (s: string) => void): Promis
   const path = args[0];
   if (!path || args.length > 1) throw new UsageError('usage: cutover-lab validate <scenario.json>');
   const sql = await loadNodeSqlEngine();
-  const validation = parseScenario(await readScenarioFile(path), sql);
+  const validation = await readScenario(path, sql);
   if (!validation.ok) {
     out(`${path}: ${validation.problems.length} problem${validation.problems.length === 1 ? '' : 's'}`);
     out(formatProblems(validation.problems));

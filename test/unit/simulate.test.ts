@@ -113,8 +113,8 @@ describe('the cutover-lab command', () => {
     const file = join(dir, 'not.json');
     await writeFile(file, 'SQLite format 3\u0000 this is not a scenario');
     const c = capture();
-    expect(await main(['validate', file], c.o, c.e)).toBe(1);
-    expect(c.out.join('\n')).toMatch(/not valid JSON/);
+    expect(await main(['validate', file], c.o, c.e)).toBe(2);
+    expect(c.err.join('\n')).toMatch(/not valid JSON/);
     expect(await main(['validate', join(dir, 'nope.json')], c.o, c.e)).toBe(2);
     expect(c.err.join('\n')).toMatch(/no such file/);
   });

@@ -9,7 +9,7 @@ import { checkHistory, finalReads, type FinalObservation } from '../engine/check
 import { toPrometheus } from '../engine/checks/metrics.ts';
 import type { Clock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
-import { StorageError, type Digest, type KeyValueBackend } from '../engine/durability/types.ts';
+import type { Digest, KeyValueBackend } from '../engine/durability/types.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
@@ -39,9 +39,14 @@ export interface HostPorts {
 }
 
 const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
+/** Every `{seq}` below this value may have been handed out (a reservation, stored before use). */
 const SEQ_META = 'workload-seq';
+/** How many `{seq}` values one reservation covers. */
+const SEQ_BLOCK = 1000;
 /** Set once the page has run every seed operation of a new rehearsal. */
 const SEEDED_META = 'seeded';
+/** Set when a new rehearsal is created: its seed data is the page's to run. */
+const SEEDING_META = 'seeding';
 /** How long a reopened engine waits for the lock its killed predecessor still holds. */
 const RESTART_LOCK_WAIT_MS = 6000;
 
@@ -52,7 +57,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
   let running = false;
-  let sinceSeqSaved = 0;
+  /** The `{seq}` values below this are reserved in storage for the open rehearsal's workload. */
+  let seqReserved = 0;
   /** The open rehearsal still has seed operations for the page to run (`nextSeed`). */
   let seedPending = false;
   /** Lets the armed faults fire again once the seed data has run: it is the starting point, not part of the rehearsal. */
@@ -183,18 +189,23 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     }
   };
 
+  /**
+   * Reserves `{seq}` values before the workload hands out `needed` more: the reservation is stored
+   * first, so an engine killed after using some can never hand the same ones out again (a job id
+   * used twice, with two different workspaces, looked like a lost write after a kill).
+   */
+  const reserveSeq = async (r: Rehearsal, needed: number): Promise<void> => {
+    if (!workload || r.readOnly || workload.seq + needed <= seqReserved) return;
+    const through = workload.seq + needed + SEQ_BLOCK;
+    await r.store.writeMeta(SEQ_META, through);
+    seqReserved = through;
+  };
+
   /** Runs one operation; the caller (the page, or seeding here) has recorded its invocation. */
   const run = async (r: Rehearsal, inv: Invocation) => {
     try {
       const result = await r.execute(inv.name, inv.params);
       if (inv.kind === 'write' && result.outcome !== 'fail') workload?.observeWrite(inv.name, inv.params);
-      if (workload && !seedPending && ++sinceSeqSaved >= 50 && !r.readOnly) {
-        sinceSeqSaved = 0;
-        // A refused save is made again 50 operations later (and a reopen skips 1000 ahead anyway).
-        await r.store.writeMeta(SEQ_META, workload.seq).catch((e: unknown) => {
-          if (!(e instanceof StorageError)) r.raise(e);
-        });
-      }
       return result;
     } catch (e) {
       if (isCrash(e)) reportCrash();
@@ -282,7 +293,10 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
         ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;
         workload = new Workload(v.scenario, createRandom(`${options.rehearsalId}:${r.control.opens}`).fork('workload'), () => Date.now());
-        workload.seq = ((await r.store.readMeta<number>(SEQ_META)) ?? 0) + 1000;
+        // Past everything an earlier engine may have handed out (older rehearsals stored the last
+        // value used, not a reservation: a block beyond covers both).
+        workload.seq = ((await r.store.readMeta<number>(SEQ_META)) ?? 0) + SEQ_BLOCK;
+        seqReserved = 0;
         seedKnownRecords(r);
         settings = options.workload ?? { ...DEFAULT_WORKLOAD, mix: { ...v.scenario.workload.mix } };
         workload.setMix(settings.mix);
@@ -290,7 +304,9 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         // A new rehearsal starts with the scenario's seed data, which the page runs like any
         // operation (`nextSeed`), so that its history stores each invocation first. A rehearsal
         // from before that has no seeded mark but saved its workload sequence after seeding.
-        seedPending = !r.readOnly && (await r.store.readMeta<boolean>(SEEDED_META)) !== true && !(stored && (await r.store.readMeta<number>(SEQ_META)) !== undefined);
+        if (!stored && !r.readOnly) await r.store.writeMeta(SEEDING_META, true);
+        const legacySeeded = stored !== undefined && (await r.store.readMeta<boolean>(SEEDING_META)) === undefined && (await r.store.readMeta<number>(SEQ_META)) !== undefined;
+        seedPending = !r.readOnly && (await r.store.readMeta<boolean>(SEEDED_META)) !== true && !legacySeeded;
         for (const f of options.faults ?? []) r.faults.add(f);
         resumeFaultsAfterSeeding = seedPending ? r.faults.suspend() : undefined;
         // A pass that was running when the engine stopped carries on.
@@ -342,7 +358,9 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     async planWorkload(count: number) {
       const r = current();
       if (!workload || r.readOnly) return [];
-      return Array.from({ length: Math.max(0, Math.min(500, count)) }, () => {
+      const planned = Math.max(0, Math.min(500, count));
+      await reserveSeq(r, planned);
+      return Array.from({ length: planned }, () => {
         const inv = workload?.next() as Invocation;
         return { name: inv.name, kind: inv.kind, params: inv.params, phase: r.phase };
       });
@@ -354,6 +372,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       let remaining = Math.max(0, done);
       for (const step of r.scenario.seedData) {
         if (remaining < step.count) {
+          await reserveSeq(r, step.count - remaining);
           // The rest of this step: a later step may refer to the records this one writes.
           return Array.from({ length: step.count - remaining }, () => {
             const inv = (workload as Workload).invocation(step.operation);
@@ -363,7 +382,6 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         remaining -= step.count;
       }
       await r.store.writeMeta(SEEDED_META, true);
-      await r.store.writeMeta(SEQ_META, workload.seq);
       seedPending = false;
       resumeFaultsAfterSeeding?.();
       resumeFaultsAfterSeeding = undefined;

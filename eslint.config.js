@@ -87,6 +87,11 @@ const LAYER_RULES = [
     message: 'layers: src/ui is the top of the page: only src/ui and src/main.ts import it.',
   },
   {
+    binds: (w) => w.layer === 'store',
+    src: 'worker/',
+    message: 'layers: src/store implements the engine\'s ports and the page\'s storage: it imports src/engine only, never the worker that hosts it.',
+  },
+  {
     binds: (w) => notEngine(w) && w.layer !== 'harness',
     src: 'harness/',
     message: 'layers: src/harness is the Node edge (driver, simulate, CLI): nothing else in src imports it.',

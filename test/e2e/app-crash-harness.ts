@@ -29,7 +29,7 @@ import type { DurabilityMode } from '../../src/engine/durability/types.ts';
 import { PHASES, type Phase } from '../../src/engine/phases.ts';
 import { createRandom, type Random } from '../../src/engine/random.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
-import { button, currentPhase, headerText, nextPhase, savedPageValue } from './app-harness.ts';
+import { button, currentPhase, engineNumber, headerText, nextPhase, savedPageValue } from './app-harness.ts';
 import { kill, launch, type RunningBrowser } from './crash-harness.ts';
 import { poll } from './wait.ts';
 
@@ -371,7 +371,7 @@ export async function runAppCrashTrial(options: AppCrashTrialOptions): Promise<A
         rehearsalId = m[1] as string;
         phase = 'old-only';
         rateFaults = [];
-        workload = await setWorkload(page, rehearsalId, settingsRandom, operations, null);
+        workload = await setWorkload(page, settingsRandom, operations);
         await button(page, 'Start workload', 'cl-workload').click();
         await waitSaved(page, rehearsalId, workload, true);
         log(`round ${round}: started ${rehearsalId} (${options.mode}), workload ${JSON.stringify(workload)}`);
@@ -382,8 +382,23 @@ export async function runAppCrashTrial(options: AppCrashTrialOptions): Promise<A
       // ------------------------------------------------------------------------------------
       // The round: maybe new workload settings, a fault at a random step, then the kill.
       if (settingsRandom.chance(0.25)) {
-        workload = await setWorkload(page, rehearsalId, settingsRandom, operations, workload);
-        log(`round ${round}: workload settings now ${JSON.stringify(workload)}`);
+        const engineBefore = await engineNumber(page);
+        const wanted = await setWorkload(page, settingsRandom, operations);
+        try {
+          await waitSaved(page, rehearsalId, wanted, true);
+          workload = wanted;
+          log(`round ${round}: workload settings now ${JSON.stringify(workload)}`);
+        } catch (e) {
+          // The edit never took: say so once, with what the panel, the engine and the page's database hold, and expect what is stored from now on.
+          const stored = ((await savedPageValue(page, `~page/settings/${rehearsalId}`)) as { workload?: WorkloadExpectation } | undefined)?.workload;
+          const engine = await page.locator('cl-app').evaluate((el) => JSON.stringify((el as unknown as { engine: { state: { workload: unknown } | null } }).engine.state?.workload ?? null));
+          settingsMismatches.push({
+            round,
+            what: 'a workload edit made in the panel was not stored (the panel shows it, the engine and the page database do not)',
+            evidence: `edited to ${JSON.stringify(wanted)}; engine #${engineBefore} before the edit, #${await engineNumber(page)} after; the engine has ${engine}; the page database has ${JSON.stringify(stored)}; ${(e as Error).message.slice(0, 200)}`,
+          });
+          if (stored) workload = { opsPerSecond: stored.opsPerSecond, concurrency: stored.concurrency, mix: stored.mix };
+        }
       }
       const available: KillKind[] = ['workload', ...(phase !== 'old-dropped' ? (['backfill', 'phase-move'] as const) : [])];
       const kind = kinds.pick(available);
@@ -406,7 +421,7 @@ export async function runAppCrashTrial(options: AppCrashTrialOptions): Promise<A
           await nextPhase(page, to);
           phase = to;
         } catch (e) {
-          notes.push({ round, what: `the move to ${to} was refused or timed out`, evidence: (e as Error).message.slice(0, 400) });
+          notes.push({ round, what: `the move to ${to} was refused or timed out`, evidence: `…${(e as Error).message.replace(/\s+/g, ' ').slice(-400)}` });
           kindDone = 'workload';
           // It may have happened all the same: the phase is what the page shows.
           const shownPhase = /phase (\S+)/.exec(await headerText(page))?.[1];
@@ -587,18 +602,29 @@ async function checkThroughBadge(page: Page, round: number, acks: ReadonlyMap<nu
   // The page checks by itself when it reopens: let that one finish, then ask for one.
   await poll(checking, (c) => !c, { timeout: 10 * 60_000, message: 'the check the page started on reopening' });
   await page.locator('cl-app').evaluate((el) => ((window as unknown as { __crashTrialReport?: unknown }).__crashTrialReport = (el as AppElement).engine.checkReport));
-  const newReport = (): Promise<boolean> => page.locator('cl-app').evaluate((el) => {
-    const report = (el as AppElement).engine.checkReport;
-    return report !== null && report !== (window as unknown as { __crashTrialReport?: unknown }).__crashTrialReport && !el.shadowRoot?.querySelector('cl-invariant-badge')?.hasAttribute('checking');
-  });
+  /** 'done' with a new report; 'cut short' when a check ran and ended without one (a crash fault restarted the engine, the check failed). */
+  const outcome = (): Promise<'done' | 'checking' | 'idle'> =>
+    page.locator('cl-app').evaluate((el) => {
+      const report = (el as AppElement).engine.checkReport;
+      if (el.shadowRoot?.querySelector('cl-invariant-badge')?.hasAttribute('checking')) return 'checking';
+      return report !== null && report !== (window as unknown as { __crashTrialReport?: unknown }).__crashTrialReport ? 'done' : 'idle';
+    });
   for (let attempt = 1; ; attempt++) {
     await badge.getByRole('button', { name: 'Check now', exact: true }).click();
-    try {
-      await poll(newReport, Boolean, { timeout: 5 * 60_000, message: 'a new history check' });
-      break;
-    } catch (e) {
-      // A crash fault restarting the engine cuts a check short: ask again.
-      if (attempt >= 3) throw e;
+    let ran = false;
+    const seen = await poll(
+      async () => {
+        const now = await outcome();
+        ran ||= now === 'checking';
+        return now;
+      },
+      (now) => now === 'done' || (ran && now === 'idle'),
+      { timeout: 5 * 60_000, message: 'a new history check' },
+    );
+    if (seen === 'done') break;
+    if (attempt >= 3) {
+      const notices = await page.locator('cl-app').evaluate((el) => (el as AppElement).engine.notices.list.map((n) => `${n.level}: ${n.text}`));
+      throw new Error(`three history checks ended without a report; notices ${JSON.stringify(notices)}`);
     }
   }
   const text = (await badge.evaluate((el) => el.shadowRoot?.querySelector('[part="badge"]')?.textContent ?? '')).replace(/\s+/g, ' ').trim();
@@ -656,8 +682,8 @@ function armedFaults(page: Page): Promise<string[]> {
   return page.locator('cl-faults').evaluate((el) => [...(el.shadowRoot?.querySelectorAll('[part="armed"] li code') ?? [])].map((c) => c.textContent?.trim() ?? ''));
 }
 
-/** Sets the workload's rate, concurrency and one weight through the Workload panel (seeded), and waits until the page has stored them. */
-async function setWorkload(page: Page, rehearsalId: string, random: Random, operations: readonly string[], before: WorkloadExpectation | null): Promise<WorkloadExpectation> {
+/** Sets the workload's rate, concurrency and one weight through the Workload panel (seeded); returns the settings the panel shows then. */
+async function setWorkload(page: Page, random: Random, operations: readonly string[]): Promise<WorkloadExpectation> {
   const panel = page.locator('cl-workload');
   const opsPerSecond = random.int(10, 50);
   const concurrency = random.int(2, 6);
@@ -676,9 +702,7 @@ async function setWorkload(page: Page, rehearsalId: string, random: Random, oper
     for (const input of el.shadowRoot?.querySelectorAll<HTMLInputElement>('input[data-operation]') ?? []) out[input.dataset.operation ?? ''] = Number(input.value);
     return out;
   });
-  const expected: WorkloadExpectation = { opsPerSecond, concurrency, mix };
-  if (before) await waitSaved(page, rehearsalId, expected, true);
-  return expected;
+  return { opsPerSecond, concurrency, mix };
 }
 
 /** Waits until the page's database holds these workload settings (and running), so that a kill after it must keep them. */

@@ -72,7 +72,7 @@ try {
 const print = (title: string, findings: readonly Finding[], limit = 20): void => {
   if (findings.length === 0) return;
   console.log(`    ${title} (${findings.length}):`);
-  for (const f of findings.slice(0, limit)) console.log(`      round ${f.round}: ${f.what}${f.evidence ? ` — ${f.evidence}` : ''}`);
+  for (const f of findings.slice(0, limit)) console.log(`      round ${f.round}: ${f.what}${f.evidence ? ` — ${f.evidence.replace(/\s+/g, ' ')}` : ''}`);
   if (findings.length > limit) console.log(`      … and ${findings.length - limit} more`);
 };
 

@@ -54,6 +54,8 @@ describe('the app, its whole browser killed', () => {
     expect(damaged.length).toBeGreaterThan(0);
     expect(r.browserDataLoss.map((l) => l.round), findings(r)).toEqual([1]);
     expect(r.browserDataLoss[0]?.evidence).toMatch(/checksum mismatch/);
+    // The page tells the user, apart from the engine's figures: the page's database is the one whose open hears of it.
+    expect(r.browserDataLoss[0]?.evidence).toMatch(/the app's notice says: The browser discarded this site's stored data/);
     expect(r.discardedByBrowser).toBeGreaterThan(0);
     // After it the trial starts a new rehearsal, which the next kill must not lose.
     expect(r.reopened, findings(r)).toBe(1);

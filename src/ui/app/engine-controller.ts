@@ -18,6 +18,7 @@ import { HistoryCheckController } from './history-check.ts';
 import { NoticesController, type NoticeLevel } from './notices.ts';
 import { PageLockController } from './page-lock.ts';
 import { PageSettingsController } from './page-settings.ts';
+import { pageDataLoss } from '../../store/page-db.ts';
 import type { PageStore } from './page-store.ts';
 import { runSeedData } from './seeding.ts';
 import { RollbackPlanController } from './rollback-plan.ts';
@@ -156,6 +157,13 @@ export class EngineController implements ReactiveController {
     try {
       this.rehearsals = await this.client.call((api) => api.list());
       const current = await this.settings.lastOpened();
+      const loss = pageDataLoss();
+      if (loss) {
+        this.notify(
+          'error',
+          `The browser discarded this site's stored data when it opened it (${loss.kind}${loss.message ? `: ${loss.message}` : ''}). Chromium found its own IndexedDB files damaged, which can happen after the browser is killed; the rehearsals stored before are gone with it. This is the browser's loss, not the engine's: start a new rehearsal.`,
+        );
+      }
       if (current && this.rehearsals.some((r) => r.id === current)) await this.open({ rehearsalId: current });
     } catch (e) {
       this.notify('error', `could not start the engine: ${(e as Error).message}`);

@@ -83,6 +83,23 @@ describe('cl-workload', () => {
     expect(query(el.shadowRoot, '#mix-error').textContent).toContain('at least one operation');
   });
 
+  it('keeps a second quick edit when the engine reports the first one back, and sends both with the third', async () => {
+    const events = record('cl-workload');
+    const el = await mount<ClWorkload>('cl-workload', { state: makeState({ workload: { ...engineSettings, running: true } }) });
+    change(query<HTMLInputElement>(el.shadowRoot, '#ops'), '46');
+    await el.updateComplete;
+    change(query<HTMLInputElement>(el.shadowRoot, '#concurrency'), '3');
+    await el.updateComplete;
+    // The engine's answer to the first edit arrives now: it knows nothing of the second yet.
+    el.state = makeState({ workload: { ...engineSettings, opsPerSecond: 46, running: true } });
+    await el.updateComplete;
+    change(weight(el, 'enqueue'), '11');
+    await el.updateComplete;
+    events.stop();
+    expect(events.details.at(-1)).toEqual({ settings: { opsPerSecond: 46, concurrency: 3, mix: { ...engineSettings.mix, enqueue: 11 } }, running: true });
+    expect(query<HTMLInputElement>(el.shadowRoot, '#concurrency').value).toBe('3');
+  });
+
   it('follows settings the engine reports that differ from before', async () => {
     const el = await mount<ClWorkload>('cl-workload', { state: makeState() });
     el.state = makeState({ workload: { opsPerSecond: 5, concurrency: 2, mix: { enqueue: 1 }, running: true } });

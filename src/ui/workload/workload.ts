@@ -59,6 +59,8 @@ export class ClWorkload extends LitElement {
 
   /** The settings the engine reported last, to notice when they change. */
   #reported: WorkloadSettings | null = null;
+  /** Settings sent and not yet reported back, oldest first. */
+  #sent: WorkloadSettings[] = [];
 
   constructor() {
     super();
@@ -71,7 +73,15 @@ export class ClWorkload extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!changed.has('state') || !this.state) return;
     const reported = settingsOf(this.state);
-    if (this._draft === null || this.#reported === null || !sameSettings(reported, this.#reported)) this._draft = reported;
+    const echo = this.#sent.findIndex((sent) => sameSettings(sent, reported));
+    if (echo >= 0) {
+      // The engine reports an edit made here: the draft may hold newer edits, which it keeps
+      // (resetting it lost a quick second edit to the echo of the first).
+      this.#sent.splice(0, echo + 1);
+    } else if (this._draft === null || this.#reported === null || !sameSettings(reported, this.#reported)) {
+      this._draft = reported;
+      this.#sent = [];
+    }
     this.#reported = reported;
   }
 
@@ -222,6 +232,7 @@ export class ClWorkload extends LitElement {
     const next: WorkloadSettings = { ...this._draft, ...change };
     this._draft = next;
     if (!Object.values(next.mix).some((w) => w > 0)) return;
+    this.#sent.push(next);
     fire(this, 'cl-workload', { settings: next, running: this.state.workload.running });
   }
 }

@@ -11,6 +11,7 @@ import { formatProblems, validateScenario, type Problem } from '../../src/engine
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 import { nodeSql } from '../support/node.ts';
+import { mutated, rejection, type Json } from '../support/scenario-mutations.ts';
 import { Rig } from '../support/rig.ts';
 
 let sql: SqlEngine;
@@ -21,20 +22,10 @@ beforeAll(async () => {
   userEmails = JSON.parse(/## A complete example[\s\S]*?```json\n([\s\S]*?)\n```/.exec(doc)?.[1] as string) as Json;
 });
 
-type Json = Record<string, unknown>;
 
-/** A deep copy of a built-in scenario (or of the docs' example, "user-emails"), changed by `mutate`. */
-function broken(id: string, mutate: (s: Json) => void): Json {
-  const copy = structuredClone(id === 'user-emails' ? userEmails : BUILT_IN_SCENARIOS[id]) as unknown as Json;
-  mutate(copy);
-  return copy;
-}
-
-function problemsOf(value: unknown): Problem[] {
-  const v = validateScenario(value, sql);
-  if (v.ok) throw new Error('expected the scenario to be rejected');
-  return [...v.problems];
-}
+/** A deep copy of a built-in scenario, changed by `mutate`. */
+const broken = (id: string, mutate: (s: Json) => void): Json => mutated(id === 'user-emails' ? userEmails : BUILT_IN_SCENARIOS[id], mutate);
+const problemsOf = (value: unknown): Problem[] => rejection(value, sql);
 
 /** The message at `path`, failing with every problem found when there is none there. */
 function messageAt(problems: readonly Problem[], path: string): string {

@@ -3,26 +3,17 @@ import { formatProblems, parseScenario, validateScenario, type Problem } from '.
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 import { nodeSql } from '../support/node.ts';
+import { mutated, rejection, type Json } from '../support/scenario-mutations.ts';
 
 let sql: SqlEngine;
 beforeAll(async () => {
   sql = await nodeSql();
 });
 
-type Json = Record<string, unknown>;
 
 /** A deep copy of a built-in scenario, changed by `mutate`. */
-function broken(id: string, mutate: (s: Json) => void): Json {
-  const copy = structuredClone(BUILT_IN_SCENARIOS[id]) as unknown as Json;
-  mutate(copy);
-  return copy;
-}
-
-function problemsOf(value: unknown): Problem[] {
-  const v = validateScenario(value, sql);
-  if (v.ok) throw new Error('expected the scenario to be rejected');
-  return [...v.problems];
-}
+const broken = (id: string, mutate: (s: Json) => void): Json => mutated(BUILT_IN_SCENARIOS[id], mutate);
+const problemsOf = (value: unknown): Problem[] => rejection(value, sql);
 
 const at = (path: string) => (p: Problem) => p.path === path;
 const ops = (s: Json) => s.operations as Record<string, Json>;

@@ -109,6 +109,24 @@ export interface ScenarioSettings {
    * in new comes back from old until old is dropped.
    */
   readonly fallbackHidesDeleted?: boolean;
+  /**
+   * Which side is authoritative for writes in `read-new` (written first; its result is the
+   * write's). Default `new`: the cut-over of reads and of write authority is one move. `old`: reads
+   * go new-first with fallback while writes stay old-first, as seeds 000 and 002 ran it.
+   */
+  readonly writeAuthorityInReadNew?: Side;
+  /**
+   * Highest share of shadow reads that may disagree (0 to 1) for a move to `read-new` or further;
+   * default 0: any mismatch holds the cut-over back.
+   */
+  readonly shadowMismatchLimit?: number;
+  /** Shadow reads needed in `shadow` before moving to `read-new` (default 20). */
+  readonly minShadowReads?: number;
+  /**
+   * Records verify reads through the application's check read on each side: 0 for every record
+   * (the default), else a seeded sample of that many records per collection.
+   */
+  readonly verifySample?: number;
 }
 
 /** A scenario, version 1. */
@@ -144,6 +162,10 @@ export function resolveSettings(scenario: Scenario): Required<ScenarioSettings> 
     compareInReadNew: scenario.settings?.compareInReadNew ?? false,
     retryAttempts: scenario.settings?.retryAttempts ?? 6,
     fallbackHidesDeleted: scenario.settings?.fallbackHidesDeleted ?? false,
+    writeAuthorityInReadNew: scenario.settings?.writeAuthorityInReadNew ?? 'new',
+    shadowMismatchLimit: scenario.settings?.shadowMismatchLimit ?? 0,
+    minShadowReads: scenario.settings?.minShadowReads ?? 20,
+    verifySample: scenario.settings?.verifySample ?? 0,
   };
 }
 

@@ -338,11 +338,20 @@ export function validateShape(value: Json): Problem[] {
     }
   }
 
-  if ('settings' in s && c.object('settings', s.settings, [], ['checkpointEvery', 'backfillBatchSize', 'compareInReadNew', 'retryAttempts', 'fallbackHidesDeleted'])) {
+  if ('settings' in s && c.object('settings', s.settings, [], ['checkpointEvery', 'backfillBatchSize', 'compareInReadNew', 'retryAttempts', 'fallbackHidesDeleted', 'writeAuthorityInReadNew', 'shadowMismatchLimit', 'minShadowReads', 'verifySample'])) {
     const st = s.settings as Record<string, Json>;
     if ('checkpointEvery' in st) c.integer('settings.checkpointEvery', st.checkpointEvery, 1, 100_000);
     if ('backfillBatchSize' in st) c.integer('settings.backfillBatchSize', st.backfillBatchSize, 1, 10_000);
     if ('retryAttempts' in st) c.integer('settings.retryAttempts', st.retryAttempts, 1, 10);
+    if ('minShadowReads' in st) c.integer('settings.minShadowReads', st.minShadowReads, 0, 1_000_000);
+    if ('verifySample' in st) c.integer('settings.verifySample', st.verifySample, 0, 1_000_000);
+    if ('shadowMismatchLimit' in st) {
+      const v = st.shadowMismatchLimit;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) c.add('settings.shadowMismatchLimit', `expected a share from 0 to 1 (0.01 is 1%), found ${describe(v)}`);
+    }
+    if ('writeAuthorityInReadNew' in st && st.writeAuthorityInReadNew !== 'old' && st.writeAuthorityInReadNew !== 'new') {
+      c.add('settings.writeAuthorityInReadNew', `expected "new" (writes go new-first from read-new on) or "old" (writes stay old-first until new-only, as seeds 000 and 002 ran), found ${describe(st.writeAuthorityInReadNew)}`);
+    }
     for (const flag of ['compareInReadNew', 'fallbackHidesDeleted'] as const) {
       if (flag in st && typeof st[flag] !== 'boolean') c.add(`settings.${flag}`, `expected true or false, found ${describe(st[flag])}`);
     }

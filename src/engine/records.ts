@@ -4,6 +4,7 @@
  * transaction as the change it describes. Versions let backfill and reverse-sync copy only what is
  * newer (never overwriting a newer dual-written row) and tell a deleted record from a missing one.
  */
+import { NO_EXPRESSIONS, type Expressions } from './expressions.ts';
 import type { Collection, Scenario, Side, ValueRef, WriteOperation } from './scenario/format.ts';
 import type { BoundStatement, Params, Row, SqlDatabase, SqlValue } from './sql.ts';
 
@@ -31,24 +32,25 @@ function jsonSafe(v: SqlValue): string | number | null {
 }
 
 /** Resolves a value reference of an effect against an invocation's parameters. */
-export function resolveRef(ref: ValueRef, params: Params): SqlValue {
+export function resolveRef(ref: ValueRef, params: Params, expressions: Expressions = NO_EXPRESSIONS): SqlValue {
   if (typeof ref === 'string') return params[ref] ?? null;
   if ('value' in ref) return ref.value;
+  if ('expr' in ref) return expressions.evaluate(ref.expr, params);
   const v = params[ref.param] ?? null;
   return v === null ? ref.ifNull : v;
 }
 
 /** The key columns of the record a write names. */
-export function effectKey(op: WriteOperation, params: Params): Record<string, SqlValue> {
+export function effectKey(op: WriteOperation, params: Params, expressions: Expressions = NO_EXPRESSIONS): Record<string, SqlValue> {
   const out: Record<string, SqlValue> = {};
-  for (const [col, ref] of Object.entries(op.effect.key)) out[col] = resolveRef(ref, params);
+  for (const [col, ref] of Object.entries(op.effect.key)) out[col] = resolveRef(ref, params, expressions);
   return out;
 }
 
 /** The fields a write sets. */
-export function effectFields(op: WriteOperation, params: Params): Record<string, SqlValue> {
+export function effectFields(op: WriteOperation, params: Params, expressions: Expressions = NO_EXPRESSIONS): Record<string, SqlValue> {
   const out: Record<string, SqlValue> = {};
-  for (const [col, ref] of Object.entries(op.effect.set ?? {})) out[col] = resolveRef(ref, params);
+  for (const [col, ref] of Object.entries(op.effect.set ?? {})) out[col] = resolveRef(ref, params, expressions);
   return out;
 }
 

@@ -35,6 +35,7 @@ import { ReadPath, type ShadowMismatch } from './read-path.ts';
 import { RecordAccess } from './records.ts';
 import type { GuardCheck, OperationResult, PhaseMove, RollbackPlan } from './results.ts';
 import { resolveSettings, type Scenario, type Side } from './scenario/format.ts';
+import { requireValid } from './scenario/validate.ts';
 import { SideCalls } from './side-calls.ts';
 import type { Params, SqlDatabase, SqlEngine } from './sql.ts';
 import { KeyLocks } from './sync.ts';
@@ -109,10 +110,14 @@ export class Rehearsal {
 
   /**
    * Opens a rehearsal: rebuilds both sides from durable state (a fresh one gets its schemas) and
-   * restores the phase. Throws RecoveryError when durable state cannot be rebuilt without loss.
+   * restores the phase. Throws InvalidScenarioError, with the validator's messages, for a scenario
+   * that does not pass `validateScenario`, and RecoveryError when durable state cannot be rebuilt
+   * without loss.
    */
   static async open(options: RehearsalOptions): Promise<Rehearsal> {
-    const { scenario, ports } = options;
+    const { ports } = options;
+    // Refused with the validator's messages unless it passes (remembered once it has).
+    const scenario = requireValid(options.scenario, ports.sql);
     const probe = new DurableStore({ backend: ports.backend, namespace: `rehearsal/${options.id}`, mode: options.durability, digest: ports.digest, clock: ports.clock });
     const stored = await probe.readMeta<ControlState>(CONTROL_META);
     if (stored && stored.scenarioId !== scenario.id) {

@@ -1,5 +1,6 @@
 /** The workload: operations drawn from the scenario's mix, with generated parameters. */
 import { KnownRecords } from './checks/model.ts';
+import type { Expressions } from './expressions.ts';
 import type { Random } from './random.ts';
 import { generateParams } from './scenario/params.ts';
 import type { Scenario, WriteOperation } from './scenario/format.ts';
@@ -22,9 +23,9 @@ export class Workload {
     private readonly scenario: Scenario,
     private readonly random: Random,
     private readonly now: () => number,
-    options: { mix?: Readonly<Record<string, number>>; seqStart?: number } = {},
+    options: { mix?: Readonly<Record<string, number>>; seqStart?: number; expressions?: Expressions } = {},
   ) {
-    this.known = new KnownRecords(scenario);
+    this.known = new KnownRecords(scenario, options.expressions);
     this.#seq = options.seqStart ?? 1;
     this.#mix = Object.entries(options.mix ?? scenario.workload.mix);
   }

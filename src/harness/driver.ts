@@ -14,6 +14,7 @@ import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
 import type { Random } from '../engine/random.ts';
 import { Rehearsal, type MoveOptions, type RehearsalPorts } from '../engine/rehearsal.ts';
 import type { CopyProgress, OperationResult, PhaseMove } from '../engine/results.ts';
+import { sqlExpressions, type Expressions } from '../engine/expressions.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
 import { Workload, type Invocation } from '../engine/workload.ts';
 
@@ -39,6 +40,8 @@ export class Driver {
   readonly scenario: Scenario;
   readonly clock: VirtualClock;
   readonly backend: KeyValueBackend;
+  /** Evaluates the scenario's computed values (`{ "expr": … }`) for the workload's model and the history checker. */
+  readonly expressions: Expressions;
   #rehearsal: Rehearsal | undefined;
   #crashes: (CrashPoint | 'now' | 'storage')[] = [];
   /** Crash faults re-armed after every recovery until they fire. */
@@ -51,7 +54,8 @@ export class Driver {
     this.scenario = options.scenario;
     this.clock = options.ports.clock;
     this.backend = options.ports.backend;
-    this.workload = new Workload(options.scenario, options.random.fork('workload'), () => this.clock.now());
+    this.expressions = sqlExpressions(options.ports.sql);
+    this.workload = new Workload(options.scenario, options.random.fork('workload'), () => this.clock.now(), { expressions: this.expressions });
     this.#log = options.log ?? (() => undefined);
   }
 
@@ -263,7 +267,7 @@ export class Driver {
   /** Reads every record back through the current phase's read path and checks the history. */
   async checkHistory(): Promise<HistoryReport> {
     const finals: FinalObservation[] = [];
-    for (const read of finalReads(this.scenario, this.history.ops)) {
+    for (const read of finalReads(this.scenario, this.history.ops, this.expressions)) {
       let rows: FinalObservation['rows'] | undefined;
       for (let attempt = 0; attempt < 5 && rows === undefined; attempt++) {
         const result = await this.guarded('final read', (r) => r.execute(read.read, read.params));
@@ -273,6 +277,6 @@ export class Driver {
       if (rows === undefined) throw new Error(`the final read ${read.read} ${JSON.stringify(read.params)} failed 5 times`);
       finals.push({ ...read, rows });
     }
-    return checkHistory(this.scenario, this.history.ops, finals);
+    return checkHistory(this.scenario, this.history.ops, finals, this.expressions);
   }
 }

@@ -11,6 +11,7 @@ import type { Clock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
 import type { Digest, KeyValueBackend } from '../engine/durability/types.ts';
 import type { EngineEvent } from '../engine/events.ts';
+import { sqlExpressions } from '../engine/expressions.ts';
 import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
 import { createRandom } from '../engine/random.ts';
@@ -52,6 +53,7 @@ const RESTART_LOCK_WAIT_MS = 6000;
 
 /** Creates the engine host. */
 export function createEngineHost(ports: HostPorts): EngineApi {
+  const expressions = sqlExpressions(ports.sql);
   let rehearsal: Rehearsal | undefined;
   let lock: WriterLock | null = null;
   let workload: Workload | undefined;
@@ -292,7 +294,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         r.on(onEngineEvent);
         ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
         ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;
-        workload = new Workload(v.scenario, createRandom(`${options.rehearsalId}:${r.control.opens}`).fork('workload'), () => Date.now());
+        workload = new Workload(v.scenario, createRandom(`${options.rehearsalId}:${r.control.opens}`).fork('workload'), () => Date.now(), { expressions });
         // Past everything an earlier engine may have handed out (older rehearsals stored the last
         // value used, not a reservation: a block beyond covers both).
         workload.seq = ((await r.store.readMeta<number>(SEQ_META)) ?? 0) + SEQ_BLOCK;
@@ -481,12 +483,12 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       const resume = r.faults.suspend();
       try {
         const finals: FinalObservation[] = [];
-        for (const read of finalReads(r.scenario, ops)) {
+        for (const read of finalReads(r.scenario, ops, expressions)) {
           const result = await r.execute(read.read, read.params);
           if (result.outcome !== 'ok') throw new Error(`the history check could not read ${read.collection} back: ${result.error?.message ?? 'failed'}`);
           finals.push({ ...read, rows: result.rows ?? [] });
         }
-        return checkHistory(r.scenario, ops, finals);
+        return checkHistory(r.scenario, ops, finals, expressions);
       } finally {
         resume();
       }

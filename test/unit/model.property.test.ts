@@ -80,6 +80,7 @@ function valueText(v: SqlValue): string | number | null {
 function resolve(ref: ValueRef, params: Params): SqlValue {
   if (typeof ref === 'string') return params[ref] ?? null;
   if ('value' in ref) return ref.value;
+  if ('expr' in ref) throw new Error(`this model does not evaluate { "expr": "${ref.expr}" } yet`);
   const v = params[ref.param] ?? null;
   return v === null ? ref.ifNull : v;
 }

@@ -208,12 +208,18 @@ describe('a canonical rows query that returns one key twice', () => {
   });
 
   it('is reported by verify at run time, and verify is not clean', async () => {
-    const rig = new Rig(sql, broken('user-emails', fanningOut) as unknown as Scenario);
+    // The join alone passes the dry run (each user has one address there); a second address,
+    // added by hand, fans it out at run time.
+    const joinsEveryAddress = (x: Json) => {
+      ((colls(x).users as Json).rows as Json).new = 'SELECT p.id AS user_id, p.name AS name, e.address AS email FROM people p LEFT JOIN user_emails e ON e.user_id = p.id';
+    };
+    const rig = new Rig(sql, broken('user-emails', joinsEveryAddress) as unknown as Scenario);
     await rig.open();
     await rig.forceTo('dual-write');
     for (const id of ['u-1', 'u-2']) {
       const r = await rig.rehearsal.execute('signUp', { user_id: id, name: 'Ada', email: `${id}@example.com` });
       expect(r.outcome).toBe('ok');
+      await rig.rehearsal.consoleWrite('new', `INSERT INTO user_emails (user_id, address, is_primary) VALUES ('${id}', 'backup-${id}@example.com', 0)`);
     }
     const report = await rig.rehearsal.verify();
     expect(report.duplicateKeys).toEqual([
@@ -265,5 +271,27 @@ describe('drop statements must spare the new schema (shared topology)', () => {
       x.drop = ['DROP TABLE users', 'DROP INDEX user_emails_by_address'];
     });
     expect(messageAt(problemsOf(s), 'drop[1]')).toMatch(/^drops index "user_emails_by_address" of the new schema: /);
+  });
+});
+
+describe('Rehearsal.open', () => {
+  it('refuses a scenario that does not pass the validator, with its messages, and stores nothing', async () => {
+    const rig = new Rig(sql, broken('user-emails', (x) => ((ops(x).signUp as Json).old = ['INSERT INTO user (id) VALUES (:user_id)'])) as unknown as Scenario);
+    const error = await rig.open().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('InvalidScenarioError');
+    expect(error?.message).toMatch(/^scenario "user-emails" does not pass the validator \(1 problem\):\noperations\.signUp\.old\[0\]: no such table: user/);
+    expect(await rig.backend.keys('')).toEqual([]);
+  });
+
+  it('opens a valid scenario given as a plain copy of the text', async () => {
+    const once = validateScenario(structuredClone(userEmails), sql);
+    expect(once.ok).toBe(true);
+    const rig = new Rig(sql, structuredClone(userEmails) as unknown as Scenario);
+    await rig.open();
+    expect(rig.rehearsal.phase).toBe('old-only');
+    await rig.rehearsal.close();
   });
 });

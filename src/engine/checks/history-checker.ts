@@ -11,6 +11,7 @@
  *   not an invariant: fallback reads on a lagging side are stale by design).
  */
 import { compareText } from '../compare.ts';
+import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
 import { pick, recordKey } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
 import type { Params, Row, SqlValue } from '../sql.ts';
@@ -127,6 +128,7 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
  */
 function possibleStates(
   scenario: Scenario,
+  expressions: Expressions,
   h: KeyHistory,
   until: number,
   certainBefore: number,
@@ -157,7 +159,7 @@ function possibleStates(
           const after = new Map<string, RecordState>();
           for (const st of states.values()) {
             if (mayApply) {
-              const applied = applyEffect(collection, w, op.params, st);
+              const applied = applyEffect(collection, w, op.params, st, expressions);
               if (!addState(after, applied)) undecided = true;
               ever.set(stateId(applied), applied);
             }
@@ -203,22 +205,25 @@ function checkParams(collection: Collection, keyValues: Record<string, SqlValue>
  * The check-read parameters of a record: from a state it may have had, or — when every write to
  * it failed — from what its writes would have made, so that a failed write's effect is looked for.
  */
-function groupParams(scenario: Scenario, h: KeyHistory): Params | undefined {
+function groupParams(scenario: Scenario, expressions: Expressions, h: KeyHistory): Params | undefined {
   const collection = scenario.collections[h.collection] as Collection;
-  const { ever } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+  const { ever } = possibleStates(scenario, expressions, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
   let known = [...ever.values()].find((s) => s !== null) ?? null;
   for (const op of h.writes) {
     if (known) break;
-    known = applyEffect(collection, scenario.operations[op.name] as WriteOperation, op.params, null);
+    known = applyEffect(collection, scenario.operations[op.name] as WriteOperation, op.params, null, expressions);
   }
   return known ? checkParams(collection, h.keyValues, known) : undefined;
 }
 
-/** The reads the final check must run: one per group of records sharing check-read parameters. */
-export function finalReads(scenario: Scenario, ops: readonly HistoryOp[]): FinalRead[] {
+/**
+ * The reads the final check must run: one per group of records sharing check-read parameters.
+ * `expressions` evaluates the scenario's `{ "expr": … }` values (`sqlExpressions(sql)`).
+ */
+export function finalReads(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions = NO_EXPRESSIONS): FinalRead[] {
   const groups = new Map<string, FinalRead>();
   for (const h of keyHistories(scenario, ops).values()) {
-    const params = groupParams(scenario, h);
+    const params = groupParams(scenario, expressions, h);
     if (!params) continue;
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
     if (!groups.has(id)) groups.set(id, { collection: h.collection, read: (scenario.collections[h.collection] as Collection).check.read, params });
@@ -227,8 +232,8 @@ export function finalReads(scenario: Scenario, ops: readonly HistoryOp[]): Final
   return [...groups.values()].sort((a, b) => compareText(a.collection + JSON.stringify(a.params), b.collection + JSON.stringify(b.params)));
 }
 
-/** Checks a history against what the final reads returned. */
-export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[]): HistoryReport {
+/** Checks a history against what the final reads returned (`expressions` as for `finalReads`). */
+export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[], expressions: Expressions = NO_EXPRESSIONS): HistoryReport {
   const histories = keyHistories(scenario, ops);
   const writes = ops.filter((o) => o.kind === 'write');
   const lost: LostWrite[] = [];
@@ -242,7 +247,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   // Records by the group of the check read that finds them, so each read looks at its own group only.
   const byGroup = new Map<string, KeyHistory[]>();
   for (const h of histories.values()) {
-    const params = groupParams(scenario, h);
+    const params = groupParams(scenario, expressions, h);
     if (!params) continue;
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
     byGroup.set(id, [...(byGroup.get(id) ?? []), h]);
@@ -265,7 +270,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
         unexpected.push({ collection: read.collection, key, found, where: r.index });
         continue;
       }
-      const { possible, ever, undecided } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+      const { possible, ever, undecided } = possibleStates(scenario, expressions, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
       const id = stateId(found);
       if (!ever.has(id)) {
         unexpectedReads++;
@@ -277,7 +282,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       const group = byGroup.get(`${read.collection}\u0000${JSON.stringify(pick(r.params, Object.keys(collection.check.params)))}`) ?? [];
       for (const h of group) {
         if (seen.has(h.key)) continue;
-        const { possible, undecided } = possibleStates(scenario, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
+        const { possible, undecided } = possibleStates(scenario, expressions, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
         if (!possible.has('null') && !undecided) stale = true;
       }
     }
@@ -317,7 +322,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       unexpected.push({ collection: collectionName, key, found, where: 'final' });
       continue;
     }
-    const { possible, settled, ever, undecided } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const { possible, settled, ever, undecided } = possibleStates(scenario, expressions, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     const fid = stateId(found);
     if (possible.has(fid)) {
       if (!settled.has(fid)) recovered++;
@@ -328,8 +333,8 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   // Every record of a group read back must be there unless it may not exist.
   for (const [id, h] of histories) {
     if (observedByKey.has(id)) continue;
-    const { possible, settled, undecided } = possibleStates(scenario, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const params = groupParams(scenario, h);
+    const { possible, settled, undecided } = possibleStates(scenario, expressions, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const params = groupParams(scenario, expressions, h);
     if (!params || !checkedGroups.has(`${h.collection}\u0000${JSON.stringify(params)}`)) continue;
     if (undecided) {
       undecidedKeys.add(id);

@@ -4,6 +4,7 @@
  * (to pick existing records) use it.
  */
 import { assertNever } from '../assert-never.ts';
+import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
 import { effectFields, effectKey, recordKey, resolveRef } from '../records.ts';
 import type { Collection, Scenario, WriteOperation } from '../scenario/format.ts';
 import { sqlValueToJson, type Params, type SqlValue } from '../sql.ts';
@@ -12,19 +13,19 @@ import { sqlValueToJson, type Params, type SqlValue } from '../sql.ts';
 export type RecordState = Readonly<Record<string, SqlValue>> | null;
 
 /** Applies one write's effect to a record state. */
-export function applyEffect(collection: Collection, op: WriteOperation, params: Params, state: RecordState): RecordState {
-  const set = effectFields(op, params);
+export function applyEffect(collection: Collection, op: WriteOperation, params: Params, state: RecordState, expressions: Expressions = NO_EXPRESSIONS): RecordState {
+  const set = effectFields(op, params, expressions);
   switch (op.effect.type) {
     case 'delete':
       return null;
     case 'insert':
       if (state !== null) return state;
-      return appendTo(op, params, complete(collection, set, null));
+      return appendTo(op, params, expressions, complete(collection, set, null));
     case 'upsert':
-      return appendTo(op, params, complete(collection, set, state));
+      return appendTo(op, params, expressions, complete(collection, set, state));
     case 'update':
       if (state === null) return null;
-      return appendTo(op, params, { ...state, ...set });
+      return appendTo(op, params, expressions, { ...state, ...set });
     default:
       return assertNever(op.effect.type, 'effect type');
   }
@@ -36,7 +37,7 @@ function complete(collection: Collection, set: Record<string, SqlValue>, base: R
   return out;
 }
 
-function appendTo(op: WriteOperation, params: Params, state: Record<string, SqlValue>): Record<string, SqlValue> {
+function appendTo(op: WriteOperation, params: Params, expressions: Expressions, state: Record<string, SqlValue>): Record<string, SqlValue> {
   if (!op.effect.append) return state;
   const out = { ...state };
   for (const [field, shape] of Object.entries(op.effect.append)) {
@@ -51,7 +52,7 @@ function appendTo(op: WriteOperation, params: Params, state: Record<string, SqlV
       }
     }
     const item: Record<string, unknown> = {};
-    for (const [k, ref] of Object.entries(shape)) item[k] = sqlValueToJson(resolveRef(ref, params));
+    for (const [k, ref] of Object.entries(shape)) item[k] = sqlValueToJson(resolveRef(ref, params, expressions));
     out[field] = JSON.stringify([...list, item]);
   }
   return out;
@@ -77,7 +78,10 @@ export function writeTarget(scenario: Scenario, op: WriteOperation, params: Para
 export class KnownRecords {
   readonly #records = new Map<string, Map<string, { keyValues: Record<string, SqlValue>; state: RecordState }>>();
 
-  constructor(private readonly scenario: Scenario) {}
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly expressions: Expressions = NO_EXPRESSIONS,
+  ) {}
 
   /** Applies a write that succeeded or may have. */
   apply(op: WriteOperation, params: Params): void {
@@ -89,7 +93,7 @@ export class KnownRecords {
       this.#records.set(collection, byKey);
     }
     const current = byKey.get(key)?.state ?? null;
-    const next = applyEffect(coll, op, params, current);
+    const next = applyEffect(coll, op, params, current, this.expressions);
     if (next === null) byKey.delete(key);
     else byKey.set(key, { keyValues, state: next });
   }

@@ -26,8 +26,11 @@ export type Policy = (typeof POLICIES)[number];
 export const EFFECT_TYPES = ['insert', 'upsert', 'update', 'delete'] as const;
 export type EffectType = (typeof EFFECT_TYPES)[number];
 
-/** A value written into a record: a parameter name, a parameter with a substitute for null, or a literal. */
-export type ValueRef = string | { readonly param: string; readonly ifNull: SqlValue } | { readonly value: SqlValue };
+/**
+ * A value written into a record: a parameter name, a parameter with a substitute for null, a
+ * literal, or a deterministic SQL expression over the operation's parameters, evaluated by SQLite.
+ */
+export type ValueRef = string | { readonly param: string; readonly ifNull: SqlValue } | { readonly value: SqlValue } | { readonly expr: string };
 
 /** A parameter generator (docs/scenario-format.md, "Parameters"). */
 export type ParamSpec =

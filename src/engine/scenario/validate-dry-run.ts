@@ -5,6 +5,7 @@
  * be reported lost), a canonical query returning one record twice, a drop that touches the new
  * schema. Its parameters come from a fixed seed, so the same scenario always gets the same verdict.
  */
+import { sqlExpressions } from '../expressions.ts';
 import { createRandom } from '../random.ts';
 import { effectKey, recordKey } from '../records.ts';
 import { SqlError, sqlValuesEqual, sqlValueToText, type Params, type Row, type SqlDatabase, type SqlEngine, type SqlValue } from '../sql.ts';
@@ -41,7 +42,7 @@ export function dryRunProblems(scenario: Scenario, sql: SqlEngine): Problem[] {
   const scratch = openScratch(scenario, sql);
   try {
     let clock = DRY_RUN_EPOCH_MS;
-    const workload = new Workload(scenario, createRandom('validate/dry-run'), () => (clock += 1000));
+    const workload = new Workload(scenario, createRandom('validate/dry-run'), () => (clock += 1000), { expressions: sqlExpressions(sql) });
     const plan = [
       ...scenario.seedData.flatMap((step) => Array.from({ length: Math.min(step.count, SEED_RUNS_PER_STEP) }, () => step.operation)),
       ...Array.from({ length: RUNS_PER_WRITE }, () => Object.keys(scenario.operations).filter((name) => scenario.operations[name]?.kind === 'write')).flat(),

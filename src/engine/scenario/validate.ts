@@ -42,7 +42,46 @@ export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const problems = validateSql(scenario, sql);
   if (problems.length > 0) return { ok: false, problems };
   const dryRun = dryRunProblems(scenario, sql);
-  return dryRun.length > 0 ? { ok: false, problems: dryRun } : { ok: true, scenario };
+  if (dryRun.length > 0) return { ok: false, problems: dryRun };
+  remember(scenario);
+  return { ok: true, scenario };
+}
+
+/** A scenario that does not pass the validator, with every problem found. */
+export class InvalidScenarioError extends Error {
+  override readonly name = 'InvalidScenarioError';
+  constructor(
+    readonly scenarioId: string,
+    readonly problems: readonly Problem[],
+  ) {
+    super(`scenario${scenarioId ? ` "${scenarioId}"` : ''} does not pass the validator (${problems.length === 1 ? '1 problem' : `${problems.length} problems`}):\n${formatProblems(problems)}`);
+  }
+}
+
+// Scenarios that passed, so that reopening a rehearsal (after every crash) does not validate
+// again: by object, and by text for copies of one (a test's `{ ...scenario, policy }`).
+const passedObjects = new WeakSet<object>();
+const passedTexts = new Set<string>();
+const PASSED_TEXTS_KEPT = 32;
+
+function remember(scenario: Scenario): void {
+  passedObjects.add(scenario);
+  if (passedTexts.size >= PASSED_TEXTS_KEPT) passedTexts.clear();
+  passedTexts.add(JSON.stringify(scenario));
+}
+
+/**
+ * The scenario, if it passes the validator (remembered when it passed before); otherwise throws
+ * InvalidScenarioError with the validator's messages. What `Rehearsal.open` calls.
+ */
+export function requireValid(scenario: unknown, sql: SqlEngine): Scenario {
+  if (typeof scenario === 'object' && scenario !== null && (passedObjects.has(scenario) || passedTexts.has(JSON.stringify(scenario)))) return scenario as Scenario;
+  const v = validateScenario(scenario, sql);
+  if (!v.ok) {
+    const id = typeof scenario === 'object' && scenario !== null && typeof (scenario as { id?: unknown }).id === 'string' ? (scenario as { id: string }).id : '';
+    throw new InvalidScenarioError(id, v.problems);
+  }
+  return v.scenario;
 }
 
 function fail(path: string, message: string): Validation {

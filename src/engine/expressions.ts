@@ -1,0 +1,41 @@
+/**
+ * Computed values: an effect may store `{ "expr": "CAST(ROUND(:amount * 100) AS INTEGER)" }`, a
+ * deterministic SQL expression over the operation's parameters. SQLite evaluates it — the same
+ * arithmetic, rounding and type conversion the application's statements get — on a scratch
+ * database of its own. The model and the history checker ask this port; the validator refuses
+ * expressions that are not deterministic, so an answer can be cached.
+ */
+import type { Params, SqlDatabase, SqlEngine, SqlValue } from './sql.ts';
+
+/** Evaluates a scenario's SQL expressions over an operation's parameters. */
+export interface Expressions {
+  evaluate(expr: string, params: Params): SqlValue;
+}
+
+/** For callers that evaluate nothing: a scenario with an `expr` fails loudly instead of guessing. */
+export const NO_EXPRESSIONS: Expressions = {
+  evaluate(expr) {
+    throw new Error(`this scenario computes a value with { "expr": "${expr}" }: pass an evaluator, sqlExpressions(sql), to the model and the history checker`);
+  },
+};
+
+/** Answers kept per evaluator; an expression is deterministic, so a kept answer is the answer. */
+const CACHE_LIMIT = 10_000;
+
+/** Evaluates expressions on a scratch in-memory database, opened on first use. */
+export function sqlExpressions(sql: SqlEngine): Expressions {
+  let db: SqlDatabase | undefined;
+  const cache = new Map<string, SqlValue>();
+  return {
+    evaluate(expr, params) {
+      const id = `${expr}\u0000${JSON.stringify(params, (_k, v: unknown) => (v instanceof Uint8Array ? `x'${[...v].join(',')}'` : v))}`;
+      const hit = cache.get(id);
+      if (hit !== undefined || cache.has(id)) return hit ?? null;
+      db ??= sql.open();
+      const value = db.query(`SELECT (${expr}) AS v`, params)[0]?.v ?? null;
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(id, value);
+      return value;
+    },
+  };
+}

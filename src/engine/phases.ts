@@ -77,6 +77,22 @@ export const ROUTES: Readonly<Record<Phase, Route>> = {
   },
 };
 
+/**
+ * How `phase` routes operations for a scenario: the table, except that with
+ * `writeAuthorityInReadNew: "old"` writes in `read-new` stay old-first (seeds 000 and 002 read
+ * new-first with fallback while old stayed authoritative for writes).
+ */
+export function routeOf(phase: Phase, settings: { readonly writeAuthorityInReadNew: Side }): Route {
+  if (phase !== 'read-new' || settings.writeAuthorityInReadNew === 'new') return ROUTES[phase];
+  return READ_NEW_OLD_AUTHORITY;
+}
+
+const READ_NEW_OLD_AUTHORITY: Route = {
+  ...ROUTES['read-new'],
+  writes: ['old', 'new'],
+  summary: 'Writes go to old (authoritative), then new; reads are served by new, falling back to old when new has no rows or fails.',
+};
+
 /** Position of a phase, 0 to 5. */
 export function phaseIndex(phase: Phase): number {
   return PHASES.indexOf(phase);

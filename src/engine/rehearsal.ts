@@ -29,7 +29,7 @@ import { CrashSignal, FaultInjector, type CrashPoint, type FaultSpec } from './f
 import { checkGuard } from './guards.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { copierContext, oldExistsIn, sideExists, type EngineParts } from './parts.ts';
-import { ROUTES, writesBothSides, type Phase, type Route } from './phases.ts';
+import { routeOf, writesBothSides, type Phase, type Route } from './phases.ts';
 import { createRandom } from './random.ts';
 import { ReadPath, type ShadowMismatch } from './read-path.ts';
 import { RecordAccess } from './records.ts';
@@ -223,7 +223,7 @@ export class Rehearsal {
 
   /** The routing of the current phase. */
   get route(): Route {
-    return ROUTES[this.#parts.control.phase];
+    return routeOf(this.#parts.control.phase, this.#parts.settings);
   }
 
   /** A copy of the control state. */
@@ -293,7 +293,7 @@ export class Rehearsal {
     return lifecycle.track(async () => {
       const id = ++this.#opSeq;
       const phase = control.phase;
-      const request = { id, name, params, phase, route: ROUTES[phase], start: clock.now() };
+      const request = { id, name, params, phase, route: routeOf(phase, this.#parts.settings), start: clock.now() };
       const result = op.kind === 'write' ? await this.#writes.write({ ...request, op }) : await this.#reads.read({ ...request, op });
       metrics.inc('cutover_operations_total', { operation: name, kind: op.kind, outcome: result.outcome });
       metrics.tick(clock.now(), { operation: true, read: op.kind === 'read' });

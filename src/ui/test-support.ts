@@ -64,6 +64,7 @@ export function makeState(overrides: StateOverrides = {}): EngineState {
         { name: 'updateStatus', kind: 'write', description: 'Changes the status of an existing job.' },
       ],
       mix: { enqueue: 3, getJob: 5, updateStatus: 2 },
+      routes: ROUTES,
     },
     durability: 'strict',
     phase,

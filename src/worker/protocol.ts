@@ -9,10 +9,10 @@ import type { HistoryReport } from '../engine/checks/history-checker.ts';
 import type { MetricsSnapshot } from '../engine/checks/metrics.ts';
 import type { DurabilityMode } from '../engine/durability/types.ts';
 import type { ArmedFault, Corruption, FaultSpec } from '../engine/faults.ts';
-import type { Phase, Route } from '../engine/phases.ts';
+import { PHASES, routeOf, type Phase, type Route } from '../engine/phases.ts';
 import type { ControlState, MoveOptions, VerifySummary } from '../engine/rehearsal.ts';
 import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
-import type { Policy, Scenario, Side, Topology } from '../engine/scenario/format.ts';
+import { resolveSettings, type Policy, type Scenario, type Side, type Topology } from '../engine/scenario/format.ts';
 import type { Params, SqlValue } from '../engine/sql.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
@@ -28,6 +28,8 @@ export interface ScenarioInfo {
   readonly labels: Readonly<Record<Side, string>>;
   readonly operations: readonly { readonly name: string; readonly kind: 'read' | 'write'; readonly description: string }[];
   readonly mix: Readonly<Record<string, number>>;
+  /** How each phase routes operations for this scenario (`writeAuthorityInReadNew` changes read-new's writes). */
+  readonly routes: Readonly<Record<Phase, Route>>;
 }
 
 /** What the page shows of a scenario (plain data, for the picker and the panels). */
@@ -42,6 +44,7 @@ export function scenarioInfo(s: Scenario): ScenarioInfo {
     labels: { old: s.labels?.old ?? 'old', new: s.labels?.new ?? 'new' },
     operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
     mix: { ...s.workload.mix },
+    routes: Object.fromEntries(PHASES.map((phase) => [phase, routeOf(phase, resolveSettings(s))])) as Record<Phase, Route>,
   };
 }
 

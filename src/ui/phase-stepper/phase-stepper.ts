@@ -18,7 +18,7 @@
  * @cssproperty --cl-warn - warnings
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { PHASES, ROUTES, assertNever, phaseIndex, type GuardCheck, type MoveOptions, type Phase, type Route, type Side } from '../../engine/vocabulary.ts';
+import { PHASES, assertNever, phaseIndex, type GuardCheck, type MoveOptions, type Phase, type Route, type Side } from '../../engine/vocabulary.ts';
 import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
@@ -101,8 +101,8 @@ export class ClPhaseStepper extends LitElement {
       <li part=${current ? 'step current' : 'step'} class=${done ? 'done' : ''} aria-current=${current ? 'step' : 'false'}>
         <span class="marker" aria-hidden="true">${index}</span>
         <span class="name">${phaseTitle(phase)}<code>${phase}</code>${current ? html`<span class="visually-hidden"> (current phase)</span>` : nothing}</span>
-        <p class="summary">${ROUTES[phase].summary}</p>
-        <p class="route">${this.renderRoute(ROUTES[phase], state.scenario.labels)}</p>
+        <p class="summary">${state.scenario.routes[phase].summary}</p>
+        <p class="route">${this.renderRoute(state.scenario.routes[phase], state.scenario.labels)}</p>
       </li>
     `;
   }

@@ -39,3 +39,17 @@ export function sqlExpressions(sql: SqlEngine): Expressions {
     },
   };
 }
+
+/** What SQLite's `+` is asked when an operand is not a number: `:current + :delta`. */
+const SQL_ADD = ':current + :delta';
+
+/**
+ * `current + delta` as SQLite computes it (an effect's `add`): NULL when either is NULL, numbers
+ * added (JavaScript's doubles are what sql.js returns for INTEGER and REAL alike), and text or a
+ * blob converted to a number by SQLite itself, through `expressions`.
+ */
+export function sqlAdd(current: SqlValue, delta: SqlValue, expressions: Expressions): SqlValue {
+  if (current === null || delta === null) return null;
+  if (typeof current === 'number' && typeof delta === 'number') return current + delta;
+  return expressions.evaluate(SQL_ADD, { current, delta });
+}

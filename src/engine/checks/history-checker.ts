@@ -14,7 +14,7 @@ import { compareText } from '../compare.ts';
 import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
 import { pick, recordKey } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
-import type { Params, Row, SqlValue } from '../sql.ts';
+import { sqlValueToJson, type Params, type Row, type SqlValue } from '../sql.ts';
 import { applyEffect, stateId, writeTarget, type RecordState } from './model.ts';
 import type { HistoryOp } from './history.ts';
 
@@ -54,7 +54,8 @@ export interface HistoryReport {
   readonly recovered: number;
   /**
    * Records whose possible states outgrew the checker's bound (many indeterminate writes to one
-   * record): held only to "some write produced this value", so a loss there could go unreported.
+   * record): each field held only to "some write produced this value" (fields added to or
+   * appended to not at all), so a loss there could go unreported.
    */
   readonly undecided: number;
   readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
@@ -118,13 +119,44 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
 }
 
 /**
+ * Whether `found` could be a state of a record whose possible states outgrew their bound. The
+ * bounded search drops states, and what later writes make of a dropped state is never produced, so
+ * `ever` cannot vouch for a whole state. Each field is held to what writes produced for it instead:
+ * a field only ever set holds a value some write set (a set value does not depend on the state the
+ * write found), while a field some write adds to or appends to depends on its history and is not
+ * judged (an increment of a dropped state is a value no explored state has).
+ */
+function explainedWhenUndecided(scenario: Scenario, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>): boolean {
+  if (found === null) return true;
+  const collection = scenario.collections[h.collection] as Collection;
+  const derived = new Set<string>();
+  for (const op of h.writes) {
+    const effect = (scenario.operations[op.name] as WriteOperation).effect;
+    for (const field of [...Object.keys(effect.add ?? {}), ...Object.keys(effect.append ?? {})]) derived.add(field);
+  }
+  const states = [...ever.values()].filter((s): s is Readonly<Record<string, SqlValue>> => s !== null);
+  if (states.length === 0) return false;
+  return collection.fields.every((f) => {
+    if (derived.has(f)) return true;
+    const value = JSON.stringify(sqlValueToJson(found[f] ?? null));
+    return states.some((s) => JSON.stringify(sqlValueToJson(s[f] ?? null)) === value);
+  });
+}
+
+/** Whether a state read back is one some write produced (loosely, field by field, once the record is undecided). */
+function produced(scenario: Scenario, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>, undecided: boolean): boolean {
+  return ever.has(stateId(found)) || (undecided && explainedWhenUndecided(scenario, h, found, ever));
+}
+
+/**
  * States a record may be in, applying writes invoked before `until` (a history position): those
  * completed ok before `certainBefore` definitely, failed ones never, the rest either way. Writes
  * whose intervals overlap may have taken effect in any order, so every order is tried.
  * `settled` is the same without indeterminate writes: a state outside it came from one of them.
  * `ever` holds every state any write produced (unbounded: a value missing from it is reported as
  * never written). When the possible states outgrow their bound, `undecided` is true: the record is
- * then held only to `ever` (neither lost nor stale can be told), never wrongly accused.
+ * then held only to what writes produced, field by field (`explainedWhenUndecided`; neither lost
+ * nor stale can be told), never wrongly accused.
  */
 function possibleStates(
   scenario: Scenario,
@@ -272,7 +304,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       }
       const { possible, ever, undecided } = possibleStates(scenario, expressions, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
       const id = stateId(found);
-      if (!ever.has(id)) {
+      if (!produced(scenario, h, found, ever, undecided)) {
         unexpectedReads++;
         unexpected.push({ collection: read.collection, key, found, where: r.index });
       } else if (!possible.has(id) && !undecided) stale = true;
@@ -326,7 +358,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     const fid = stateId(found);
     if (possible.has(fid)) {
       if (!settled.has(fid)) recovered++;
-    } else if (!ever.has(fid)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
+    } else if (!produced(scenario, h, found, ever, undecided)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
     else if (!undecided) lostOf(h, possible, found);
     if (undecided) undecidedKeys.add(id);
   }

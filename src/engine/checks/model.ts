@@ -4,7 +4,7 @@
  * (to pick existing records) use it.
  */
 import { assertNever } from '../assert-never.ts';
-import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
+import { NO_EXPRESSIONS, sqlAdd, type Expressions } from '../expressions.ts';
 import { effectFields, effectKey, recordKey, resolveRef } from '../records.ts';
 import type { Collection, Scenario, WriteOperation } from '../scenario/format.ts';
 import { sqlValueToJson, type Params, type SqlValue } from '../sql.ts';
@@ -25,10 +25,21 @@ export function applyEffect(collection: Collection, op: WriteOperation, params: 
       return appendTo(op, params, expressions, complete(collection, set, state));
     case 'update':
       if (state === null) return null;
-      return appendTo(op, params, expressions, { ...state, ...set });
+      return appendTo(op, params, expressions, addTo(op, params, expressions, { ...state, ...set }));
     default:
       return assertNever(op.effect.type, 'effect type');
   }
+}
+
+/**
+ * An update's `add`: each field changed by its delta, as `SET stock = stock + :delta` changes it
+ * (the validator allows `add` on updates only, and never on a field the write also sets).
+ */
+function addTo(op: WriteOperation, params: Params, expressions: Expressions, state: Record<string, SqlValue>): Record<string, SqlValue> {
+  if (!op.effect.add) return state;
+  const out = { ...state };
+  for (const [field, ref] of Object.entries(op.effect.add)) out[field] = sqlAdd(out[field] ?? null, resolveRef(ref, params, expressions), expressions);
+  return out;
 }
 
 function complete(collection: Collection, set: Record<string, SqlValue>, base: RecordState): Record<string, SqlValue> {

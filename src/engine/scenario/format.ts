@@ -75,6 +75,11 @@ export interface WriteOperation {
     readonly type: EffectType;
     readonly key: Readonly<Record<string, ValueRef>>;
     readonly set?: Readonly<Record<string, ValueRef>>;
+    /**
+     * Fields changed by a number, as `SET stock = stock + :delta` does (`update` only): NULL stays
+     * NULL, numbers add as SQLite adds them. A field is either set or added, not both.
+     */
+    readonly add?: Readonly<Record<string, ValueRef>>;
     /** Fields holding a JSON array, each getting one object appended (seed 003's chat messages). */
     readonly append?: Readonly<Record<string, Readonly<Record<string, ValueRef>>>>;
   };

@@ -11,7 +11,8 @@
  * narrows that down where the contract is certain: nothing is applied before the authoritative
  * commit is journaled, and what was journaled survives. Reads served by the phase's own read side
  * must show a possible state (and then pin it); reads a fallback side served may be stale by design
- * (DESIGN.md 6) but never show a value no write produced. Every run ends with a crash, recovery and
+ * (DESIGN.md 6) but never show a value no write produced, and so may reads in read-new when old
+ * stays authoritative for writes (`writeAuthorityInReadNew: "old"`: new is written second). Every run ends with a crash, recovery and
  * the engine's own history checker.
  *
  * Replay a failure with the line printed in its message:
@@ -52,6 +53,23 @@ const WRITES: Readonly<Record<Phase, readonly Side[]>> = {
   'new-only': ['new'],
   'old-dropped': ['new'],
 };
+
+/** The sides written in `phase` for `scenario`: `writeAuthorityInReadNew: "old"` keeps read-new's writes old-first (seeds 000 and 002). */
+function writesIn(scenario: Scenario, phase: Phase): readonly Side[] {
+  return phase === 'read-new' && scenario.settings?.writeAuthorityInReadNew === 'old' ? ['old', 'new'] : WRITES[phase];
+}
+
+/** The side serving reads in each phase (before any fallback). */
+const READS: Readonly<Record<Phase, Side>> = { 'old-only': 'old', 'dual-write': 'old', shadow: 'old', 'read-new': 'new', 'new-only': 'new', 'old-dropped': 'new' };
+
+/**
+ * Whether the side serving reads in `phase` is written second (read-new with old authoritative):
+ * a failed or cut-short second write leaves it behind the record's state until a backfill, so
+ * what it serves may lag, like a fallback side.
+ */
+function readsLag(scenario: Scenario, phase: Phase): boolean {
+  return writesIn(scenario, phase)[0] !== READS[phase];
+}
 
 /** A record's canonical fields (in the collection's field order), or null when it does not exist. */
 type State = Readonly<Record<string, SqlValue>> | null;
@@ -267,15 +285,16 @@ function checkRead(m: Model, name: string, params: Params, result: OperationResu
     seen.set(key, state);
   }
   const byKey = new Map([...m.records.values()].filter((rec) => rec.collection === op.collection).map((rec) => [rec.key, rec]));
+  const lagging = readsLag(m.scenario, m.phase);
   for (const [key, state] of seen) {
     const rec = byKey.get(key);
     expect(rec, `${where}: returned ${key}, which no write produced: ${stateText(collection, state)}`).toBeDefined();
     const text = stateText(collection, state);
     const possible = [...(rec as ModelRecord).possible.values()].filter((s) => selects(collection, rec as ModelRecord, s, params)).map((s) => stateText(collection, s));
-    if (r.fallback && !possible.includes(text)) {
-      // Served by the fallback side because the primary had no rows: that side may lag (seed 000;
-      // DESIGN.md 6 "fallback reads on a lagging side are stale by design"), but it can only hold
-      // a state the record really had.
+    if ((r.fallback || lagging) && !possible.includes(text)) {
+      // Served by the fallback side because the primary had no rows, or by a read side written
+      // second: that side may lag (seed 000; DESIGN.md 6 "fallback reads on a lagging side are
+      // stale by design"), but it can only hold a state the record really had.
       expect((rec as ModelRecord).ever.has(text), `${where} (fallback to ${r.servedBy}): ${key} is ${text}, a value no write produced`).toBe(true);
       m.staleFallbackReads++;
       continue;
@@ -286,14 +305,14 @@ function checkRead(m: Model, name: string, params: Params, result: OperationResu
     const selected = [...rec.possible.values()].filter((s) => selects(collection, rec, s, params));
     if (selected.length === 0) continue;
     const mayBeUnselected = selected.length < rec.possible.size;
-    if (!seen.has(rec.key) && !limited) {
+    if (!seen.has(rec.key) && !limited && !lagging) {
       expect(mayBeUnselected, `${where} (served by ${r.servedBy}${r.fallback ? `, fallback ${r.fallback}` : ''}): ${rec.key} is missing; the model holds ${[...rec.possible.values()].map((s) => stateText(collection, s)).join(' | ')}`).toBe(true);
     }
-    if (r.fallback === 'empty') {
+    if (r.fallback === 'empty' && !lagging) {
       // The primary side returned nothing, so it held none of these records.
       expect(mayBeUnselected, `${where}: the phase's read side returned nothing (fallback to ${r.servedBy}), yet ${rec.key} surely exists: ${[...rec.possible.values()].map((s) => stateText(collection, s)).join(' | ')}`).toBe(true);
     }
-    if (r.fallback || limited) continue;
+    if (r.fallback || limited || lagging) continue;
     // What the phase's read side returned is the record's state from now on.
     const found = seen.get(rec.key);
     if (found !== undefined) rec.possible = new Map([[stateText(collection, found), found]]);
@@ -342,7 +361,8 @@ const RETRY_ATTEMPTS = 6;
 /**
  * Under strict durability (DESIGN.md 5: commit, journal, only then acknowledge), where a crash
  * strikes decides whether the write survives it: before the authoritative commit is journaled
- * nothing of it survives; after, the authoritative side (which serves the phase's reads) has it.
+ * nothing of it survives; after, the authoritative side has it (and serves the phase's reads,
+ * except in read-new with old authoritative, whose reads may lag).
  */
 const STRICT_CRASH: Readonly<Record<CrashPoint, Applied>> = {
   'before-authoritative': 'no',
@@ -354,10 +374,11 @@ const STRICT_CRASH: Readonly<Record<CrashPoint, Applied>> = {
 };
 
 /** DESIGN.md section 3: the outcome of a write in `phase` under `policy` when it meets `fault`. */
-function expectedOutcome(phase: Phase, policy: Scenario['policy'], fault: Fault): 'ok' | 'fail' {
+function expectedOutcome(scenario: Scenario, phase: Phase, fault: Fault): 'ok' | 'fail' {
+  const policy = scenario.policy;
   if (fault.kind !== 'write-error' && fault.kind !== 'busy') return 'ok';
   const permanent = fault.kind === 'write-error' || fault.times >= RETRY_ATTEMPTS;
-  const [auth, second] = WRITES[phase];
+  const [auth, second] = writesIn(scenario, phase);
   if (!permanent) return 'ok';
   if (fault.side === auth) return 'fail';
   if (fault.side === second) return policy === 'best-effort' ? 'ok' : 'fail';
@@ -431,10 +452,10 @@ class WriteCmd implements Cmd {
         r.log.push(`  crashed at ${(this.fault as { point: CrashPoint }).point}; recovered`);
         m.apply(this.spec.name, params, STRICT_CRASH[(this.fault as { point: CrashPoint }).point]);
       } else {
-        const expected = expectedOutcome(m.phase, m.scenario.policy, this.fault);
+        const expected = expectedOutcome(m.scenario, m.phase, this.fault);
         r.log.push(`  ${result.outcome}${result.note ? ` (${result.note})` : ''}${result.error ? ` [${result.error.message}]` : ''}`);
         expect(result.outcome, `${this.spec.name} in ${m.phase}${describeFault(this.fault)}: ${result.error?.message ?? result.note ?? ''}`).toBe(expected);
-        if (this.fault.kind === 'busy' && WRITES[m.phase].includes(this.fault.side)) {
+        if (this.fault.kind === 'busy' && writesIn(m.scenario, m.phase).includes(this.fault.side)) {
           const obs = result.observations.find((o) => o.side === (this.fault as { side: Side }).side && o.access === 'write');
           // The first WRITES side always runs; the second runs unless the first failed.
           if (obs) expect(obs.attempts, 'busy is retried, with bounded attempts').toBe(Math.min(this.fault.times + 1, RETRY_ATTEMPTS));

@@ -1,6 +1,7 @@
 /**
  * The six phases (DESIGN.md section 2) and the routing table: where writes go, in which order,
- * which side serves reads, what is compared. Everything else asks this table.
+ * which side serves reads, what is compared. Everything else asks `routeOf`, which applies the
+ * scenario's `writeAuthorityInReadNew` to the table (docs/architecture.md#routing).
  */
 import type { Side } from './scenario/format.ts';
 
@@ -25,7 +26,7 @@ export interface Route {
   readonly summary: string;
 }
 
-/** The routing table. */
+/** The routing table, with read-new's writes new-first (`writeAuthorityInReadNew: "new"`, the default). */
 export const ROUTES: Readonly<Record<Phase, Route>> = {
   'old-only': {
     writes: ['old'],
@@ -98,7 +99,7 @@ export function phaseIndex(phase: Phase): number {
   return PHASES.indexOf(phase);
 }
 
-/** Whether writes in `phase` reach both sides. */
+/** Whether writes in `phase` reach both sides (the same under either `writeAuthorityInReadNew`). */
 export function writesBothSides(phase: Phase): boolean {
   return ROUTES[phase].writes.length === 2;
 }

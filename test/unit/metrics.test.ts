@@ -66,7 +66,7 @@ describe('metrics', () => {
     const m = Metrics.fromSnapshot(r.metrics());
     expect(m.get('cutover_writes_total', { side: 'old', result: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(m.get('cutover_writes_total', { side: 'new', result: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(m.get('cutover_dual_write_total', { result: 'succeeded' })).toBe(1);
+    expect(m.get('cutover_dual_write_total', { result: 'succeeded', authoritative: 'old' })).toBe(1);
     expect(m.get('cutover_reads_total', { served_by: 'new' })).toBe(1);
     expect(m.get('cutover_fallbacks_total', { reason: 'empty' })).toBe(1);
     expect(toPrometheus(r.metrics())).toContain('cutover_fallbacks_total{reason="empty"} 1');

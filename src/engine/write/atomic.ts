@@ -13,7 +13,7 @@ export const atomic = {
   async write(w) {
     const observations = await writeBothInOneTransaction(w, [w.authoritative, w.second]);
     if (!observations.every((o) => o.ok)) return w.finish('fail', observations, { error: observations.find((o) => !o.ok)?.error as SideError });
-    w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded' });
+    w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded', authoritative: w.authoritative });
     return w.acknowledge(observations);
   },
 } satisfies DualWritePolicy;

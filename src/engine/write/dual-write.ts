@@ -28,8 +28,11 @@ export interface ResultExtra {
 /** One write routed to both sides, with the record's lock held. */
 export interface DualWrite extends SideWrite {
   readonly name: string;
+  /** Written first; its result is the write's (the route's `writes[0]`). */
   readonly authoritative: Side;
   readonly second: Side;
+  /** The side serving reads in this phase: the second side in `read-new` with `writeAuthorityInReadNew: "old"`. */
+  readonly readsFrom: Side;
   readonly parts: EngineParts;
   /** Runs the operation's statements (or `options.statements`) on one side as one observed side call. */
   writeSide(side: Side, access: 'write' | 'compensate', options: WriteSideOptions): Promise<Observation>;
@@ -65,8 +68,13 @@ export async function writeInOrder(w: DualWrite, onSecondFailed: (halves: Failed
   w.parts.lifecycle.crashPoint('between-writes');
   const second = await w.writeSide(w.second, 'write', { base: previous?.version });
   if (second.ok) {
-    w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded' });
+    w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded', authoritative: w.authoritative });
     return w.acknowledge([authoritative, second]);
   }
   return onSecondFailed({ authoritative, second, previous });
+}
+
+/** The copy that brings `side` up to date with the other: backfill writes new, reverse-sync writes old. */
+export function repairOf(side: Side): 'backfill' | 'reverse-sync' {
+  return side === 'new' ? 'backfill' : 'reverse-sync';
 }

@@ -1,7 +1,8 @@
 /**
- * The write path: one logical write through the current phase's routing. It takes the record's
- * lock and a version, writes the authoritative side, and hands a write routed to both sides to
- * the scenario's dual-write policy.
+ * The write path: one logical write through the current phase's routing (`routeOf`, so
+ * `writeAuthorityInReadNew` decides which side is written first in read-new). It takes the
+ * record's lock and a version, writes the authoritative side, and hands a write routed to both
+ * sides to the scenario's dual-write policy.
  */
 import { assertNever } from '../assert-never.ts';
 import { lockKey, type EngineParts, type OperationRequest } from '../parts.ts';
@@ -83,7 +84,7 @@ export class WritePath {
       if (!only.ok) return finish('fail', [only], { error: only.error as SideError });
       return acknowledge([only]);
     }
-    const dual: DualWrite = { ...write, name, authoritative, second, parts, writeSide, acknowledge, finish };
+    const dual: DualWrite = { ...write, name, authoritative, second, readsFrom: route.reads, parts, writeSide, acknowledge, finish };
     return this.#policy.write(dual);
   }
 }

@@ -12,7 +12,7 @@
  */
 import { compareText } from '../compare.ts';
 import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
-import { pick, recordKey } from '../records.ts';
+import { pick, recordKey, resolveRef } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
 import { sqlValueToJson, type Params, type Row, type SqlValue } from '../sql.ts';
 import { applyEffect, stateId, writeTarget, type RecordState } from './model.ts';
@@ -54,8 +54,9 @@ export interface HistoryReport {
   readonly recovered: number;
   /**
    * Records whose possible states outgrew the checker's bound (many indeterminate writes to one
-   * record): each field held only to "some write produced this value" (fields added to or
-   * appended to not at all), so a loss there could go unreported.
+   * record): each field held only to what writes could have made of it (a value some write set,
+   * items some append wrote, a value within the record's increments), so a loss there could go
+   * unreported.
    */
   readonly undecided: number;
   readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
@@ -121,31 +122,64 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
 /**
  * Whether `found` could be a state of a record whose possible states outgrew their bound. The
  * bounded search drops states, and what later writes make of a dropped state is never produced, so
- * `ever` cannot vouch for a whole state. Each field is held to what writes produced for it instead:
- * a field only ever set holds a value some write set (a set value does not depend on the state the
- * write found), while a field some write adds to or appends to depends on its history and is not
- * judged (an increment of a dropped state is a value no explored state has).
+ * `ever` cannot vouch for a whole state. Each field is held to what could have made it instead: a
+ * field only ever set holds a value some write set (a set value does not depend on the state the
+ * write found); a JSON array appended to holds only items some state had; a field added to is a
+ * value it had plus at most every increment and at least every decrement of the record's writes.
  */
-function explainedWhenUndecided(scenario: Scenario, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>): boolean {
+function explainedWhenUndecided(scenario: Scenario, expressions: Expressions, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>): boolean {
   if (found === null) return true;
   const collection = scenario.collections[h.collection] as Collection;
-  const derived = new Set<string>();
-  for (const op of h.writes) {
-    const effect = (scenario.operations[op.name] as WriteOperation).effect;
-    for (const field of [...Object.keys(effect.add ?? {}), ...Object.keys(effect.append ?? {})]) derived.add(field);
-  }
   const states = [...ever.values()].filter((s): s is Readonly<Record<string, SqlValue>> => s !== null);
   if (states.length === 0) return false;
+  const appended = new Set<string>();
+  const added = new Map<string, { low: number; high: number; nullable: boolean; numeric: boolean }>();
+  for (const op of h.writes) {
+    if (op.outcome === 'fail') continue;
+    const effect = (scenario.operations[op.name] as WriteOperation).effect;
+    for (const field of Object.keys(effect.append ?? {})) appended.add(field);
+    for (const [field, ref] of Object.entries(effect.add ?? {})) {
+      const range = added.get(field) ?? { low: 0, high: 0, nullable: false, numeric: true };
+      const delta = resolveRef(ref, op.params, expressions);
+      if (delta === null) range.nullable = true;
+      else if (typeof delta === 'number') {
+        range.low += Math.min(0, delta);
+        range.high += Math.max(0, delta);
+      } else range.numeric = false;
+      added.set(field, range);
+    }
+  }
   return collection.fields.every((f) => {
-    if (derived.has(f)) return true;
-    const value = JSON.stringify(sqlValueToJson(found[f] ?? null));
-    return states.some((s) => JSON.stringify(sqlValueToJson(s[f] ?? null)) === value);
+    const value = found[f] ?? null;
+    const had = states.map((s) => s[f] ?? null);
+    if (had.some((v) => valueId(v) === valueId(value))) return true;
+    if (appended.has(f)) return itemsOf(value)?.every((item) => had.some((v) => itemsOf(v)?.includes(item))) ?? false;
+    const range = added.get(f);
+    if (!range) return false;
+    if (!range.numeric) return true;
+    if (value === null) return range.nullable;
+    if (typeof value !== 'number') return false;
+    const slack = 1e-9 * Math.max(1, Math.abs(value));
+    return had.some((base) => typeof base === 'number' && value >= base + range.low - slack && value <= base + range.high + slack);
   });
 }
 
+const valueId = (v: SqlValue): string => JSON.stringify(sqlValueToJson(v));
+
+/** The items of a JSON array held as text, each as JSON text; undefined for anything else. */
+function itemsOf(v: SqlValue): string[] | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(v) as unknown;
+    return Array.isArray(parsed) ? parsed.map((item) => JSON.stringify(item)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a state read back is one some write produced (loosely, field by field, once the record is undecided). */
-function produced(scenario: Scenario, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>, undecided: boolean): boolean {
-  return ever.has(stateId(found)) || (undecided && explainedWhenUndecided(scenario, h, found, ever));
+function produced(scenario: Scenario, expressions: Expressions, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>, undecided: boolean): boolean {
+  return ever.has(stateId(found)) || (undecided && explainedWhenUndecided(scenario, expressions, h, found, ever));
 }
 
 /**
@@ -155,8 +189,8 @@ function produced(scenario: Scenario, h: KeyHistory, found: RecordState, ever: R
  * `settled` is the same without indeterminate writes: a state outside it came from one of them.
  * `ever` holds every state any write produced (unbounded: a value missing from it is reported as
  * never written). When the possible states outgrow their bound, `undecided` is true: the record is
- * then held only to what writes produced, field by field (`explainedWhenUndecided`; neither lost
- * nor stale can be told), never wrongly accused.
+ * then held only to what writes could have made of each field (`explainedWhenUndecided`; neither
+ * lost nor stale can be told), never wrongly accused.
  */
 function possibleStates(
   scenario: Scenario,
@@ -304,7 +338,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       }
       const { possible, ever, undecided } = possibleStates(scenario, expressions, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
       const id = stateId(found);
-      if (!produced(scenario, h, found, ever, undecided)) {
+      if (!produced(scenario, expressions, h, found, ever, undecided)) {
         unexpectedReads++;
         unexpected.push({ collection: read.collection, key, found, where: r.index });
       } else if (!possible.has(id) && !undecided) stale = true;
@@ -358,7 +392,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     const fid = stateId(found);
     if (possible.has(fid)) {
       if (!settled.has(fid)) recovered++;
-    } else if (!produced(scenario, h, found, ever, undecided)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
+    } else if (!produced(scenario, expressions, h, found, ever, undecided)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
     else if (!undecided) lostOf(h, possible, found);
     if (undecided) undecidedKeys.add(id);
   }

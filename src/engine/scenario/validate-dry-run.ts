@@ -12,7 +12,9 @@ import { SqlError, sqlValuesEqual, sqlValueToText, type Params, type Row, type S
 import { Workload } from '../workload.ts';
 import { paramsFor } from '../write/statements.ts';
 import { SIDES, type Collection, type Scenario, type Side, type WriteOperation } from './format.ts';
-import type { Problem } from './shape-checker.ts';
+import { describe as describeValue, type Problem } from './shape-checker.ts';
+import { clockProblem, ExpressionProbe, expressionSites, type ExprSite } from './validate-expr.ts';
+import { scanParams } from '../sql-params.ts';
 
 /** Invocations of each seed data step the dry run makes at most. */
 const SEED_RUNS_PER_STEP = 20;
@@ -40,6 +42,7 @@ export function dryRunProblems(scenario: Scenario, sql: SqlEngine): Problem[] {
     if (!found.has(path)) found.set(path, { path, message });
   };
   const scratch = openScratch(scenario, sql);
+  const probe = new ExpressionProbe(sql);
   try {
     let clock = DRY_RUN_EPOCH_MS;
     const workload = new Workload(scenario, createRandom('validate/dry-run'), () => (clock += 1000), { expressions: sqlExpressions(sql) });
@@ -47,16 +50,52 @@ export function dryRunProblems(scenario: Scenario, sql: SqlEngine): Problem[] {
       ...scenario.seedData.flatMap((step) => Array.from({ length: Math.min(step.count, SEED_RUNS_PER_STEP) }, () => step.operation)),
       ...Array.from({ length: RUNS_PER_WRITE }, () => Object.keys(scenario.operations).filter((name) => scenario.operations[name]?.kind === 'write')).flat(),
     ];
-    for (const name of plan) runWrite(scenario, scratch, name, workload, add);
+    const sites = expressionSites(scenario);
+    const expressions = (name: string, params: Params): boolean => checkExpressions(scenario, probe, sites.filter((site) => site.operation === name), params, add);
+    for (const name of plan) runWrite(scenario, scratch, name, workload, expressions, add);
     for (const [name, collection] of Object.entries(scenario.collections)) {
       for (const side of SIDES) checkDuplicateKeys(`collections.${name}.rows.${side}`, collection, side, scratch.dbs[side], add);
     }
     if (scenario.topology === 'shared') checkDropSparesNew(scenario, scratch, add);
   } finally {
+    probe.close();
     scratch.dbs.old.close();
     if (scratch.dbs.new !== scratch.dbs.old) scratch.dbs.new.close();
   }
   return [...found.values()];
+}
+
+/**
+ * A write's computed values with its generated parameters, as the model and the history checker
+ * will compute them for every such write: an error or a clock read there, or text added to a
+ * number, is reported at the expression. False when one was.
+ */
+function checkExpressions(scenario: Scenario, probe: ExpressionProbe, sites: readonly ExprSite[], params: Params, add: (path: string, message: string) => void): boolean {
+  let ok = true;
+  for (const site of sites) {
+    const used = JSON.stringify(Object.fromEntries(scanParams(site.expr).named.map((n) => [n, params[n] ?? null])));
+    let value: SqlValue;
+    try {
+      value = probe.evaluate(site.expr, Object.keys((scenario.operations[site.operation] as WriteOperation).params), params);
+    } catch (error) {
+      if (!(error instanceof SqlError)) throw error;
+      ok = false;
+      add(
+        site.path,
+        clockProblem(error.message, ` with the dry run's parameters ${used}`) ??
+          `failed in a dry run with generated parameters ${used}: ${error.message} — the model and the history checker compute it for every such write, and an error there stops the history check; make it accept every value the operation's generators draw (guard with CASE, or json_valid() for JSON)`,
+      );
+      continue;
+    }
+    if (site.delta && (typeof value === 'string' || value instanceof Uint8Array)) {
+      ok = false;
+      add(
+        site.path,
+        `gave ${typeof value === 'string' ? `the text ${describeValue(value)}` : 'a blob'} in a dry run with generated parameters ${used}: "add" changes a field by a number (SQLite would add the number the text starts with, or 0); make the expression compute a number (e.g. CAST(… AS INTEGER))`,
+      );
+    }
+  }
+  return ok;
 }
 
 function openScratch(scenario: Scenario, sql: SqlEngine): Scratch {
@@ -77,10 +116,18 @@ function schemaObjects(db: SqlDatabase): Map<string, string> {
 }
 
 /** One invocation of a write on both sides; a wrong-typed value is reported at its statement, a key's type at the effect. */
-function runWrite(scenario: Scenario, scratch: Scratch, name: string, workload: Workload, add: (path: string, message: string) => void): void {
+function runWrite(
+  scenario: Scenario,
+  scratch: Scratch,
+  name: string,
+  workload: Workload,
+  expressions: (name: string, params: Params) => boolean,
+  add: (path: string, message: string) => void,
+): void {
   const op = scenario.operations[name] as WriteOperation;
   const { params } = workload.invocation(name);
-  let succeeded = true;
+  // The workload computes the effect too (to know which records exist): not with a failing expression.
+  let succeeded = expressions(name, params);
   for (const side of SIDES) {
     const failure = runStatements(scratch.dbs[side], op[side], params);
     if (!failure) continue;

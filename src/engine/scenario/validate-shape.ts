@@ -115,14 +115,37 @@ export function templatePlaceholderProblem(body: string): string | undefined {
   }
 }
 
-function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<string, Json>): void {
+/** Longest `{ "expr": … }` accepted, in characters: one expression, not a program. */
+export const MAX_EXPR_CHARS = 2_000;
+
+/** Where a value reference stands: a key names the record, every other place gives a value. */
+type RefPlace = 'key' | 'value';
+
+function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<string, Json>, place: RefPlace = 'value'): void {
   if (typeof v === 'string') {
     if (!(v in params)) c.add(path, `no parameter named "${v}"`);
     return;
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const kinds = ['value', 'expr', 'param'].filter((k) => k in v);
+    if (kinds.length > 1) {
+      c.add(path, `has ${kinds.map((k) => `"${k}"`).join(' and ')}: a value reference is one of a parameter name, {"param", "ifNull"}, {"value"} or {"expr"}; keep one`);
+      return;
+    }
     if ('value' in v) {
       if (c.object(path, v, ['value'])) c.sqlValue(`${path}.value`, (v as { value: Json }).value);
+      return;
+    }
+    if ('expr' in v) {
+      if (place === 'key') {
+        c.add(
+          path,
+          'a key cannot be computed with "expr": keys identify records (the write\'s lock and version, the history, the workload\'s picks of existing records) and order backfill, so a key is a value the statements bind as it is; ' +
+            'compute the key in the parameter generator (e.g. {"template": "sku-{seq}"}) and name that parameter here',
+        );
+        return;
+      }
+      if (c.object(path, v, ['expr'])) c.string(`${path}.expr`, (v as { expr: Json }).expr, MAX_EXPR_CHARS);
       return;
     }
     if (c.object(path, v, ['param', 'ifNull'])) {
@@ -132,7 +155,53 @@ function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<st
     }
     return;
   }
-  c.add(path, `expected a parameter name, {"param", "ifNull"} or {"value"}, found ${describe(v)}`);
+  c.add(path, `expected a parameter name, {"param", "ifNull"}, {"value"} or {"expr"}, found ${describe(v)}`);
+}
+
+/** Generators that always give text, by name. */
+const TEXT_GENERATORS = ['template', 'text', 'object', 'list'] as const;
+
+/** Why an `add` delta is text where a number is needed, or undefined (an `expr` is checked by the dry run). */
+function deltaProblem(ref: Json, params: Record<string, Json>): string | undefined {
+  const remedy = '"add" changes a field by a number (SQLite would add the number the text starts with, or 0); draw it with {"int": [min, max]} or a {"oneOf"} of numbers';
+  const textValue = (v: Json): boolean => typeof v === 'string';
+  if (typeof ref === 'object' && ref !== null && !Array.isArray(ref)) {
+    const r = ref as Record<string, Json>;
+    if ('value' in r && textValue(r.value)) return `adds the text ${describe(r.value)}: ${remedy}`;
+    if ('ifNull' in r && textValue(r.ifNull)) return `adds the text ${describe(r.ifNull)} when "${String(r.param)}" is NULL: ${remedy}`;
+    if (typeof r.param === 'string') return paramDeltaProblem(r.param, params, remedy);
+    return undefined;
+  }
+  return typeof ref === 'string' ? paramDeltaProblem(ref, params, remedy) : undefined;
+}
+
+function paramDeltaProblem(name: string, params: Record<string, Json>, remedy: string): string | undefined {
+  let spec = params[name];
+  // A nullable delta adds NULL (as SQL does); what matters is the inner generator.
+  for (let depth = 0; depth < 5 && typeof spec === 'object' && spec !== null && 'nullable' in spec; depth++) spec = (spec as Record<string, Json>).of;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return undefined;
+  const g = spec as Record<string, Json>;
+  const generator = TEXT_GENERATORS.find((t) => t in g);
+  if (generator) return `parameter "${name}" is text (a {"${generator}"} generator): ${remedy}`;
+  if ('now' in g && g.now !== 'ms') return `parameter "${name}" is text ({"now": ${describe(g.now)}}): ${remedy}`;
+  if ('const' in g && typeof g.const === 'string') return `parameter "${name}" is the text ${describe(g.const)}: ${remedy}`;
+  if ('oneOf' in g && Array.isArray(g.oneOf) && g.oneOf.some((x) => typeof x === 'string')) return `parameter "${name}" draws text from its oneOf: ${remedy}`;
+  return undefined;
+}
+
+/** Why a write of `type` cannot add, and what to write instead. */
+function addTypeProblem(type: Json, field: string): string {
+  const what = 'only an "update" can add (a relative change of a record that exists, as "UPDATE items SET stock = stock + :delta")';
+  switch (type) {
+    case 'insert':
+      return `${what}; an insert creates the record: give "${field}" its starting value in "set"`;
+    case 'upsert':
+      return `${what}; an upsert that adds would count the delta on whatever each side holds, and a side lacking the record or holding an older one would end with another count under the same version: set the field instead, or split the write into an insert that sets "${field}" and an update that adds to it`;
+    case 'delete':
+      return `${what}; a delete changes no field`;
+    default:
+      return what;
+  }
 }
 
 /** Every problem with the scenario's shape, each at its path (the SQL is checked only once the shape is valid). */
@@ -262,7 +331,7 @@ export function validateShape(value: Json): Problem[] {
       if ('old' in comp) c.stringArray(`${p}.compensate.old`, comp.old);
       if ('new' in comp) c.stringArray(`${p}.compensate.new`, comp.new);
     }
-    if (c.object(`${p}.effect`, o.effect, ['collection', 'type', 'key'], ['set', 'append'])) {
+    if (c.object(`${p}.effect`, o.effect, ['collection', 'type', 'key'], ['set', 'add', 'append'])) {
       const effect = o.effect as Record<string, Json>;
       const type = effect.type;
       c.enumValue(`${p}.effect.type`, type, EFFECT_TYPES);
@@ -278,7 +347,7 @@ export function validateShape(value: Json): Problem[] {
         for (const col of keyCols) if (!(col in keyMap)) c.add(`${p}.effect.key`, `key column "${col}" of "${String(effect.collection)}" is not set`);
         for (const [col, ref] of Object.entries(keyMap)) {
           if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, `"${col}" is not a key column of "${String(effect.collection)}"`);
-          checkValueRef(c, `${p}.effect.key.${col}`, ref, params);
+          checkValueRef(c, `${p}.effect.key.${col}`, ref, params, 'key');
           const nullKey = nullableKeyRef(ref, params, { collections, operations });
           if (nullKey) c.add(`${p}.effect.key.${col}`, `a key column cannot be NULL, but ${nullKey.why} (backfill orders and resumes by key, and NULL compares with nothing): ${nullKey.remedy}`);
         }
@@ -298,7 +367,7 @@ export function validateShape(value: Json): Problem[] {
         if ('set' in effect) c.add(`${p}.effect.set`, 'a delete sets no fields');
       } else if (!('set' in effect)) {
         if ((type === 'insert' || type === 'upsert') && fieldCols.length > 0) c.add(`${p}.effect.set`, `is required for "${String(type)}"`);
-        if (type === 'update' && !('append' in effect)) c.add(`${p}.effect`, 'an update must set or append at least one field');
+        if (type === 'update' && !('append' in effect) && !('add' in effect)) c.add(`${p}.effect`, 'an update must set, add or append at least one field');
       } else if (c.map(`${p}.effect.set`, effect.set, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
         const setMap = effect.set as Record<string, Json>;
         for (const [col, ref] of Object.entries(setMap)) {
@@ -307,6 +376,24 @@ export function validateShape(value: Json): Problem[] {
         }
         if (type === 'insert' || type === 'upsert') {
           for (const col of fieldCols) if (!(col in setMap)) c.add(`${p}.effect.set`, `"${String(type)}" must set every field; "${col}" is missing`);
+        }
+      }
+      if ('add' in effect && c.map(`${p}.effect.add`, effect.add, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
+        const addMap = effect.add as Record<string, Json>;
+        const first = Object.keys(addMap)[0];
+        if (type !== 'update') c.add(`${p}.effect.add`, addTypeProblem(type, first ?? 'the field'));
+        else if (first === undefined) c.add(`${p}.effect.add`, 'names no field: add to at least one, or remove "add"');
+        const setMap = typeof effect.set === 'object' && effect.set !== null ? (effect.set as Record<string, Json>) : {};
+        const appendMap = typeof effect.append === 'object' && effect.append !== null ? (effect.append as Record<string, Json>) : {};
+        for (const [col, ref] of Object.entries(addMap)) {
+          const at = `${p}.effect.add.${col}`;
+          if (keyCols.includes(col)) c.add(at, `"${col}" is a key column of "${String(effect.collection)}": a write cannot change a record's key; add to a field (${fieldCols.join(', ')})`);
+          else if (!fieldCols.includes(col)) c.add(at, `"${col}" is not a field of "${String(effect.collection)}"${fieldCols.length ? ` (its fields: ${fieldCols.join(', ')})` : ''}`);
+          if (col in setMap) c.add(at, `"${col}" is both set and added: a write either replaces a field ("set") or changes it by a delta ("add"); keep it in one of them`);
+          if (col in appendMap) c.add(at, `"${col}" is both appended to and added: a field holds either a JSON array ("append") or a number ("add"); keep it in one of them`);
+          checkValueRef(c, at, ref, params);
+          const delta = deltaProblem(ref, params);
+          if (delta) c.add(at, delta);
         }
       }
     }

@@ -7,6 +7,7 @@ import type { SqlEngine } from '../sql.ts';
 import type { Operation, ParamSpec, Scenario, ValueRef } from './format.ts';
 import type { Problem } from './shape-checker.ts';
 import { dryRunProblems } from './validate-dry-run.ts';
+import { validateExpressions } from './validate-expr.ts';
 import { validateShape } from './validate-shape.ts';
 import { validateSql } from './validate-sql.ts';
 
@@ -34,12 +35,16 @@ export function parseScenario(text: string, sql: SqlEngine): Validation {
   return validateScenario(value, sql);
 }
 
-/** Validates a parsed scenario: its shape, then every statement against the declared schemas, then a dry run of its writes. */
+/**
+ * Validates a parsed scenario: its shape, then every statement against the declared schemas and
+ * every computed value (`{ "expr" }`: one deterministic expression over its parameters), then a dry
+ * run of its writes.
+ */
 export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const shape = validateShape(value);
   if (shape.length > 0) return { ok: false, problems: shape };
   const scenario = value as Scenario;
-  const problems = validateSql(scenario, sql);
+  const problems = [...validateSql(scenario, sql), ...validateExpressions(scenario, sql)];
   if (problems.length > 0) return { ok: false, problems };
   const dryRun = dryRunProblems(scenario, sql);
   if (dryRun.length > 0) return { ok: false, problems: dryRun };

@@ -1,0 +1,95 @@
+/**
+ * The raw floor: sql.js used directly, as an application would without the engine — its own
+ * module instance, default pragmas, each statement prepared once and reused, transactions with
+ * `exec('BEGIN')` / `exec('COMMIT')`. The bench is outside src/, so the layer rule that keeps
+ * sql.js behind the SQL port does not bind it.
+ */
+import initSqlJs, { type BindParams, type Database, type SqlJsStatic, type Statement } from 'sql.js';
+import type { Params } from '../../src/engine/sql.ts';
+
+let loading: Promise<SqlJsStatic> | undefined;
+
+/** sql.js for the raw baselines (a module instance of its own, not the engine's). */
+export function rawSql(): Promise<SqlJsStatic> {
+  loading ??= initSqlJs();
+  return loading;
+}
+
+/** `{ a: 1 }` → `{ ':a': 1 }`, only the names `sql` uses (what the engine's journal keeps too). */
+export function bindFor(sql: string, params: Params): BindParams {
+  const out: Record<string, Params[string]> = {};
+  for (const m of sql.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = m[1] as string;
+    if (!(`:${name}` in out)) out[`:${name}`] = params[name] ?? null;
+  }
+  return out as BindParams;
+}
+
+/** A plain sql.js database with prepared statements reused by text. */
+export class RawDb {
+  readonly #cache = new Map<string, Statement>();
+
+  constructor(readonly db: Database) {}
+
+  static async open(schema: readonly string[] = [], bytes?: Uint8Array): Promise<RawDb> {
+    const SQL = await rawSql();
+    const raw = new RawDb(new SQL.Database(bytes));
+    for (const sql of schema) raw.db.exec(sql);
+    return raw;
+  }
+
+  statement(sql: string): Statement {
+    let st = this.#cache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#cache.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Runs `statements` (each with `params`, only the names it uses) in one transaction. */
+  transaction(statements: readonly string[], params: Params): void {
+    this.db.exec('BEGIN');
+    try {
+      for (const sql of statements) this.statement(sql).run(bindFor(sql, params));
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** One query's rows as objects (what the engine's SQL port returns). */
+  query(sql: string, params: Params): Record<string, unknown>[] {
+    const st = this.statement(sql);
+    const rows: Record<string, unknown>[] = [];
+    try {
+      st.bind(bindFor(sql, params));
+      while (st.step()) rows.push(st.getAsObject());
+    } finally {
+      st.reset();
+    }
+    return rows;
+  }
+
+  /** Runs a script without parameters. */
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  close(): void {
+    for (const st of this.#cache.values()) st.free();
+    this.#cache.clear();
+    this.db.close();
+  }
+}
+
+/** The version of sql.js in node_modules. */
+export async function sqlJsVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { createRequire } = await import('node:module');
+  const main = createRequire(import.meta.url).resolve('sql.js');
+  // node_modules/sql.js/dist/sql-wasm.js → node_modules/sql.js/package.json
+  const pkg = JSON.parse(await readFile(new URL('../package.json', `file://${main.replace(/\/dist\/[^/]+$/, '/dist/')}`), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -3,7 +3,7 @@
  * quantity (`UPDATE … SET stock = stock - :qty`, declared with `add`), and prices move from REAL
  * dollars (old) to INTEGER cents (new), declared with `{ "expr": "CAST(ROUND(:price * 100) AS
  * INTEGER)" }`. The prices include 0.29, whose 0.29 * 100 is 28.999999999999996 (truncating gives
- * 28 cents, rounding 29) and 2.675, which SQLite's ROUND takes to 267.
+ * 28 cents, rounding 29), and 2.675, whose 267.49999999999997 cents SQLite's ROUND takes to 268.
  */
 import type { Scenario } from '../../src/engine/scenario/format.ts';
 

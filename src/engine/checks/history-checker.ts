@@ -125,7 +125,8 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
  * `ever` cannot vouch for a whole state. Each field is held to what could have made it instead: a
  * field only ever set holds a value some write set (a set value does not depend on the state the
  * write found); a JSON array appended to holds only items some state had; a field added to is a
- * value it had plus at most every increment and at least every decrement of the record's writes.
+ * value some write set plus at most every increment and at least every decrement of the record's
+ * writes.
  */
 function explainedWhenUndecided(scenario: Scenario, expressions: Expressions, h: KeyHistory, found: RecordState, ever: ReadonlyMap<string, RecordState>): boolean {
   if (found === null) return true;
@@ -134,10 +135,13 @@ function explainedWhenUndecided(scenario: Scenario, expressions: Expressions, h:
   if (states.length === 0) return false;
   const appended = new Set<string>();
   const added = new Map<string, { low: number; high: number; nullable: boolean; numeric: boolean }>();
+  // What a field added to starts from: a value some write set it to.
+  const bases = new Map<string, SqlValue[]>();
   for (const op of h.writes) {
     if (op.outcome === 'fail') continue;
     const effect = (scenario.operations[op.name] as WriteOperation).effect;
     for (const field of Object.keys(effect.append ?? {})) appended.add(field);
+    for (const [field, ref] of Object.entries(effect.set ?? {})) bases.set(field, [...(bases.get(field) ?? []), resolveRef(ref, op.params, expressions)]);
     for (const [field, ref] of Object.entries(effect.add ?? {})) {
       const range = added.get(field) ?? { low: 0, high: 0, nullable: false, numeric: true };
       const delta = resolveRef(ref, op.params, expressions);
@@ -160,7 +164,7 @@ function explainedWhenUndecided(scenario: Scenario, expressions: Expressions, h:
     if (value === null) return range.nullable;
     if (typeof value !== 'number') return false;
     const slack = 1e-9 * Math.max(1, Math.abs(value));
-    return had.some((base) => typeof base === 'number' && value >= base + range.low - slack && value <= base + range.high + slack);
+    return (bases.get(f) ?? []).some((base) => typeof base === 'number' && value >= base + range.low - slack && value <= base + range.high + slack);
   });
 }
 

@@ -74,7 +74,7 @@ describe('applyEffect with add and expr', () => {
   it('computes a price in cents as SQLite rounds it (0.29 dollars is 29 cents, where truncating 28.999999999999996 gives 28)', () => {
     const reprice = (price: number) => applyEffect(items, write('reprice'), { sku: 'sku-1', price }, item(4), expressions);
     const db = sql.open();
-    const sqlite = (text: string): unknown => db.query(`SELECT ${text} AS v`)[0]?.v;
+    const sqlite = (text: string): number => Number(db.query(`SELECT ${text} AS v`)[0]?.v);
     expect(reprice(0.29)).toEqual(item(4, 29));
     expect(sqlite('CAST(0.29 * 100 AS INTEGER)'), 'truncating').toBe(28);
     expect(reprice(19.99)).toEqual(item(4, 1999));

@@ -171,7 +171,7 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
     careless: v.careless ?? false,
     scenarioArg: v.scenario,
     onRun: (run, done) => {
-      if (progress) process.stderr.write(`\r  seed ${done}/${seeds} — ${run.lostWrites.length ? `${run.lostWrites.length} lost` : 'ok'}      `);
+      if (progress) process.stderr.write(`\r  seed ${done}/${seeds} — ${run.lostWrites.length ? `${run.lostWrites.length} lost` : run.failures.length ? `failed (${run.failures[0]?.invariant ?? ''})` : 'ok'}      `);
       else if (!v.json && done % Math.max(1, Math.floor(seeds / 10)) === 0) err(`  ${done}/${seeds} seeds`);
     },
   });

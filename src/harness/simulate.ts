@@ -5,6 +5,7 @@
  * check. Everything runs on a virtual clock and an in-memory durable store, so the same seed gives
  * the same report, byte for byte.
  */
+import type { ConsistencyReport } from '../engine/checks/consistency.ts';
 import type { LostWrite } from '../engine/checks/history-checker.ts';
 import { VirtualClock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
@@ -16,8 +17,9 @@ import type { Scenario } from '../engine/scenario/format.ts';
 import type { SqlEngine } from '../engine/sql.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
 import { MemoryBackend } from '../store/memory-backend.ts';
+import { equalVersionCount, unconvergedText, WatchedDriver, type Refusal, type Stop } from './convergence.ts';
 import { withCostModel } from './cost-model.ts';
-import { Driver } from './driver.ts';
+import { differenceDiagnostics, historyDiagnostics, type RunDiagnostics } from './diagnostics.ts';
 
 /** 2025-11-13 00:00:00 UTC, the day of seeds 000 and 001: simulated timestamps start here. */
 export const SIMULATION_EPOCH_MS = Date.UTC(2025, 10, 13);
@@ -46,7 +48,7 @@ export interface Failure {
   readonly seed: number;
   /** Where it was found. */
   readonly step: string;
-  readonly invariant: 'lost-writes' | 'unexpected-values' | 'duplicates' | 'inconsistent-rows' | 'error';
+  readonly invariant: 'lost-writes' | 'unexpected-values' | 'duplicates' | 'inconsistent-rows' | 'unrepairable-divergence' | 'error';
   readonly detail: string;
   /** The exact command that replays this seed. */
   readonly command: string;
@@ -76,8 +78,23 @@ export interface RunReport {
   readonly snapshotsSkipped: number;
   readonly lostAcknowledgements: number;
   readonly failures: readonly Failure[];
+  /** Why the run ended before `old-dropped`; absent when it reached it. */
+  readonly endedIn?: EndedIn;
+  /** Which records and fields failed, kept only when the run failed. */
+  readonly diagnostics?: RunDiagnostics;
   /** The run's steps, kept only when it failed. */
   readonly log?: readonly string[];
+}
+
+/** A run that ended before the last phase, and why. */
+export interface EndedIn {
+  readonly phase: Phase;
+  /** The forward move the walk could not make, when the engine refused it: how many times in a row and the last reasons. */
+  readonly refused?: { readonly to: Phase; readonly times: number; readonly reasons: readonly string[] };
+  /** Why the walk stopped trying, when it did: records no repair can fix, or moves failing call after call. */
+  readonly stopped?: 'unrepairable-divergence' | 'stalled';
+  /** The same in words, without the reasons: "ended in read-new: the move to new-only was refused 6 times". */
+  readonly detail: string;
 }
 
 /** The whole simulation. */
@@ -209,7 +226,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
   // Checkpoint often, so that crashes during checkpoints and snapshot corruption get exercised.
   const scenario: Scenario = { ...options.scenario, settings: { ...options.scenario.settings, checkpointEvery: 25 } };
   const log: string[] = [];
-  const driver = new Driver({
+  const driver = new WatchedDriver({
     scenario,
     seed,
     durability: options.durability,
@@ -223,6 +240,8 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
   let phaseMoves = 0;
   let faultsArmed = 0;
   let inconsistentRows = 0;
+  /** The verify that set `inconsistentRows`, and where it ran. */
+  let lastVerify: { report: ConsistencyReport; step: string } | undefined;
 
   try {
     await driver.open();
@@ -263,8 +282,11 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     };
 
     for (let i = 0; i < total; i++) {
-      // Phase walk: forward at fixed points, sometimes rolling back first and coming forward again.
-      if (nextMove <= 5 && i >= moveAt(nextMove)) {
+      // Records no repair can fix: the verdict is in, and more operations would only repeat it.
+      if (driver.stop?.kind === 'unconverged') break;
+      // Phase walk: forward at fixed points, sometimes rolling back first and coming forward again;
+      // not once the walk has stopped (a move failing call after call).
+      if (nextMove <= 5 && i >= moveAt(nextMove) && !driver.stop) {
         const phase = driver.rehearsal.phase;
         if (phaseIndex(phase) >= 2 && walk.chance(0.35)) {
           // Back one or two phases, as far as old-only (which throws away the backfill's validity).
@@ -273,12 +295,12 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
           if (rolled) rollbacks++;
           for (let j = walk.int(2, 6); j > 0; j--) await driver.invoke(driver.workload.next());
           while (phaseIndex(driver.rehearsal.phase) < phaseIndex(phase)) {
-            if (!(await driver.moveForward({ careless }))) break;
+            if (!(await driver.forward({ careless }))) break;
             phaseMoves++;
           }
         }
         if (phaseIndex(driver.rehearsal.phase) === nextMove - 1) {
-          if (await driver.moveForward({ careless })) phaseMoves++;
+          if (await driver.forward({ careless })) phaseMoves++;
         }
         nextMove = phaseIndex(driver.rehearsal.phase) + 1;
         if (driver.rehearsal.phase === 'dual-write' && !backfillRunning) {
@@ -292,7 +314,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       if (i === Math.floor((11 * total) / 12) && driver.rehearsal.phase === 'old-dropped' && walk.chance(0.5)) {
         if (await driver.rollBack('new-only', careless)) rollbacks++;
         for (let j = walk.int(2, 6); j > 0; j--) await driver.invoke(driver.workload.next());
-        if ((driver.rehearsal.phase as Phase) === 'new-only' && (await driver.moveForward({ careless }))) phaseMoves++;
+        if ((driver.rehearsal.phase as Phase) === 'new-only' && (await driver.forward({ careless }))) phaseMoves++;
       }
 
       for (const point of scheduled.get(i) ?? []) {
@@ -314,10 +336,13 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       }
       await clock.sleep(walk.int(5, 60));
 
-      if (driver.rehearsal.phase === 'new-only' && nextMove === 5 && i + 1 >= moveAt(5)) {
+      if (driver.rehearsal.phase === 'new-only' && nextMove === 5 && i + 1 >= moveAt(5) && !driver.stop) {
         // Before the drop the operator repairs and verifies; what differs then is what the drop would lose.
         const report = careless ? undefined : await driver.repair();
-        if (report) inconsistentRows = report.totals.total - report.totals.consistent;
+        if (report) {
+          inconsistentRows = report.totals.total - report.totals.consistent;
+          lastVerify = { report, step: 'the repair before the drop' };
+        }
       }
     }
 
@@ -327,7 +352,10 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     driver.rehearsal.faults.clear();
     if (driver.rehearsal.phase !== 'old-dropped') {
       const report = careless ? await driver.verify() : await driver.repair();
-      if (report) inconsistentRows = report.totals.total - report.totals.consistent;
+      if (report) {
+        inconsistentRows = report.totals.total - report.totals.consistent;
+        lastVerify = { report, step: 'final verify' };
+      }
     }
     const check = await driver.checkHistory();
     const command = replayCommand(options, seed);
@@ -342,8 +370,28 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       failures.push({ seed, step, invariant: 'unexpected-values', detail: `${check.unexpected.length} values no write produced`, command });
     }
     if (check.duplicates.length > 0) failures.push({ seed, step: 'final history check', invariant: 'duplicates', detail: `${check.duplicates.length} records returned twice`, command });
-    if (inconsistentRows > 0) failures.push({ seed, step: 'final verify', invariant: 'inconsistent-rows', detail: `${inconsistentRows} records differ between the sides after backfill and reverse-sync`, command });
+    const stop = driver.stop;
+    if (stop?.kind === 'unconverged') {
+      // The verdict of the repair rounds, counted again on the final repair (operations may have written some records since).
+      const v = stop.verdict;
+      const count = lastVerify ? equalVersionCount(lastVerify.report) : v.count;
+      failures.push({
+        seed,
+        step: `move ${v.move.from} -> ${v.move.to}`,
+        invariant: 'unrepairable-divergence',
+        detail: `${unconvergedText(count)} (unchanged by ${v.rounds} rounds of backfill, reverse-sync and verify; the move was given up)`,
+        command,
+      });
+    } else if (inconsistentRows > 0) {
+      const equal = lastVerify ? equalVersionCount(lastVerify.report) : 0;
+      const detail = `${inconsistentRows} records differ between the sides after backfill and reverse-sync${equal > 0 ? `; ${equal} of them with equal versions, which repair cannot change` : ''}`;
+      failures.push({ seed, step: lastVerify?.step ?? 'final verify', invariant: 'inconsistent-rows', detail, command });
+    }
 
+    const diagnose = (h: typeof check): RunDiagnostics => {
+      const differences = lastVerify && inconsistentRows > 0 ? differenceDiagnostics(lastVerify.report, lastVerify.step) : undefined;
+      return { ...historyDiagnostics(scenario, driver.history.ops, driver.expressions, h), ...(differences ? { differences } : {}) };
+    };
     const crashPoints: Record<string, number> = {};
     for (const p of driver.crashes) crashPoints[p] = (crashPoints[p] ?? 0) + 1;
     return {
@@ -368,7 +416,8 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures,
-      ...(failures.length > 0 ? { log: log.slice(-400) } : {}),
+      ...endedIn(driver.rehearsal.phase, driver.refusal, stop),
+      ...(failures.length > 0 ? { diagnostics: diagnose(check), log: log.slice(-400) } : {}),
     };
   } catch (error) {
     const e = error as Error;
@@ -394,7 +443,21 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures: [{ seed, step: `operation ${driver.history.ops.length}`, invariant: 'error', detail: `${e.name}: ${e.message}`, command: replayCommand(options, seed) }],
+      ...endedIn(driver.phase ?? 'old-only', driver.refusal, driver.stop),
       log: [...log.slice(-400), String(e.stack ?? e)],
     };
   }
+}
+
+/** Why a run ended before `old-dropped`, in data and words; nothing when it reached it. */
+function endedIn(phase: Phase, refusal: Refusal | undefined, stop: Stop | undefined): { endedIn?: EndedIn } {
+  if (phase === 'old-dropped') return {};
+  const refused = refusal && refusal.from === phase ? { to: refusal.to, times: refusal.times, reasons: refusal.reasons } : undefined;
+  const stopped = stop?.kind === 'unconverged' ? 'unrepairable-divergence' : stop?.kind;
+  let detail = `ended in ${phase}`;
+  if (refused) detail += `: the move to ${refused.to} was refused ${refused.times === 1 ? 'once' : `${refused.times} times`}`;
+  else if (stop?.kind === 'stalled' && stop.from === phase) detail += `: the move to ${stop.to} failed ${stop.failedMoves} times (crashes or errors, no refusal)`;
+  if (stop?.kind === 'unconverged') detail += `; given up: ${unconvergedText(stop.verdict.count)}`;
+  else if (stop?.kind === 'stalled') detail += `; given up after ${stop.failedMoves} tries, each with its repairs`;
+  return { endedIn: { phase, ...(refused ? { refused } : {}), ...(stopped ? { stopped } : {}), detail } };
 }

@@ -1,5 +1,6 @@
 /** The readable summary of a simulation, for the CLI and the page. */
-import type { SimulationReport } from './simulate.ts';
+import type { DifferenceDiagnostic, FieldMismatch, JsonState, LostDiagnostic, ValueDiagnostic } from './diagnostics.ts';
+import type { RunReport, SimulationReport } from './simulate.ts';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -34,6 +35,16 @@ export function formatSummary(r: SimulationReport): string {
     if (r.lost.length > 50) lines.push(`  … and ${r.lost.length - 50} more (--json lists them all)`);
     lines.push('');
   }
+  const endedEarly = r.runs.filter((run) => run.endedIn && run.failures.length === 0);
+  if (endedEarly.length > 0) {
+    lines.push(`Runs that did not reach old-dropped (${endedEarly.length}):`);
+    for (const run of endedEarly.slice(0, 20)) lines.push(`  seed ${run.seed} ${run.endedIn?.detail ?? ''}${run.endedIn?.refused ? ':' : ''}`, ...reasonLines(run, '    '));
+    if (endedEarly.length > 20) lines.push(`  … and ${endedEarly.length - 20} more`);
+    lines.push('');
+  }
+  const failing = r.runs.filter((run) => run.failures.length > 0);
+  for (const run of failing.slice(0, 20)) lines.push(...formatRunDiagnostics(run), '');
+  if (failing.length > 20) lines.push(`… and ${failing.length - 20} more failing seeds (--json has each one's diagnostics)`, '');
   if (r.failures.length === 0) {
     lines.push('All invariants held.');
   } else {
@@ -44,3 +55,68 @@ export function formatSummary(r: SimulationReport): string {
   return lines.join('\n');
 }
 
+
+/** A value as JSON (strings quoted, null as null): the same text for the same value everywhere. */
+const v = (x: unknown): string => JSON.stringify(x);
+
+const plural = (count: number, word: string): string => `${n(count)} ${word}${count === 1 ? '' : 's'}`;
+
+function record(state: JsonState): string {
+  return state === null ? 'no record' : v(state);
+}
+
+function fieldText(f: FieldMismatch): string {
+  return `${f.field} ${v(f.read)}, the history allows ${f.allowed.length === 0 ? 'no value' : f.allowed.map(v).join(' or ')}`;
+}
+
+function valueLine(d: ValueDiagnostic): string {
+  const where = d.where === 'final' ? 'final read' : `read #${d.where.index} ${d.where.operation} in ${d.where.phase}`;
+  const what =
+    d.fields.length > 0
+      ? d.fields.map(fieldText).join('; ')
+      : d.allowed.every((s) => s === null)
+        ? `read ${record(d.read)}; no write made this record`
+        : `read ${record(d.read)}; the history allows ${d.allowed.map(record).join(' or ')}`;
+  return `${d.collection} ${d.key}, ${where}: ${what}`;
+}
+
+function lostLine(d: LostDiagnostic): string {
+  const what = d.fields.length > 0 ? d.fields.map(fieldText).join('; ') : `read back ${d.read === null ? 'nothing' : record(d.read)}; the history allows ${d.allowed.map(record).join(' or ')}`;
+  return `${d.collection} ${d.key} (${d.operation.name} #${d.operation.index} in ${d.operation.phase}): ${what}`;
+}
+
+function differenceLine(d: DifferenceDiagnostic): string {
+  if (d.kind !== 'inconsistent') return `${d.collection} ${d.key} ${d.kind}: ${record(d.record ?? null)}`;
+  const versions = d.newer === 'unknown' ? 'equal versions' : `newer in ${d.newer}`;
+  return `${d.collection} ${d.key} inconsistent, ${versions}: ${d.fields.map((f) => `${f.field} old ${v(f.old)}, new ${v(f.new)}`).join('; ')}`;
+}
+
+/** Longest reason the text shows; --json has them whole. */
+const REASON_CHARS = 300;
+
+/** The reasons of a run's last refused move, one a line, long ones cut. */
+function reasonLines(run: RunReport, indent: string): string[] {
+  return (run.endedIn?.refused?.reasons ?? []).map((reason) => `${indent}${reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS - 1)}…` : reason}`);
+}
+
+/** What one failing seed lists: where it ended, its unexpected values, its lost writes, the records that differ. */
+export function formatRunDiagnostics(run: RunReport): string[] {
+  const lines = [`Seed ${run.seed}${run.endedIn ? ` — ${run.endedIn.detail}` : ''}`];
+  if (run.endedIn?.refused) lines.push('  the last refusal said:', ...reasonLines(run, '    '));
+  const d = run.diagnostics;
+  const more = (total: number, shown: number): string[] => (total > shown ? [`    … and ${n(total - shown)} more`] : []);
+  if (d?.unexpected) {
+    // The list shows each record and value once; the count is every read that returned one.
+    lines.push(`  unexpected values: ${plural(d.unexpected.total, 'read')} returned a value no write produced${d.unexpected.total > d.unexpected.first.length ? `; the first ${d.unexpected.first.length === 1 ? '' : `${d.unexpected.first.length} `}records` : ''}:`, ...d.unexpected.first.map((u) => `    ${valueLine(u)}`));
+  }
+  if (d?.lost) lines.push(`  lost acknowledged writes (${n(d.lost.total)}):`, ...d.lost.first.map((l) => `    ${lostLine(l)}`), ...more(d.lost.total, d.lost.first.length));
+  if (d?.differences) {
+    const x = d.differences;
+    const kinds = Object.entries(x.byKind).map(([kind, count]) => `${kind} ${n(count)}`);
+    if (x.equalVersions > 0) kinds.push(`with equal versions ${n(x.equalVersions)}`);
+    if (x.duplicateKeys) kinds.push(`duplicate keys ${n(x.duplicateKeys)}`);
+    lines.push(`  records that differ after ${x.step === 'final verify' ? 'the final repair' : x.step} (${n(x.total)}: ${kinds.join(', ')}):`, ...x.first.map((f) => `    ${differenceLine(f)}`), ...more(x.total, x.first.length));
+  }
+  if (!d) lines.push(...run.failures.map((f) => `  ${f.step}: ${f.detail}`));
+  return lines;
+}

@@ -1,0 +1,226 @@
+/**
+ * Issue 10, items 4 and 5: a failing seed says which record and field, and a divergence no
+ * repair can fix ends the seed with a verdict instead of a loop of repairs.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConsistencyReport, Discrepancy } from '../../src/engine/checks/consistency.ts';
+import type { Scenario } from '../../src/engine/scenario/format.ts';
+import type { SqlEngine } from '../../src/engine/sql.ts';
+import { main } from '../../src/harness/cli.ts';
+import { CONVERGENCE_ROUNDS, ConvergenceWatch, STALLED_MOVES } from '../../src/harness/convergence.ts';
+import { DIAGNOSTIC_LIMIT } from '../../src/harness/diagnostics.ts';
+import { simulate, type RunReport, type SimulationReport } from '../../src/harness/simulate.ts';
+import { formatSummary } from '../../src/harness/summary.ts';
+import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
+import { nodeSql } from '../support/node.ts';
+import { mutated } from '../support/scenario-mutations.ts';
+import { UNREPAIRABLE_SCENARIO, UNREPAIRABLE_SCENARIO_JSON, writeUnrepairableScenario } from '../support/unrepairable-scenario.ts';
+
+let sql: SqlEngine;
+beforeAll(async () => {
+  sql = await nodeSql();
+});
+
+const VERDICT = /^(\d+) records? differs? and repair cannot converge: equal versions, different contents/;
+
+describe('a divergence no repair can fix', () => {
+  let report: SimulationReport;
+  beforeAll(async () => {
+    report = await simulate({ scenario: UNREPAIRABLE_SCENARIO, sql, seeds: 20, ops: 200, faultRate: 0.1, durability: 'strict' });
+  }, 300_000);
+
+  it('ends every seed with the verdict, as an invariant failure of that seed', () => {
+    expect(report.runs).toHaveLength(20);
+    for (const run of report.runs) {
+      const verdict = run.failures.find((f) => f.invariant === 'unrepairable-divergence');
+      expect(verdict?.detail, `seed ${run.seed}`).toMatch(VERDICT);
+      expect(verdict?.seed).toBe(run.seed);
+      expect(verdict?.command).toContain(`--seed-start ${run.seed}`);
+      // The count is the final repair's records with equal versions, the ones the diffs list.
+      expect(Number(VERDICT.exec(verdict?.detail ?? '')?.[1])).toBe(run.diagnostics?.differences?.equalVersions);
+      expect(run.inconsistentRows).toBeGreaterThan(0);
+      // The walk gave up on the move (the run never gets past the guard that wants a clean verify).
+      expect(run.finalPhase).not.toBe('old-dropped');
+      expect(run.endedIn?.stopped).toBe('unrepairable-divergence');
+      expect(run.endedIn?.phase).toBe(run.finalPhase);
+    }
+    expect(report.failures.filter((f) => f.invariant === 'unrepairable-divergence')).toHaveLength(20);
+  });
+
+  it('lists the records that differ, field by field: the name the new side stored upper-cased', () => {
+    for (const run of report.runs) {
+      const differences = run.diagnostics?.differences;
+      expect(differences?.step).toBe('final verify');
+      expect(differences?.total).toBe(run.inconsistentRows);
+      expect(differences?.byKind.inconsistent).toBeGreaterThanOrEqual(differences?.equalVersions ?? Infinity);
+      expect(differences?.first.length).toBe(Math.min(DIAGNOSTIC_LIMIT, differences?.total ?? 0));
+      for (const d of differences?.first ?? []) {
+        expect(d).toMatchObject({ collection: 'users', kind: 'inconsistent', newer: 'unknown' });
+        expect(d.fields).toHaveLength(1);
+        const [f] = d.fields;
+        expect(f?.field).toBe('name');
+        expect(typeof f?.old).toBe('string');
+        expect(f?.new).toBe((f?.old as string).toUpperCase());
+        expect(f?.new).not.toBe(f?.old);
+      }
+    }
+  });
+
+  it('prints the verdict, the refused move and the diffs in the summary', () => {
+    const text = formatSummary(report);
+    const run = report.runs[0] as RunReport;
+    const diff = run.diagnostics?.differences?.first[0];
+    expect(text).toContain(`seed ${run.seed}, move `);
+    expect(text).toMatch(/records? differs? and repair cannot converge: equal versions, different contents/);
+    expect(text).toMatch(new RegExp(`^Seed ${run.seed} — ended in ${run.finalPhase}: the move to \\S+ was refused (once|\\d+ times); given up: \\d+ records? differs? and repair cannot converge`, 'm'));
+    expect(text).toContain(`    users ${diff?.key} inconsistent, equal versions: name old ${JSON.stringify(diff?.fields[0]?.old)}, new ${JSON.stringify(diff?.fields[0]?.new)}`);
+    expect(text).toMatch(/^ {2}records that differ after the final repair \(\d+: inconsistent \d+, with equal versions \d+\):$/m);
+  });
+
+  it('exits 1, the invariant-failure code, from the command line with a scenario file', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'cutover-')), 'unrepairable.json');
+    await writeUnrepairableScenario(file);
+    const out: string[] = [];
+    const code = await main(['simulate', '--scenario', file, '--seeds', '2', '--ops', '200', '--json'], (s) => out.push(s), () => undefined);
+    expect(code).toBe(1);
+    const json = JSON.parse(out.join('\n')) as SimulationReport;
+    expect(json.scenario).toBe(UNREPAIRABLE_SCENARIO_JSON.id);
+    expect(json.failures.map((f) => f.invariant)).toEqual(['unrepairable-divergence', 'unrepairable-divergence']);
+    expect(json.runs[0]?.diagnostics?.differences?.first[0]?.fields[0]?.field).toBe('name');
+  });
+
+  it('gives the same bytes for the same seed', async () => {
+    const again = await simulate({ scenario: UNREPAIRABLE_SCENARIO, sql, seeds: 2, ops: 200, faultRate: 0.1, durability: 'strict' });
+    expect(JSON.stringify(again.runs)).toBe(JSON.stringify(report.runs.slice(0, 2)));
+  });
+});
+
+describe('a move refused call after call for a reason repair does not touch', () => {
+  it('stops the walk, names the phase the run ended in and lists the records that differ', async () => {
+    // rows.new never returns u-1 and u-2: they stay "only in old" whatever backfill copies.
+    const scenario = mutated(UNREPAIRABLE_SCENARIO, (s) => {
+      const c = (s.collections as Record<string, { rows: { new: string }; upsert: { new: string[] } }>).users!;
+      c.rows.new = `${c.rows.new} WHERE p.id NOT IN ('u-1', 'u-2')`;
+      c.upsert.new[0] = c.upsert.new[0]!.replace('upper(:name)', ':name');
+      s.id = 'user-emails-hidden';
+    }) as unknown as Scenario;
+    const report = await simulate({ scenario, sql, seeds: 1, ops: 200, faultRate: 0, durability: 'strict' });
+    const run = report.runs[0] as RunReport;
+    expect(run.endedIn?.stopped).toBe('stalled');
+    expect(run.endedIn?.refused?.times).toBeGreaterThanOrEqual(STALLED_MOVES);
+    expect(run.endedIn?.detail).toMatch(new RegExp(`^ended in ${run.finalPhase}: the move to \\S+ was refused \\d+ times; given up after ${STALLED_MOVES} tries`));
+    expect(run.endedIn?.refused?.reasons.join('\n')).toMatch(/records that differ/);
+    expect(run.failures.map((f) => f.invariant)).toEqual(['inconsistent-rows']);
+    expect(run.diagnostics?.differences?.byKind).toEqual({ 'old-only': 2 });
+    expect(run.diagnostics?.differences?.first.map((d) => [d.key, d.kind, d.newer])).toEqual([
+      ['["u-1"]', 'old-only', 'old'],
+      ['["u-2"]', 'old-only', 'old'],
+    ]);
+    const text = formatSummary(report);
+    expect(text).toMatch(/^ {4}users \["u-1"\] old-only: \{"user_id":"u-1","name":/m);
+    expect(text).toMatch(/^Seed 1 — ended in \S+: the move to \S+ was refused \d+ times; given up after 3 tries, each with its repairs$/m);
+  });
+});
+
+describe('diagnostics of the history check', () => {
+  it('lists unexpected values with the field, the value read and the values the history allows', async () => {
+    // A careless operator forces the moves: reads from new return the names the new side upper-cased.
+    const report = await simulate({ scenario: UNREPAIRABLE_SCENARIO, sql, seeds: 1, ops: 200, faultRate: 0.1, durability: 'strict', careless: true });
+    const run = report.runs[0] as RunReport;
+    expect(run.failures.map((f) => f.invariant)).toContain('unexpected-values');
+    const unexpected = run.diagnostics?.unexpected;
+    expect(unexpected?.total).toBeGreaterThan(0);
+    expect(unexpected?.first.length).toBe(Math.min(DIAGNOSTIC_LIMIT, unexpected?.total ?? 0));
+    for (const u of unexpected?.first ?? []) {
+      expect(u.collection).toBe('users');
+      expect(u.fields.map((f) => f.field)).toEqual(['name']);
+      const [f] = u.fields;
+      expect(f?.allowed.length).toBeGreaterThan(0);
+      expect(f?.allowed.map((a) => (a as string).toUpperCase())).toContain(f?.read);
+      expect(f?.allowed).not.toContain(f?.read);
+      expect(u.read?.name).toBe(f?.read);
+      if (u.where !== 'final') expect(u.where.operation).toBe('getUser');
+    }
+    const first = unexpected?.first[0];
+    const text = formatSummary(report);
+    expect(text).toContain(`unexpected values: ${unexpected?.total} read`);
+    expect(text).toContain(`    users ${first?.key}, ${first?.where === 'final' ? 'final read' : `read #${first?.where.index} getUser in ${first?.where.phase}`}: name ${JSON.stringify(first?.fields[0]?.read)}, the history allows ${JSON.stringify(first?.fields[0]?.allowed[0])}`);
+  });
+
+  it('lists lost writes with what was read back and what the history allows', async () => {
+    const report = await simulate({ scenario: BUILT_IN_SCENARIOS['job-keys']!, sql, seeds: 3, ops: 120, faultRate: 0.1, durability: 'unsafe-ack-first' });
+    const failing = report.runs.filter((r) => r.lostWrites.length > 0);
+    expect(failing.length).toBeGreaterThan(0);
+    for (const run of failing) {
+      const lost = run.diagnostics?.lost;
+      expect(lost?.total).toBe(run.lostWrites.length);
+      expect(lost?.first.map((l) => l.key)).toEqual(run.lostWrites.slice(0, DIAGNOSTIC_LIMIT).map((l) => l.key));
+      for (const [i, l] of (lost?.first ?? []).entries()) {
+        expect(l.operation.name).toBe(run.lostWrites[i]?.operation.name);
+        expect(l.allowed.length).toBeGreaterThan(0);
+        // Read back nothing, or a state whose differing fields are named with the values allowed.
+        if (l.read === null) expect(l.fields).toEqual([]);
+        else expect(l.fields.length).toBeGreaterThan(0);
+      }
+    }
+    expect(formatSummary(report)).toMatch(/^ {2}lost acknowledged writes \(\d+\):\n {4}jobs \[/m);
+  });
+
+  it('adds nothing to the report of a seed that passes', async () => {
+    const report = await simulate({ scenario: BUILT_IN_SCENARIOS['job-keys']!, sql, seeds: 1, ops: 80, faultRate: 0.1, durability: 'strict' });
+    const run = report.runs[0] as RunReport;
+    expect(run.failures).toEqual([]);
+    expect(run.finalPhase).toBe('old-dropped');
+    expect(Object.keys(run)).not.toContain('diagnostics');
+    expect(Object.keys(run)).not.toContain('endedIn');
+    expect(formatSummary(report)).not.toMatch(/^Seed /m);
+  });
+});
+
+describe('ConvergenceWatch', () => {
+  const discrepancy = (key: string, newer: Discrepancy['newer'], value: string): Discrepancy => ({
+    collection: 'users',
+    key,
+    kind: 'inconsistent',
+    fields: [{ field: 'name', old: value, new: value.toUpperCase() }],
+    newer,
+    old: null,
+    new: null,
+  });
+  const reportOf = (...discrepancies: Discrepancy[]): ConsistencyReport =>
+    ({
+      labels: { old: 'old', new: 'new' },
+      collections: [],
+      totals: { total: 10, consistent: 10 - discrepancies.length, inconsistent: discrepancies.length, oldOnly: 0, newOnly: 0, deletedInNew: 0, deletedInOld: 0, newerInOld: discrepancies.filter((d) => d.newer === 'old').length, newerInNew: discrepancies.filter((d) => d.newer === 'new').length },
+      mismatchRate: discrepancies.length / 10,
+      discrepancies,
+      discrepancyCount: discrepancies.length,
+    }) as ConsistencyReport;
+
+  it(`calls a record stuck once ${CONVERGENCE_ROUNDS} repair rounds in a row found it differing the same way with equal versions`, () => {
+    const watch = new ConvergenceWatch();
+    for (let round = 1; round < CONVERGENCE_ROUNDS; round++) {
+      watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'ada')));
+      expect(watch.stuckRounds()).toBeUndefined();
+    }
+    watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'ada')));
+    expect(watch.stuckRounds()).toBe(CONVERGENCE_ROUNDS);
+  });
+
+  it('starts counting again when the record changes, is repaired, or has a newer side', () => {
+    const watch = new ConvergenceWatch();
+    for (let round = 1; round < CONVERGENCE_ROUNDS; round++) watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'ada')));
+    watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'grace')));
+    expect(watch.stuckRounds()).toBeUndefined();
+    for (let round = 1; round < CONVERGENCE_ROUNDS; round++) watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'grace')));
+    watch.observe(reportOf());
+    watch.observe(reportOf(discrepancy('["u-1"]', 'unknown', 'grace')));
+    expect(watch.stuckRounds()).toBeUndefined();
+    const newer = new ConvergenceWatch();
+    for (let round = 0; round < CONVERGENCE_ROUNDS + 2; round++) newer.observe(reportOf(discrepancy('["u-1"]', 'old', 'ada')));
+    expect(newer.stuckRounds()).toBeUndefined();
+  });
+});

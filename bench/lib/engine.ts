@@ -16,12 +16,15 @@ import { Rehearsal } from '../../src/engine/rehearsal.ts';
 import type { OperationResult } from '../../src/engine/results.ts';
 import type { Policy, Scenario, ScenarioSettings } from '../../src/engine/scenario/format.ts';
 import { formatProblems, validateScenario } from '../../src/engine/scenario/validate.ts';
-import type { Params, SqlEngine } from '../../src/engine/sql.ts';
+import type { SqlEngine } from '../../src/engine/sql.ts';
 import { loadNodeSqlEngine } from '../../src/harness/node-sql.ts';
 import { SIMULATION_EPOCH_MS } from '../../src/harness/simulate.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
 import { MemoryBackend } from '../../src/store/memory-backend.ts';
+import { AGENTS, artifactParams, enqueueParams, STAGES } from './engine-params.ts';
+
+export { artifactParams, enqueueParams, getJobParams, iso } from './engine-params.ts';
 
 export type ScenarioId = 'job-keys' | 'consensus-artifacts';
 
@@ -78,40 +81,6 @@ export async function forceTo(r: Rehearsal, to: Phase): Promise<void> {
 export function expectOk(result: OperationResult): OperationResult {
   if (result.outcome !== 'ok') throw new Error(`${result.name} came back ${result.outcome}: ${result.error?.message ?? result.note ?? ''}`);
   return result;
-}
-
-/** An ISO timestamp for operation `i` (what `{ "now": "iso" }` generates). */
-export function iso(i: number): string {
-  return new Date(SIMULATION_EPOCH_MS + i * 1000).toISOString();
-}
-
-const WORKSPACES = ['ws-acme', 'ws-globex', 'ws-initech', 'ws-umbrella'];
-const KINDS = ['summarize', 'embed', 'classify', 'translate'];
-
-/** Parameters of job-keys `enqueue` for job `id`. */
-export function enqueueParams(id: string, i: number): Params {
-  return { job_id: id, workspace_id: WORKSPACES[i % 4] as string, kind: KINDS[i % 4] as string, result: null, created_at: iso(i) };
-}
-
-/** Parameters of job-keys `getJob` for job `id` (enqueued with `enqueueParams(id, i)`). */
-export function getJobParams(id: string, i: number): Params {
-  return { job_id: id, workspace_id: WORKSPACES[i % 4] as string };
-}
-
-const STAGES = ['plan', 'tasks', 'implement', 'validate', 'audit', 'unlock'];
-const AGENTS = ['gemini', 'claude', 'gpt_pro', 'gpt_codex', 'code'];
-
-/** Parameters of consensus-artifacts `storeArtifact` number `i` under spec prefix `spec` (a new record for each i). */
-export function artifactParams(spec: string, i: number): Params {
-  return {
-    spec_id: `${spec}-${Math.floor(i / 90)}`,
-    stage: STAGES[Math.floor(i / 5) % 6] as string,
-    run_id: `run-${(Math.floor(i / 30) % 3) + 1}`,
-    agent_name: AGENTS[i % 5] as string,
-    content_json: JSON.stringify({ verdict: 'approve', confidence: 40 + (i % 60), notes: 'lorem ipsum dolor' }),
-    response_text: 'looks right to me',
-    created_at: iso(i),
-  };
 }
 
 /** Anything that runs a statement without parameters: the engine's SqlDatabase or a RawDb. */

@@ -372,9 +372,11 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     if (check.duplicates.length > 0) failures.push({ seed, step: 'final history check', invariant: 'duplicates', detail: `${check.duplicates.length} records returned twice`, command });
     const stop = driver.stop;
     if (stop?.kind === 'unconverged') {
-      // The verdict of the repair rounds, counted again on the final repair (operations may have written some records since).
+      // The verdict of the repair rounds, counted again on the final repair (operations may have written some records since;
+      // if they rewrote every one of them, the count of the rounds that gave up stands).
       const v = stop.verdict;
-      const count = lastVerify ? equalVersionCount(lastVerify.report) : v.count;
+      const final = lastVerify ? equalVersionCount(lastVerify.report) : 0;
+      const count = final > 0 ? final : v.count;
       failures.push({
         seed,
         step: `move ${v.move.from} -> ${v.move.to}`,

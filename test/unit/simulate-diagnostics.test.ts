@@ -177,6 +177,11 @@ describe('diagnostics of the history check', () => {
     expect(Object.keys(run)).not.toContain('diagnostics');
     expect(Object.keys(run)).not.toContain('endedIn');
     expect(formatSummary(report)).not.toMatch(/^Seed /m);
+
+    // A run that passes but stopped short of old-dropped is named, with the reasons of its last refusal.
+    const reasons = ['shadow reads disagreed 3 times in 20', 'verify again: something may have changed since the last one'];
+    const short: SimulationReport = { ...report, runs: [{ ...run, finalPhase: 'read-new', endedIn: { phase: 'read-new', refused: { to: 'new-only', times: 6, reasons }, detail: 'ended in read-new: the move to new-only was refused 6 times' } }] };
+    expect(formatSummary(short)).toContain(['Runs that did not reach old-dropped (1):', `  seed ${run.seed} ended in read-new: the move to new-only was refused 6 times:`, ...reasons.map((r) => `    ${r}`)].join('\n'));
   });
 });
 

@@ -51,5 +51,8 @@ const SQL_ADD = ':current + :delta';
 export function sqlAdd(current: SqlValue, delta: SqlValue, expressions: Expressions): SqlValue {
   if (current === null || delta === null) return null;
   if (typeof current === 'number' && typeof delta === 'number') return current + delta;
+  if (expressions === NO_EXPRESSIONS) {
+    throw new Error(`this scenario adds ${typeof delta === 'number' ? String(delta) : 'a non-number'} to ${typeof current === 'string' ? 'text' : 'a non-number'}, which SQLite converts: pass an evaluator, sqlExpressions(sql), to the model and the history checker`);
+  }
   return expressions.evaluate(SQL_ADD, { current, delta });
 }

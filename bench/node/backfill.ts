@@ -123,7 +123,7 @@ function jobs(label: string, count: number): Spec {
     run: async (config: Config): Promise<Row[]> => {
       const s = scenario(await nodeSql(), 'job-keys');
       const rounds = pick(config, 1, 3);
-      const size = (round: number) => (round < 0 ? Math.min(count, 500) : count);
+      const size = (round: number) => (round < 0 ? Math.min(count, pick(config, 200, 500)) : count);
       let engine: Opened | undefined;
       let raw: RawDb | undefined;
       const m = await interleave(

@@ -11,7 +11,8 @@ import { RawDb } from '../lib/raw.ts';
 import { row, type Row } from '../lib/report.ts';
 
 /** Records of each kind: written in old-only (only old has them) and in dual-write (both sides have them). */
-const RECORDS = 500;
+const FULL_RECORDS = 500;
+let RECORDS = FULL_RECORDS;
 
 interface Rig {
   readonly engine: Opened;
@@ -23,7 +24,8 @@ interface Rig {
 let rig: Promise<Rig> | undefined;
 
 /** One rehearsal in read-new holding RECORDS old-only jobs ("old-…") and RECORDS jobs on both sides ("both-…"). */
-function readRig(): Promise<Rig> {
+function readRig(config: Config): Promise<Rig> {
+  RECORDS = pick(config, 200, FULL_RECORDS);
   rig ??= (async () => {
     const s = scenario(await nodeSql(), 'job-keys');
     const read = s.operations.getJob;
@@ -46,10 +48,10 @@ function readSpec(kind: 'hit' | 'fallback'): Spec {
   return {
     id: `read.read-new.${kind}`,
     run: async (config: Config): Promise<Row[]> => {
-      const { engine, read, rawOld, rawNew } = await readRig();
+      const { engine, read, rawOld, rawNew } = await readRig(config);
       const r = engine.rehearsal;
       const prefix = kind === 'hit' ? 'both' : 'old';
-      const ops = 1000;
+      const ops = pick(config, 400, 1000);
       const rounds = pick(config, 3, 9);
       const m = await interleave(
         rounds,

@@ -121,8 +121,8 @@ function stored(label: string, count: number): Spec {
       const raw = await rawFor(s);
       c.seed(raw, count, false);
       // Enough writes for a round to take a while at every size, as few as will do on big tables.
-      const engineOps = Math.max(10, Math.min(200, Math.round(pick(config, 500_000, 2_000_000) / count)));
-      const rawOps = 200;
+      const engineOps = Math.max(10, Math.min(pick(config, 50, 200), Math.round(pick(config, 500_000, 2_000_000) / count)));
+      const rawOps = pick(config, 100, 200);
       const rounds = pick(config, 3, 7);
       const m = await interleave(
         rounds,

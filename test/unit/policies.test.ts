@@ -1,8 +1,8 @@
 /**
  * Dual-write policies (DESIGN.md section 3) under every fault of section 4 that hits a write:
  * atomic (consensus-artifacts forced to atomic), compensate (job-keys) and best-effort
- * (session-json, consensus-artifacts), in both directions (old authoritative in dual-write, new
- * authoritative in read-new).
+ * (session-json, consensus-artifacts), in every direction: old authoritative in dual-write, and in
+ * read-new new authoritative (`writeAuthorityInReadNew: "new"`) or old (`"old"`, the seeds' routing).
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Phase } from '../../src/engine/phases.ts';
@@ -75,11 +75,17 @@ const BEST_EFFORT_ARTIFACTS: Subject = { ...ATOMIC, label: 'best-effort (consens
 
 const SUBJECTS: readonly Subject[] = [ATOMIC, COMPENSATE, BEST_EFFORT_SESSIONS, BEST_EFFORT_ARTIFACTS];
 
-/** The two directions of a dual write: [phase, authoritative side, second side]. */
-const DIRECTIONS: readonly (readonly [Phase, Side, Side])[] = [
-  ['dual-write', 'old', 'new'],
-  ['read-new', 'new', 'old'],
+/** The directions of a dual write: [phase, authoritative side, second side, where (for test names)]. */
+const DIRECTIONS: readonly (readonly [Phase, Side, Side, string])[] = [
+  ['dual-write', 'old', 'new', 'dual-write'],
+  ['read-new', 'new', 'old', 'read-new with new authoritative'],
+  ['read-new', 'old', 'new', 'read-new with old authoritative'],
 ];
+
+/** Rig options that make `auth` authoritative for writes in `phase` (only read-new has a choice). */
+function authority(phase: Phase, auth: Side): RigOptions {
+  return phase === 'read-new' ? { settings: { writeAuthorityInReadNew: auth } } : {};
+}
 
 function filterRows(r: OperationResult, field: string, value: string): OperationResult {
   return r.rows ? { ...r, rows: r.rows.filter((row) => row[field] === value) } : r;
@@ -105,9 +111,9 @@ function onFirstFault(rig: Rig, kind: string, then: () => void): void {
 
 describe('write-error on the authoritative side', () => {
   for (const subject of SUBJECTS) {
-    for (const [phase, auth, second] of DIRECTIONS) {
-      it(`fails and leaves ${second} untouched under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+    for (const [phase, auth, second, where] of DIRECTIONS) {
+      it(`fails and leaves ${second} untouched under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         rig.rehearsal.faults.add({ kind: 'write-error', side: auth, once: true });
         const w = await subject.write(rig, 'rec-1');
         expect(w.outcome).toBe('fail');
@@ -153,9 +159,9 @@ describe('write-error on the authoritative side', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('write-error on the second side: atomic', () => {
-  for (const [phase, auth, second] of DIRECTIONS) {
-    it(`fails and writes neither side in ${phase}`, async () => {
-      const rig = await rigAt(ATOMIC, phase);
+  for (const [phase, auth, second, where] of DIRECTIONS) {
+    it(`fails and writes neither side in ${where}`, async () => {
+      const rig = await rigAt(ATOMIC, phase, authority(phase, auth));
       rig.rehearsal.faults.add({ kind: 'write-error', side: second, once: true });
       const w = await ATOMIC.write(rig, 'rec-1');
       expect(w.outcome).toBe('fail');
@@ -189,9 +195,9 @@ describe('write-error on the second side: atomic', () => {
 });
 
 describe('write-error on the second side: compensate', () => {
-  for (const [phase, auth, second] of DIRECTIONS) {
-    it(`fails and undoes the ${auth} write in ${phase}`, async () => {
-      const rig = await rigAt(COMPENSATE, phase);
+  for (const [phase, auth, second, where] of DIRECTIONS) {
+    it(`fails and undoes the ${auth} write in ${where}`, async () => {
+      const rig = await rigAt(COMPENSATE, phase, authority(phase, auth));
       rig.rehearsal.faults.add({ kind: 'write-error', side: second, once: true });
       const w = await COMPENSATE.write(rig, 'job-1');
       expect(w.outcome).toBe('fail');
@@ -302,8 +308,8 @@ describe('write-error on the second side: best-effort', () => {
       expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 1, consistent: 1 });
     });
 
-    it(`succeeds and leaves old behind until reverse-sync under ${subject.label} in read-new`, async () => {
-      const rig = await rigAt(subject, 'read-new');
+    it(`succeeds and leaves old behind until reverse-sync under ${subject.label} in read-new with new authoritative`, async () => {
+      const rig = await rigAt(subject, 'read-new', authority('read-new', 'new'));
       rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
       const w = await subject.write(rig, 'rec-1');
       expect(w.outcome).toBe('ok');
@@ -311,7 +317,10 @@ describe('write-error on the second side: best-effort', () => {
         ['new', true],
         ['old', false],
       ]);
-      expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'failed' })).toBe(1);
+      expect(w.note).toMatch(/old is behind until reverse-sync repairs it$/);
+      expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'failed', authoritative: 'new' })).toBe(1);
+      // New is authoritative and serves reads: the acknowledged write is readable at once.
+      expect((await subject.read(rig, 'rec-1')).rows).toHaveLength(1);
       expect(subject.has(rig, 'new', 'rec-1')).toBe(true);
       expect(subject.has(rig, 'old', 'rec-1')).toBe(false);
       expect((await rig.rehearsal.verify()).totals.newOnly).toBe(1);
@@ -320,6 +329,45 @@ describe('write-error on the second side: best-effort', () => {
       expect(pass.copied).toBe(1);
       expect(subject.has(rig, 'old', 'rec-1')).toBe(true);
       expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 1, consistent: 1 });
+    });
+
+    it(`succeeds and leaves new behind until backfill under ${subject.label} in read-new with old authoritative, while new serves the reads`, async () => {
+      const rig = await rigAt(subject, 'read-new', authority('read-new', 'old'));
+      expect((await subject.write(rig, 'rec-0')).outcome).toBe('ok');
+      rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+      const divergenceBefore = rig.rehearsal.control.divergenceEvents;
+      const w = await subject.write(rig, 'rec-1');
+      expect(w.outcome).toBe('ok');
+      expect(w.observations.map((o) => [o.side, o.ok])).toEqual([
+        ['old', true],
+        ['new', false],
+      ]);
+      expect(w.note).toMatch(/new is behind until backfill repairs it; reads are served by new, so they miss this write until then/);
+      expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'failed', authoritative: 'old' })).toBe(1);
+      expect(rig.rehearsal.control.divergenceEvents).toBe(divergenceBefore + 1);
+      expect(subject.has(rig, 'old', 'rec-1')).toBe(true);
+      expect(subject.has(rig, 'new', 'rec-1')).toBe(false);
+
+      const before = await subject.read(rig, 'rec-1');
+      if (subject === BEST_EFFORT_ARTIFACTS) {
+        // A group read (seed 000): new has rec-0 for the spec and stage, so there is no fallback
+        // and the acknowledged rec-1 is missing from what the application reads.
+        expect(before).toMatchObject({ servedBy: 'new', rows: [] });
+        expect(before.fallback).toBeUndefined();
+      } else {
+        // A read by id: new has no row at all, so the fallback to old finds it.
+        expect(before).toMatchObject({ servedBy: 'old', fallback: 'empty' });
+        expect(before.rows).toHaveLength(1);
+      }
+
+      expect((await rig.rehearsal.verify()).totals.oldOnly).toBe(1);
+      const pass = await rig.rehearsal.backfill.run();
+      expect(pass.status).toBe('done');
+      expect(subject.has(rig, 'new', 'rec-1')).toBe(true);
+      const after = await subject.read(rig, 'rec-1');
+      expect(after.servedBy).toBe('new');
+      expect(after.rows).toHaveLength(1);
+      expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 2, consistent: 2 });
     });
   }
 
@@ -343,10 +391,10 @@ describe('write-error on the second side: best-effort', () => {
 
 describe('busy (transient) below the retry budget', () => {
   for (const subject of SUBJECTS) {
-    for (const [phase, auth, second] of DIRECTIONS) {
+    for (const [phase, auth, second, where] of DIRECTIONS) {
       for (const side of [auth, second]) {
-        it(`retries and succeeds when ${side} is busy 3 times under ${subject.label} in ${phase}`, async () => {
-          const rig = await rigAt(subject, phase);
+        it(`retries and succeeds when ${side} is busy 3 times under ${subject.label} in ${where}`, async () => {
+          const rig = await rigAt(subject, phase, authority(phase, auth));
           rig.rehearsal.faults.add({ kind: 'busy', side, times: 3 });
           const start = rig.clock.now();
           const w = await subject.write(rig, 'rec-1');
@@ -377,10 +425,10 @@ describe('busy (transient) below the retry budget', () => {
 
 describe('busy (transient) at or above the retry budget', () => {
   for (const subject of SUBJECTS) {
-    for (const [phase, auth, second] of DIRECTIONS) {
+    for (const [phase, auth, second, where] of DIRECTIONS) {
       for (const times of [6, 9]) {
-        it(`fails with a transient error when the authoritative side (${auth}) is busy ${times} times under ${subject.label} in ${phase}`, async () => {
-          const rig = await rigAt(subject, phase);
+        it(`fails with a transient error when the authoritative side (${auth}) is busy ${times} times under ${subject.label} in ${where}`, async () => {
+          const rig = await rigAt(subject, phase, authority(phase, auth));
           rig.rehearsal.faults.add({ kind: 'busy', side: auth, times });
           const w = await subject.write(rig, 'rec-1');
           expect(w.outcome).toBe('fail');
@@ -393,8 +441,8 @@ describe('busy (transient) at or above the retry budget', () => {
         });
       }
 
-      it(`handles ${second} busy for the whole budget as its policy says under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+      it(`handles ${second} busy for the whole budget as its policy says under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         rig.rehearsal.faults.add({ kind: 'busy', side: second, times: 6 });
         const w = await subject.write(rig, 'rec-1');
         const secondObs = w.observations.find((o) => o.side === second && o.access === 'write');
@@ -529,9 +577,9 @@ describe('retry backoff', () => {
 
 describe('latency', () => {
   for (const subject of SUBJECTS) {
-    for (const [phase, auth, second] of DIRECTIONS) {
-      it(`adds the injected latency to ${second}'s observation and to the operation under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+    for (const [phase, auth, second, where] of DIRECTIONS) {
+      it(`adds the injected latency to ${second}'s observation and to the operation under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         const baseline = await subject.write(rig, 'rec-0');
         expect(baseline.outcome).toBe('ok');
         const baseSecond = baseline.observations.find((o) => o.side === second)?.durationMs ?? NaN;
@@ -587,9 +635,9 @@ describe('latency', () => {
 
 describe('storage-quota (strict durability)', () => {
   for (const subject of SUBJECTS) {
-    for (const [phase] of DIRECTIONS) {
-      it(`fails the write, acknowledges nothing unstored and keeps the previous state across a reopen under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+    for (const [phase, auth, , where] of DIRECTIONS) {
+      it(`fails the write, acknowledges nothing unstored and keeps the previous state across a reopen under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         expect((await subject.write(rig, 'rec-kept')).outcome).toBe('ok');
         const quota = rig.rehearsal.faults.add({ kind: 'storage-quota' });
         const refused = await subject.write(rig, 'rec-refused');
@@ -617,9 +665,9 @@ describe('storage-quota (strict durability)', () => {
   }
 
   for (const subject of SUBJECTS) {
-    for (const [phase] of DIRECTIONS) {
-      it(`leaves no trace of a refused write in the live databases right after the failure under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+    for (const [phase, auth, , where] of DIRECTIONS) {
+      it(`leaves no trace of a refused write in the live databases right after the failure under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         expect((await subject.write(rig, 'rec-kept')).outcome).toBe('ok');
         rig.rehearsal.faults.add({ kind: 'storage-quota', once: true });
         const refused = await subject.write(rig, 'rec-refused');
@@ -727,9 +775,9 @@ describe('crash at a named point of a dual write', () => {
   });
 
   for (const subject of [COMPENSATE, BEST_EFFORT_SESSIONS, BEST_EFFORT_ARTIFACTS]) {
-    for (const [phase, auth, second] of DIRECTIONS) {
-      it(`leaves an orphan in ${auth} after a crash between the writes, which verify finds and ${auth === 'old' ? 'backfill' : 'reverse-sync'} repairs, under ${subject.label} in ${phase}`, async () => {
-        const rig = await rigAt(subject, phase);
+    for (const [phase, auth, second, where] of DIRECTIONS) {
+      it(`leaves an orphan in ${auth} after a crash between the writes, which verify finds and ${auth === 'old' ? 'backfill' : 'reverse-sync'} repairs, under ${subject.label} in ${where}`, async () => {
+        const rig = await rigAt(subject, phase, authority(phase, auth));
         rig.rehearsal.faults.add({ kind: 'crash', point: 'between-writes', once: true });
         await expect(subject.write(rig, 'rec-1')).rejects.toThrow(/crashed at between-writes/);
         const reopened = await rig.open();
@@ -760,9 +808,9 @@ describe('crash at a named point of a dual write', () => {
   });
 });
 
-describe('failing compensation in read-new (new authoritative)', () => {
-  it('reports info and leaves the orphan in new, which reverse-sync carries to old', async () => {
-    const rig = await rigAt(COMPENSATE, 'read-new');
+describe('failing compensation in read-new', () => {
+  it('reports info and leaves the orphan in new, which reverse-sync carries to old, with new authoritative', async () => {
+    const rig = await rigAt(COMPENSATE, 'read-new', authority('read-new', 'new'));
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
     onFirstFault(rig, 'write-error', () => rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true }));
     const w = await COMPENSATE.write(rig, 'job-1');
@@ -779,6 +827,31 @@ describe('failing compensation in read-new (new authoritative)', () => {
     expect((await rig.rehearsal.verify()).totals.newOnly).toBe(1);
     await rig.rehearsal.reverseSync.run();
     expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 1, consistent: 1 });
+  });
+
+  it('reports info and leaves the orphan in old, which backfill carries to new, with old authoritative (seed 002)', async () => {
+    const rig = await rigAt(COMPENSATE, 'read-new', authority('read-new', 'old'));
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+    onFirstFault(rig, 'write-error', () => rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true }));
+    const w = await COMPENSATE.write(rig, 'job-1');
+    expect(w.outcome).toBe('info');
+    expect(w.observations.map((o) => [o.access, o.side, o.ok])).toEqual([
+      ['write', 'old', true],
+      ['write', 'new', false],
+      ['compensate', 'old', false],
+    ]);
+    expect(w.note).toMatch(/old holds an orphan until backfill repairs it/);
+    expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'compensation_failed', authoritative: 'old' })).toBe(1);
+    expect(COMPENSATE.has(rig, 'old', 'job-1')).toBe(true);
+    expect(COMPENSATE.has(rig, 'new', 'job-1')).toBe(false);
+    // Indeterminate; new has no row for it, so the read falls back to old and serves it.
+    const read = await COMPENSATE.read(rig, 'job-1');
+    expect(read).toMatchObject({ servedBy: 'old', fallback: 'empty' });
+    expect(read.rows).toHaveLength(1);
+    expect((await rig.rehearsal.verify()).totals.oldOnly).toBe(1);
+    await rig.rehearsal.backfill.run();
+    expect((await rig.rehearsal.verify()).totals).toMatchObject({ total: 1, consistent: 1 });
+    expect((await COMPENSATE.read(rig, 'job-1')).servedBy).toBe('new');
   });
 });
 

@@ -4,12 +4,14 @@
  * reads compare, and what happens to old's tables at the end.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Phase } from '../../src/engine/phases.ts';
+import { PHASES, ROUTES, routeOf, type Phase } from '../../src/engine/phases.ts';
 import type { OperationResult } from '../../src/engine/results.ts';
+import { resolveSettings, SIDES, type Policy, type Side } from '../../src/engine/scenario/format.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { nodeSql } from '../support/node.ts';
 import { counter, createSession, enqueue, getJob, queryArtifacts, storeArtifact, WORKSPACE_ID, WORKSPACE_PATH } from '../support/operations.ts';
 import { openRig, type Rig } from '../support/rig.ts';
+import { scenarioInfo } from '../../src/worker/protocol.ts';
 
 let sql: SqlEngine;
 beforeAll(async () => {
@@ -27,19 +29,31 @@ function kvKeys(rig: Rig, side: 'old' | 'new'): string[] {
 const sides = (r: OperationResult): string[] => r.observations.map((o) => `${o.access}:${o.side}`);
 
 describe('writes: which sides a write reaches, authoritative first', () => {
-  const expected: readonly [Phase, readonly string[]][] = [
-    ['old-only', ['write:old']],
-    ['dual-write', ['write:old', 'write:new']],
-    ['shadow', ['write:old', 'write:new']],
-    ['read-new', ['write:new', 'write:old']],
-    ['new-only', ['write:new']],
-    ['old-dropped', ['write:new']],
-  ];
+  /** Per writeAuthorityInReadNew: only read-new's order differs. */
+  const expected: Readonly<Record<Side, readonly [Phase, readonly string[]][]>> = {
+    new: [
+      ['old-only', ['write:old']],
+      ['dual-write', ['write:old', 'write:new']],
+      ['shadow', ['write:old', 'write:new']],
+      ['read-new', ['write:new', 'write:old']],
+      ['new-only', ['write:new']],
+      ['old-dropped', ['write:new']],
+    ],
+    old: [
+      ['old-only', ['write:old']],
+      ['dual-write', ['write:old', 'write:new']],
+      ['shadow', ['write:old', 'write:new']],
+      ['read-new', ['write:old', 'write:new']],
+      ['new-only', ['write:new']],
+      ['old-dropped', ['write:new']],
+    ],
+  };
 
-  for (const [phase, order] of expected) {
-    it(`writes ${order.map((s) => s.slice(6)).join(' then ')} in ${phase}`, async () => {
-      const rig = await openRig(sql, 'job-keys');
+  for (const authority of SIDES) for (const [phase, order] of expected[authority]) {
+    it(`writes ${order.map((s) => s.slice(6)).join(' then ')} in ${phase} with writeAuthorityInReadNew "${authority}"`, async () => {
+      const rig = await openRig(sql, 'job-keys', { settings: { writeAuthorityInReadNew: authority } });
       await rig.forceTo(phase);
+      expect(rig.rehearsal.route.writes).toEqual(order.map((s) => s.slice(6)));
       const w = await enqueue(rig, 'job-1');
       expect(w.outcome).toBe('ok');
       expect(w.phase).toBe(phase);
@@ -117,7 +131,7 @@ describe('reads: which side serves, per phase', () => {
   });
 
   it('does not fall back before read-new: a record only new has is not served in dual-write', async () => {
-    const rig = await openRig(sql, 'consensus-artifacts');
+    const rig = await openRig(sql, 'consensus-artifacts', { settings: { writeAuthorityInReadNew: 'new' } });
     await rig.forceTo('read-new');
     // Best-effort: the second write (old) fails, so the record exists only in new.
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
@@ -463,5 +477,190 @@ describe('old-dropped', () => {
     expect(reopened.phase).toBe('old-dropped');
     expect(() => reopened.database('old')).toThrow();
     expect(reopened.control.backups).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('writeAuthorityInReadNew: who is authoritative for writes in read-new', () => {
+  it('leaves the table as it is with "new", and with "old" changes only read-new\'s writes, to old then new', () => {
+    for (const phase of PHASES) {
+      expect(routeOf(phase, { writeAuthorityInReadNew: 'new' }), phase).toBe(ROUTES[phase]);
+      const seeds = routeOf(phase, { writeAuthorityInReadNew: 'old' });
+      if (phase !== 'read-new') {
+        expect(seeds, phase).toBe(ROUTES[phase]);
+        continue;
+      }
+      // Reads, their fallback, the absence of shadow reads and old's tables are read-new's own.
+      expect(seeds).toEqual({ ...ROUTES['read-new'], writes: ['old', 'new'], summary: seeds.summary });
+      expect(seeds.summary).toMatch(/^Writes go to old \(authoritative\), then new; reads are served by new, falling back to old/);
+      expect(ROUTES['read-new'].summary).toMatch(/^Writes go to new \(authoritative\), then old;/);
+    }
+  });
+
+  it('runs the built-in scenarios on their seeds\' routing: old-first writes with new-first reads for seeds 000 and 002, new-first for seed 003', async () => {
+    const cases: readonly [string, Side, (rig: Rig) => Promise<OperationResult>][] = [
+      ['consensus-artifacts', 'old', (rig) => storeArtifact(rig, 'gemini')],
+      ['job-keys', 'old', (rig) => enqueue(rig, 'job-1')],
+      // Seed 003's phase 3 made SQLite (new) primary and read it first: the table as it is.
+      ['session-json', 'new', (rig) => createSession(rig, 'sess-1')],
+    ];
+    for (const [id, authority, write] of cases) {
+      const rig = await openRig(sql, id);
+      expect(resolveSettings(rig.scenario).writeAuthorityInReadNew, id).toBe(authority);
+      await rig.forceTo('read-new');
+      const second = authority === 'old' ? 'new' : 'old';
+      expect(rig.rehearsal.route, id).toMatchObject({ writes: [authority, second], reads: 'new', fallback: 'old' });
+      // The page shows the same route (the worker protocol's scenario info).
+      expect(scenarioInfo(rig.scenario).routes['read-new'], id).toEqual(rig.rehearsal.route);
+      const w = await write(rig);
+      expect(w.outcome, id).toBe('ok');
+      expect(sides(w), id).toEqual([`write:${authority}`, `write:${second}`]);
+    }
+  });
+
+  it('routes by the setting from one move to the next: authority passes to new at new-only, not at read-new', async () => {
+    const rig = await openRig(sql, 'job-keys', { settings: { writeAuthorityInReadNew: 'old' } });
+    const seen: [Phase, string[]][] = [];
+    for (const phase of ['dual-write', 'shadow', 'read-new', 'new-only'] as const) {
+      await rig.forceTo(phase);
+      seen.push([phase, sides(await enqueue(rig, `job-${phase}`))]);
+    }
+    // And back: rolling back from new-only to read-new makes old authoritative again.
+    expect((await rig.rehearsal.movePhase('read-new', { acceptHazards: true })).ok).toBe(true);
+    seen.push(['read-new', sides(await enqueue(rig, 'job-back'))]);
+    expect(seen).toEqual([
+      ['dual-write', ['write:old', 'write:new']],
+      ['shadow', ['write:old', 'write:new']],
+      ['read-new', ['write:old', 'write:new']],
+      ['new-only', ['write:new']],
+      ['read-new', ['write:old', 'write:new']],
+    ]);
+  });
+});
+
+describe('which side\'s failure fails a write in read-new, per authority and policy', () => {
+  interface Subject {
+    readonly policy: Policy;
+    readonly scenario: string;
+    write(rig: Rig, key: string): Promise<OperationResult>;
+    holds(rig: Rig, side: Side, key: string): boolean;
+  }
+  const artifactsHold = (rig: Rig, side: Side, key: string): boolean =>
+    Number(rig.rehearsal.database(side).query(side === 'old' ? 'SELECT count(*) AS n FROM consensus_artifacts WHERE agent_name = :k' : 'SELECT count(*) AS n FROM agent_outputs WHERE agent_name = :k', { k: key })[0]?.n) > 0;
+  const subjects: readonly Subject[] = [
+    { policy: 'atomic', scenario: 'consensus-artifacts', write: (rig, key) => storeArtifact(rig, key), holds: artifactsHold },
+    { policy: 'compensate', scenario: 'job-keys', write: (rig, key) => enqueue(rig, key), holds: (rig, side, key) => kvKeys(rig, side).includes(side === 'old' ? `ai:jobs:${key}` : `ai:job:${WORKSPACE_ID}:${key}`) },
+    { policy: 'best-effort', scenario: 'consensus-artifacts', write: (rig, key) => storeArtifact(rig, key), holds: artifactsHold },
+  ];
+
+  for (const authority of SIDES) {
+    const second: Side = authority === 'old' ? 'new' : 'old';
+    for (const subject of subjects) {
+      it(`fails the write and leaves ${second} untouched when ${authority} (authoritative) fails, under ${subject.policy} with writeAuthorityInReadNew "${authority}"`, async () => {
+        const rig = await openRig(sql, subject.scenario, { policy: subject.policy, settings: { writeAuthorityInReadNew: authority } });
+        await rig.forceTo('read-new');
+        rig.rehearsal.faults.add({ kind: 'write-error', side: authority, once: true });
+        const w = await subject.write(rig, 'rec-1');
+        expect(w.outcome).toBe('fail');
+        expect(w.observations[0]).toMatchObject({ side: authority, ok: false });
+        if (subject.policy !== 'atomic') expect(sides(w)).toEqual([`write:${authority}`]);
+        expect(subject.holds(rig, 'old', 'rec-1')).toBe(false);
+        expect(subject.holds(rig, 'new', 'rec-1')).toBe(false);
+      });
+
+      const outcome = subject.policy === 'best-effort' ? 'succeeds, leaving only the authoritative side with it' : 'fails, leaving neither side with it';
+      it(`${outcome}, when ${second} (second) fails under ${subject.policy} with writeAuthorityInReadNew "${authority}"`, async () => {
+        const rig = await openRig(sql, subject.scenario, { policy: subject.policy, settings: { writeAuthorityInReadNew: authority } });
+        await rig.forceTo('read-new');
+        rig.rehearsal.faults.add({ kind: 'write-error', side: second, once: true });
+        const w = await subject.write(rig, 'rec-1');
+        const byPolicy: Record<Policy, { outcome: string; sides: string[]; holds: Side[] }> = {
+          atomic: { outcome: 'fail', sides: [`write:${authority}`, `write:${second}`], holds: [] },
+          compensate: { outcome: 'fail', sides: [`write:${authority}`, `write:${second}`, `compensate:${authority}`], holds: [] },
+          'best-effort': { outcome: 'ok', sides: [`write:${authority}`, `write:${second}`], holds: [authority] },
+        };
+        const want = byPolicy[subject.policy];
+        expect(w.outcome).toBe(want.outcome);
+        expect(sides(w)).toEqual(want.sides);
+        expect(w.observations.find((o) => o.side === second && o.access === 'write')?.ok).toBe(false);
+        for (const side of SIDES) expect(subject.holds(rig, side, 'rec-1'), side).toBe(want.holds.includes(side));
+      });
+    }
+  }
+});
+
+describe('reads in read-new when old stays authoritative for writes', () => {
+  const update = (rig: Rig, status: string) => rig.rehearsal.execute('updateSessionStatus', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, status, updated_at: '2025-11-13 11:00:00' });
+  const read = (rig: Rig) => rig.rehearsal.execute('getSession', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH });
+
+  it('serves a stale value from new after a failed best-effort write to new, until backfill; compareInReadNew shows the lag', async () => {
+    const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'old', compareInReadNew: true } });
+    await rig.forceTo('dual-write');
+    await createSession(rig, 'sess-1');
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+    const u = await update(rig, 'paused');
+    expect(u.outcome).toBe('ok');
+    expect(u.note).toMatch(/reads are served by new, so they miss this write until then/);
+
+    const stale = await read(rig);
+    expect(stale.servedBy).toBe('new');
+    expect(stale.fallback).toBeUndefined();
+    expect(stale.rows?.[0]?.status).toBe('active');
+    expect(stale.shadow).toMatchObject({ side: 'old', matched: false });
+    expect(stale.shadow?.diffs[0]?.fields?.map((f) => f.field)).toEqual(expect.arrayContaining(['status']));
+
+    await rig.rehearsal.backfill.run();
+    const fresh = await read(rig);
+    expect(fresh.servedBy).toBe('new');
+    expect(fresh.rows?.[0]?.status).toBe('paused');
+    expect(fresh.shadow).toMatchObject({ matched: true });
+  });
+
+  it('serves the acknowledged value at once when new is authoritative, whatever happened to old', async () => {
+    const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'new' } });
+    await rig.forceTo('dual-write');
+    await createSession(rig, 'sess-1');
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', once: true });
+    expect((await update(rig, 'paused')).outcome).toBe('ok');
+    const r = await read(rig);
+    expect(r.servedBy).toBe('new');
+    expect(r.rows?.[0]?.status).toBe('paused');
+  });
+
+  it('loses nothing when rolling back to shadow: old, authoritative throughout, has every acknowledged write', async () => {
+    const rig = await openRig(sql, 'consensus-artifacts');
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+    expect((await storeArtifact(rig, 'gemini')).outcome).toBe('ok');
+    const plan = await rig.rehearsal.planRollback('shadow');
+    expect(plan.blocked).toBe(false);
+    expect(plan.hazards.filter((h) => h.kind === 'old-missing-writes')).toEqual([]);
+    expect((await rig.rehearsal.movePhase('shadow')).ok).toBe(true);
+    const r = await queryArtifacts(rig);
+    expect(r.servedBy).toBe('old');
+    expect(r.rows?.map((row) => row.agent_name)).toEqual(['gemini']);
+  });
+
+  it('from new-only back to read-new, old becomes authoritative again: reverse-sync first (the plan names it), or old-first writes overwrite what only new had', async () => {
+    const append = (rig: Rig) => rig.rehearsal.execute('appendChatMessage', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, role: 'user', content: 'written in new-only', updated_at: '2025-11-13 10:30:00' });
+    const messages = async (rig: Rig) => JSON.parse(String((await read(rig)).rows?.[0]?.messages)) as { content: string }[];
+    for (const remedy of [true, false]) {
+      const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'old' } });
+      await rig.forceTo('dual-write');
+      await createSession(rig, 'sess-1');
+      await rig.forceTo('new-only');
+      expect((await append(rig)).observations.map((o) => o.side)).toEqual(['new']);
+      const plan = await rig.rehearsal.planRollback('read-new');
+      expect(plan.hazards.find((h) => h.kind === 'old-missing-writes')).toMatchObject({ count: 1, remedy: 'reverse-sync' });
+      if (remedy) await rig.rehearsal.reverseSync.run();
+      expect((await rig.rehearsal.movePhase('read-new', { acceptHazards: true })).ok).toBe(true);
+      // A partial update, old first: on a stale old it takes the newest version.
+      expect(sides(await update(rig, 'paused'))).toEqual(['write:old', 'write:new']);
+      await rig.repair();
+      expect((await messages(rig)).map((m) => m.content), `reverse-sync first: ${remedy}`).toEqual(remedy ? ['written in new-only'] : []);
+    }
   });
 });

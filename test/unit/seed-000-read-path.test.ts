@@ -3,8 +3,11 @@
  * `read_path_migration.rs`, re-expressed on the built-in `consensus-artifacts` scenario.
  *
  * Phase mapping: the seed's dual-write = phase `dual-write`; its dual-schema reader ("try NEW,
- * fall back to OLD when NEW returns nothing") = phase `read-new`. The seed moved reads without a
- * backfill, so the rig forces the guards, as the seed did.
+ * fall back to OLD when NEW returns nothing") = phase `read-new`. The read-path change left
+ * `store_artifact` as it was — old first, then new, a failed new-schema write only a warning (seed
+ * 001 quotes that code as "Previous (Dual-Write)") — so the scenario sets
+ * `writeAuthorityInReadNew: "old"` and every test here runs on that routing. The seed moved reads
+ * without a backfill, so the rig forces the guards, as the seed did.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../src/engine/sql.ts';
@@ -184,10 +187,10 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     expect(newSyn.fallback).toBeUndefined();
     expect(newSyn.rows?.map(synthesisView)).toEqual([afterSynthesis]);
 
-    // New writes in read-new go to new (authoritative) and old, and read back from new.
+    // New writes in read-new still go to old (authoritative), then new, and read back from new.
     const late = artifact({ spec_id: 'SPEC-KIT-106', stage: 'plan', agent_name: 'code', created_at: '2025-11-14 08:00:00' });
     const w = await store(rig, 'storeArtifact', late);
-    expect(sides(w)).toEqual(['new', 'old']);
+    expect(sides(w)).toEqual(['old', 'new']);
     const lateRead = await rig.rehearsal.execute('queryArtifacts', { spec_id: late.spec_id, stage: late.stage });
     expect(lateRead.servedBy).toBe('new');
     expect(lateRead.rows?.map(artifactView)).toEqual([late]);
@@ -339,5 +342,103 @@ describe('seed 000: read-path migration on consensus-artifacts', () => {
     const r = await rig.rehearsal.execute('queryArtifacts', { spec_id: a.spec_id, stage: a.stage });
     expect(r.servedBy).toBe('new');
     expect(r.rows?.map(artifactView)).toEqual([a]);
+  });
+
+  it('the read-path migration moved reads only: store_artifact still writes old first, then new, in read-new', async () => {
+    // The seed's Phase 2 changed query_artifacts() and query_latest_synthesis(); store_artifact() kept
+    // its dual write ("1. Write to OLD schema ... 2. Write to NEW schema ... Return old_id").
+    const rig = await open();
+    expect(rig.scenario.settings?.writeAuthorityInReadNew).toBe('old');
+    await rig.forceTo('read-new');
+    expect(rig.rehearsal.route).toMatchObject({ writes: ['old', 'new'], reads: 'new', fallback: 'old', shadow: undefined });
+    const a = artifact({ spec_id: 'SPEC-KIT-111', stage: 'plan', agent_name: 'gemini' });
+    const w = await store(rig, 'storeArtifact', a);
+    expect(w.observations.map((o) => [o.access, o.side, o.ok])).toEqual([
+      ['write', 'old', true],
+      ['write', 'new', true],
+    ]);
+    const s = synthesis({ spec_id: 'SPEC-KIT-111', stage: 'plan' });
+    expect(sides(await store(rig, 'storeSynthesis', s))).toEqual(['old', 'new']);
+    expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'succeeded', authoritative: 'old' })).toBe(2);
+
+    // Reads prefer new: both come back from it, with no fallback.
+    const r = await rig.rehearsal.execute('queryArtifacts', { spec_id: a.spec_id, stage: a.stage });
+    expect(r).toMatchObject({ servedBy: 'new' });
+    expect(r.fallback).toBeUndefined();
+    expect(r.rows?.map(artifactView)).toEqual([a]);
+    const latest = await rig.rehearsal.execute('queryLatestSynthesis', { spec_id: s.spec_id, stage: s.stage });
+    expect(latest.servedBy).toBe('new');
+    expect(latest.rows?.map(synthesisView)).toEqual([s]);
+  });
+
+  it('a failed old-schema write in read-new fails store_artifact and never reaches new (old is still authoritative)', async () => {
+    // `conn.execute("INSERT INTO consensus_artifacts ...")?` returns the error before the new-schema write.
+    const rig = await open();
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', operation: 'storeArtifact', once: true });
+    const a = artifact({ spec_id: 'SPEC-KIT-112', stage: 'plan', agent_name: 'claude' });
+    const w = await rig.rehearsal.execute('storeArtifact', { response_text: 'raw response', ...a });
+    expect(w.outcome).toBe('fail');
+    expect(w.observations.map((o) => [o.side, o.ok])).toEqual([['old', false]]);
+    expect(rowCount(rig, 'consensus_artifacts')).toBe(0);
+    expect(rowCount(rig, 'agent_outputs')).toBe(0);
+    expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total')).toBe(0);
+  });
+
+  it('hazard: a failed new-schema write in read-new only warns, and the acknowledged artifact is missing from its stage while new has other rows for it, until a backfill', async () => {
+    // Old first, a warning when new fails, and a reader that falls back only when new returns no rows
+    // at all: the seed's "RPO zero (dual-write ensures no data loss)" holds for old, not for reads.
+    const rig = await open();
+    await rig.forceTo('read-new');
+    const spec = 'SPEC-KIT-113';
+    const first = artifact({ spec_id: spec, stage: 'plan', agent_name: 'gemini', created_at: '2025-11-13 10:00:00' });
+    await store(rig, 'storeArtifact', first);
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', operation: 'storeArtifact', times: 2 });
+    const lost = artifact({ spec_id: spec, stage: 'plan', agent_name: 'claude', created_at: '2025-11-13 10:00:01' });
+    const w = await store(rig, 'storeArtifact', lost);
+    expect(w.observations.map((o) => [o.side, o.ok])).toEqual([
+      ['old', true],
+      ['new', false],
+    ]);
+    expect(w.note).toMatch(/best-effort.*new is behind until backfill repairs it; reads are served by new, so they miss this write until then/);
+    expect(counter(rig.rehearsal.metrics(), 'cutover_dual_write_total', { result: 'failed', authoritative: 'old' })).toBe(1);
+
+    // The stage has a row in new, so no fallback: the acknowledged artifact is not there.
+    const partial = await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage: 'plan' });
+    expect(partial.servedBy).toBe('new');
+    expect(partial.fallback).toBeUndefined();
+    expect(partial.rows?.map(artifactView)).toEqual([first]);
+
+    // Alone in its stage, the same failure is hidden by the fallback: new returns nothing at all.
+    const alone = artifact({ spec_id: spec, stage: 'tasks', agent_name: 'code' });
+    await store(rig, 'storeArtifact', alone);
+    const viaOld = await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage: 'tasks' });
+    expect(viaOld).toMatchObject({ servedBy: 'old', fallback: 'empty' });
+    expect(viaOld.rows?.map(artifactView)).toEqual([alone]);
+
+    // Verify finds both in old only; backfill copies them, and new serves the whole stage.
+    expect((await rig.rehearsal.verify()).collections.find((c) => c.collection === 'artifacts')).toMatchObject({ oldOnly: 2 });
+    await rig.rehearsal.backfill.run();
+    const complete = await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage: 'plan' });
+    expect(complete.servedBy).toBe('new');
+    expect(complete.rows?.map(artifactView)).toEqual([first, lost]);
+    expect((await rig.rehearsal.execute('queryArtifacts', { spec_id: spec, stage: 'tasks' })).servedBy).toBe('new');
+  });
+
+  it('hazard: a re-stored artifact whose new-schema write failed in read-new reads back with its previous content from new, until a backfill', async () => {
+    const rig = await open();
+    await rig.forceTo('read-new');
+    const v1 = artifact({ spec_id: 'SPEC-KIT-114', stage: 'plan', agent_name: 'gemini', content_json: '{"verdict":"revise"}' });
+    await store(rig, 'storeArtifact', v1);
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', operation: 'storeArtifact', once: true });
+    const v2 = { ...v1, content_json: '{"verdict":"approve"}', created_at: '2025-11-13 10:30:00' };
+    await store(rig, 'storeArtifact', v2);
+    const stale = await rig.rehearsal.execute('queryArtifacts', { spec_id: v1.spec_id, stage: v1.stage });
+    expect(stale.servedBy).toBe('new');
+    expect(stale.rows?.map(artifactView)).toEqual([v1]);
+    const report = await rig.rehearsal.verify();
+    expect(report.collections.find((c) => c.collection === 'artifacts')).toMatchObject({ inconsistent: 1, newerInOld: 1 });
+    await rig.rehearsal.backfill.run();
+    expect((await rig.rehearsal.execute('queryArtifacts', { spec_id: v1.spec_id, stage: v1.stage })).rows?.map(artifactView)).toEqual([v2]);
   });
 });

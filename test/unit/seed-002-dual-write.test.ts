@@ -4,8 +4,11 @@
  *
  * Phase mapping: `AI_JOBS_NEW_SCHEMA=off` = phase `old-only`; the flag's dual write (enqueue,
  * update_status) = phase `dual-write`; its new-key-first read with fallback to the old key =
- * phase `read-new`. Old keys are `ai:jobs:{job_id}` in the old database's `kv`, new keys
- * `ai:job:{workspace_id}:{job_id}` in the new database's `kv` (split topology).
+ * phase `read-new`. One flag turned both on together: writes stayed old-first ("Always write to
+ * old schema") while reads went new-first, so the scenario sets `writeAuthorityInReadNew: "old"`
+ * and the read-new tests below run on exactly that routing. Old keys are `ai:jobs:{job_id}` in the
+ * old database's `kv`, new keys `ai:job:{workspace_id}:{job_id}` in the new database's `kv` (split
+ * topology).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toPrometheus } from '../../src/engine/checks/metrics.ts';
@@ -207,6 +210,101 @@ describe('seed 002: dual-write of job keys on job-keys', () => {
   });
 });
 
+describe('seed 002: the flag on, as it ran — old-first dual writes with new-key-first reads (read-new, old authoritative)', () => {
+  it('enqueue writes the old flat key first, then the workspace key, while get_job reads the workspace key first', async () => {
+    const rig = await open();
+    expect(rig.scenario.settings?.writeAuthorityInReadNew).toBe('old');
+    await rig.forceTo('read-new');
+    expect(rig.rehearsal.route).toMatchObject({ writes: ['old', 'new'], reads: 'new', fallback: 'old' });
+
+    const w = await run(rig, 'enqueue', job('job-10', 'ws-globex'));
+    expect(w.observations.map((o) => [o.access, o.side, o.ok])).toEqual([
+      ['write', 'old', true],
+      ['write', 'new', true],
+    ]);
+    expect(kv(rig, 'old')).toEqual({ 'ai:jobs:job-10': queuedHash('job-10', 'ws-globex') });
+    expect(kv(rig, 'new')).toEqual({ 'ai:job:ws-globex:job-10': queuedHash('job-10', 'ws-globex') });
+    expect(queue(rig)).toEqual(['job-10']);
+
+    const r = await run(rig, 'getJob', { job_id: 'job-10', workspace_id: 'ws-globex' });
+    expect(sides(r)).toEqual(['new']);
+    expect(r.servedBy).toBe('new');
+    expect(r.rows).toEqual([queuedHash('job-10', 'ws-globex')]);
+  });
+
+  it('update_status updates the old key first, then the workspace key only where it exists (no orphan creates), and get_job sees the update from either key', async () => {
+    const rig = await open();
+    await run(rig, 'enqueue', job('job-before', 'ws-acme'));
+    await rig.forceTo('read-new');
+    await run(rig, 'enqueue', job('job-after', 'ws-umbrella'));
+
+    const both = await run(rig, 'updateStatus', { job_id: 'job-after', workspace_id: 'ws-umbrella', status: 'running', result: null, updated_at: '2025-10-17 09:05:00' });
+    expect(sides(both)).toEqual(['old', 'new']);
+    const running = { ...queuedHash('job-after', 'ws-umbrella'), status: 'running', updated_at: '2025-10-17 09:05:00' };
+    expect(kv(rig, 'old')['ai:jobs:job-after']).toEqual(running);
+    expect(kv(rig, 'new')['ai:job:ws-umbrella:job-after']).toEqual(running);
+    const fromNew = await run(rig, 'getJob', { job_id: 'job-after', workspace_id: 'ws-umbrella' });
+    expect(fromNew.servedBy).toBe('new');
+    expect(fromNew.rows).toEqual([running]);
+
+    // Enqueued before the flag: the old key is updated, no workspace key is created, and get_job
+    // finds the update through the fallback to the old key.
+    const oldOnly = await run(rig, 'updateStatus', { job_id: 'job-before', workspace_id: 'ws-acme', status: 'completed', result: 'done', updated_at: '2025-10-17 09:06:00' });
+    expect(sides(oldOnly)).toEqual(['old', 'new']);
+    expect(Object.keys(kv(rig, 'new'))).toEqual(['ai:job:ws-umbrella:job-after']);
+    const viaFallback = await run(rig, 'getJob', { job_id: 'job-before', workspace_id: 'ws-acme' });
+    expect(viaFallback).toMatchObject({ servedBy: 'old', fallback: 'empty' });
+    expect(viaFallback.rows).toEqual([{ ...queuedHash('job-before'), status: 'completed', result: 'done', updated_at: '2025-10-17 09:06:00' }]);
+  });
+
+  it('a failed workspace-key write cleans up the old key and the queue entry (both or neither); a failed old-key write never touches the workspace key', async () => {
+    const rig = await open();
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', operation: 'enqueue', once: true });
+    const failed = await rig.rehearsal.execute('enqueue', job('job-11'));
+    expect(failed.outcome).toBe('fail');
+    expect(failed.observations.map((o) => [o.side, o.access, o.ok])).toEqual([
+      ['old', 'write', true],
+      ['new', 'write', false],
+      ['old', 'compensate', true],
+    ]);
+    expect(kv(rig, 'old')).toEqual({});
+    expect(kv(rig, 'new')).toEqual({});
+    expect(queue(rig)).toEqual([]);
+
+    rig.rehearsal.faults.add({ kind: 'write-error', side: 'old', operation: 'enqueue', once: true });
+    const oldFailed = await rig.rehearsal.execute('enqueue', job('job-12'));
+    expect(oldFailed.outcome).toBe('fail');
+    expect(oldFailed.observations.map((o) => [o.side, o.access, o.ok])).toEqual([['old', 'write', false]]);
+    expect(kv(rig, 'new')).toEqual({});
+
+    const snapshot = rig.rehearsal.metrics();
+    expect(counter(snapshot, 'cutover_dual_write_total', { result: 'compensated', authoritative: 'old' })).toBe(1);
+    expect(counter(snapshot, 'cutover_dual_write_total', { authoritative: 'new' })).toBe(0);
+    // Safe to retry, and the read serves it from the workspace key.
+    await run(rig, 'enqueue', job('job-11'));
+    expect((await run(rig, 'getJob', { job_id: 'job-11', workspace_id: 'ws-acme' })).servedBy).toBe('new');
+  });
+
+  it('a crash between the two writes leaves the old key and queue entry without the workspace key: get_job falls back to it until a backfill copies it', async () => {
+    // "Atomicity" by cleanup cannot clean up after a dead process.
+    const rig = await open();
+    await rig.forceTo('read-new');
+    rig.rehearsal.faults.add({ kind: 'crash', point: 'between-writes', once: true });
+    await expect(rig.rehearsal.execute('enqueue', job('job-13'))).rejects.toThrow(/crashed at between-writes/);
+    await rig.open();
+    expect(kv(rig, 'old')).toEqual({ 'ai:jobs:job-13': queuedHash('job-13') });
+    expect(kv(rig, 'new')).toEqual({});
+    expect(queue(rig)).toEqual(['job-13']);
+    const r = await run(rig, 'getJob', { job_id: 'job-13', workspace_id: 'ws-acme' });
+    expect(r).toMatchObject({ servedBy: 'old', fallback: 'empty' });
+    expect((await rig.rehearsal.verify()).totals.oldOnly).toBe(1);
+    await rig.rehearsal.backfill.run();
+    expect(kv(rig, 'new')).toEqual({ 'ai:job:ws-acme:job-13': queuedHash('job-13') });
+    expect((await run(rig, 'getJob', { job_id: 'job-13', workspace_id: 'ws-acme' })).servedBy).toBe('new');
+  });
+});
+
 describe('seed 002: the dual-write counter (ai_jobs_dual_write_total, here cutover_dual_write_total)', () => {
   it('counts a failed second write that was undone as compensated, beside the succeeded ones, in the snapshot and the Prometheus text', async () => {
     const rig = await open();
@@ -223,8 +321,21 @@ describe('seed 002: the dual-write counter (ai_jobs_dual_write_total, here cutov
     const byResult = (result: string) => counter(snapshot, 'cutover_dual_write_total', { result });
     expect([byResult('succeeded'), byResult('compensated'), byResult('failed'), byResult('compensation_failed')]).toEqual([2, 1, 0, 0]);
     const text = toPrometheus(snapshot);
-    expect(text).toContain('cutover_dual_write_total{result="compensated"} 1\n');
-    expect(text).toContain('cutover_dual_write_total{result="succeeded"} 2\n');
+    // The seed's dashboard divides succeeded by all jobs; the authoritative label says which side a
+    // failure left behind (old throughout for this scenario, also in read-new).
+    expect(text).toContain('cutover_dual_write_total{result="compensated",authoritative="old"} 1\n');
+    expect(text).toContain('cutover_dual_write_total{result="succeeded",authoritative="old"} 2\n');
+  });
+
+  it('counts read-new\'s dual writes under the same labels as dual-write\'s: old stays authoritative', async () => {
+    const rig = await open();
+    await rig.forceTo('dual-write');
+    await run(rig, 'enqueue', job('job-20'));
+    await rig.forceTo('read-new');
+    await run(rig, 'enqueue', job('job-21'));
+    await run(rig, 'updateStatus', { job_id: 'job-20', workspace_id: 'ws-acme', status: 'running', result: null, updated_at: '2025-10-17 09:20:00' });
+    const snapshot = rig.rehearsal.metrics();
+    expect(snapshot.counters.filter((c) => c.name === 'cutover_dual_write_total').map((c) => [c.labels, c.value])).toEqual([[{ result: 'succeeded', authoritative: 'old' }, 3]]);
   });
 
   it('counts nothing as compensated when the second write succeeds or when only old is written (flag off)', async () => {

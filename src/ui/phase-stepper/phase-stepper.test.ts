@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { ROUTES } from '../../engine/vocabulary.ts';
+import { ROUTES, type Scenario } from '../../engine/vocabulary.ts';
+import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
+import { scenarioInfo } from '../../worker/protocol.ts';
 import './phase-stepper.ts';
 import type { ClPhaseStepper } from './phase-stepper.ts';
 import { button, change, cleanBody, makeState, mount, query, record, tabTo } from '../test-support.ts';
@@ -22,7 +24,25 @@ describe('cl-phase-stepper', () => {
     expect(steps[0]?.textContent).toContain(ROUTES['old-only'].summary);
     const readNew = steps[3]?.textContent?.replace(/\s+/g, ' ');
     expect(readNew).toContain(ROUTES['read-new'].summary);
-    expect(readNew).toContain('Writes: workspace keys then flat keys. Reads: workspace keys, falling back to flat keys.');
+    expect(readNew).toContain('Writes: workspace keys (authoritative), then flat keys. Reads: workspace keys, falling back to flat keys.');
+  });
+
+  it("shows the scenario's own routing: read-new writes old first where writeAuthorityInReadNew is \"old\" (job-keys, seed 002), new first where it is not (session-json)", async () => {
+    const text = (el: ClPhaseStepper, index: number) => el.shadowRoot?.querySelectorAll('ol > li')[index]?.textContent?.replace(/\s+/g, ' ') ?? '';
+    const jobKeys = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'read-new', scenario: scenarioInfo(BUILT_IN_SCENARIOS['job-keys'] as Scenario) }) });
+    expect(text(jobKeys, 3)).toContain('Writes: flat keys (authoritative), then workspace keys. Reads: workspace keys, falling back to flat keys.');
+    expect(text(jobKeys, 3)).toContain('Writes go to old (authoritative), then new; reads are served by new');
+    expect(text(jobKeys, 3)).not.toContain(ROUTES['read-new'].summary);
+    // The other phases are the table's.
+    expect(text(jobKeys, 2)).toContain('Writes: flat keys (authoritative), then workspace keys. Reads: flat keys, compared with workspace keys.');
+    expect(text(jobKeys, 4)).toContain('Writes: workspace keys. Reads: workspace keys, falling back to flat keys.');
+    cleanBody();
+
+    const sessions = BUILT_IN_SCENARIOS['session-json'] as Scenario;
+    const info = scenarioInfo(sessions);
+    const el = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'read-new', scenario: info }) });
+    expect(text(el, 3)).toContain(`Writes: ${info.labels.new} (authoritative), then ${info.labels.old}. Reads: ${info.labels.new}, falling back to ${info.labels.old}.`);
+    expect(text(el, 3)).toContain(ROUTES['read-new'].summary);
   });
 
   it('fires cl-move-phase to the next phase when Next phase is clicked', async () => {

@@ -109,7 +109,8 @@ export class ClPhaseStepper extends LitElement {
 
   private renderRoute(route: Route, labels: Readonly<Record<Side, string>>): TemplateResult {
     const side = (s: Side): TemplateResult => html`<span class="side-${s}">${labels[s]}</span>`;
-    const writes = route.writes.map((s, i) => html`${i > 0 ? ' then ' : ''}${side(s)}`);
+    // The authoritative side is written first; in read-new it is not always the side serving reads.
+    const writes = route.writes.map((s, i) => html`${i > 0 ? ', then ' : ''}${side(s)}${i === 0 && route.writes.length > 1 ? ' (authoritative)' : ''}`);
     return html`Writes: ${writes}. Reads: ${side(route.reads)}${route.fallback ? html`, falling back to ${side(route.fallback)}` : nothing}${
       route.shadow ? html`, compared with ${side(route.shadow)}` : nothing
     }.`;

@@ -1,5 +1,9 @@
 /** What the engine remembers across crashes besides the databases, and the options of a phase move. */
 import type { Phase } from './phases.ts';
+import type { Side } from './scenario/format.ts';
+
+/** A database value as JSON (a blob as hex), as reports carry it. */
+export type JsonSqlValue = string | number | null | { readonly blob: string };
 
 /** What the engine remembers across crashes besides the databases (stored as meta). */
 export interface ControlState {
@@ -20,12 +24,56 @@ export interface ControlState {
   droppedAtVersion: number | null;
   /** Guards overridden with `force`. */
   forcedMoves: number;
+  /**
+   * The shadow reads that gate the cut-over: counted from entering `shadow`, restarted by a clean
+   * verify while comparisons are made; null before `shadow` (absent in states stored by older builds).
+   */
+  shadowWindow?: ShadowWindow | null;
+}
+
+/** Shadow comparisons since the window started, as the cut-over gate counts them. */
+export interface ShadowWindow {
+  /** Reads that read both sides and compared them. */
+  readonly reads: number;
+  /** Of those, the ones whose sides disagreed. */
+  readonly mismatches: number;
+  /** What started the window: entering `shadow`, or a clean verify (canonical and application reads). */
+  readonly since: 'shadow' | 'clean-verify';
+  /** The first few mismatches of the window, for the guard's message. */
+  readonly first: readonly ShadowNote[];
+}
+
+/** One shadow read that disagreed, as the gate remembers it (JSON-safe, values by side). */
+export interface ShadowNote {
+  readonly operation: string;
+  readonly params: Readonly<Record<string, JsonSqlValue>>;
+  readonly phase: Phase;
+  /** How many differences the read had; the first few are in `diffs`. */
+  readonly diffCount: number;
+  readonly diffs: readonly ShadowNoteDiff[];
+}
+
+/** One difference of a shadow read: a record one side lacks, fields that differ, or row order. */
+export interface ShadowNoteDiff {
+  /** The record's key as JSON (row keys joined by commas for `order`). */
+  readonly key: string;
+  readonly kind: 'changed' | 'order' | 'only-in';
+  /** For `only-in`: the side that returned the record. */
+  readonly side?: Side;
+  readonly fields: readonly { readonly field: string; readonly old: JsonSqlValue; readonly new: JsonSqlValue }[];
 }
 
 /** What verify found, as remembered for guards. */
 export interface VerifySummary {
   readonly clean: boolean;
+  /** Records the canonical queries found different. */
   readonly diverged: number;
+  /** Records the application's check reads returned differently on the two sides (absent before this was checked). */
+  readonly appReadMismatches?: number;
+  /** Of those, the ones new holds a newer version of (not a hazard of the drop). */
+  readonly appReadNewerInNew?: number;
+  /** The first of those, in words (`artifacts ["A-1"] price_cents old 1999 new 1998`). */
+  readonly appReadExample?: string;
   readonly lostByDrop: number;
   readonly divergenceEvents: number;
   readonly phase: Phase;

@@ -5,7 +5,7 @@
  * because the databases already agree with it.
  */
 import type { CopyAction } from './actions/copier.ts';
-import type { ControlState } from './control-state.ts';
+import type { ControlState, ShadowNote, ShadowWindow } from './control-state.ts';
 import type { DurableStore } from './durability/durable-store.ts';
 import { StorageError } from './durability/types.ts';
 import type { EventBus } from './event-bus.ts';
@@ -29,12 +29,22 @@ export function initialControl(scenario: Scenario, opens: number): ControlState 
     backups: [],
     droppedAtVersion: null,
     forcedMoves: 0,
+    shadowWindow: null,
   };
+}
+
+/** How many mismatches a shadow window keeps for the guard's message. */
+export const SHADOW_NOTES_KEPT = 3;
+
+/** A shadow window that starts now. */
+export function freshShadowWindow(since: ShadowWindow['since']): ShadowWindow {
+  return { reads: 0, mismatches: 0, since, first: [] };
 }
 
 /** A deep copy, safe to hand out. */
 export function copyControl(c: Readonly<ControlState>): ControlState {
-  return { ...c, backups: [...c.backups], lastVerify: c.lastVerify ? { ...c.lastVerify } : null };
+  const w = c.shadowWindow ?? null;
+  return { ...c, backups: [...c.backups], lastVerify: c.lastVerify ? { ...c.lastVerify } : null, shadowWindow: w ? { ...w, first: [...w.first] } : null };
 }
 
 /** Holds the control state and stores it. */
@@ -74,6 +84,17 @@ export class Control {
   /** Something may have diverged the sides: the last verify no longer counts for the guards. */
   markDivergence(): Promise<void> {
     return this.update({ divergenceEvents: this.#state.divergenceEvents + 1 });
+  }
+
+  /**
+   * One shadow comparison: `mismatch` is null when the sides agreed. Stored before the read
+   * answers, so a crash cannot forget a disagreement the caller saw. A window that never started
+   * (a state stored by an older build) starts here.
+   */
+  recordShadowRead(mismatch: ShadowNote | null): Promise<void> {
+    const w = this.#state.shadowWindow ?? freshShadowWindow('shadow');
+    const first = mismatch && w.first.length < SHADOW_NOTES_KEPT ? [...w.first, mismatch] : w.first;
+    return this.update({ shadowWindow: { ...w, reads: w.reads + 1, mismatches: w.mismatches + (mismatch ? 1 : 0), first } });
   }
 
   /** A completed backfill pass counts for the guards when it ran while writes reached new. */

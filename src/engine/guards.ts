@@ -4,9 +4,9 @@
  * so every rule is testable on plain values.
  */
 import type { ConsistencyReport } from './checks/consistency.ts';
-import type { ControlState } from './control-state.ts';
+import type { ControlState, JsonSqlValue, ShadowNote } from './control-state.ts';
 import { PHASES, ROUTES, phaseIndex, type Phase } from './phases.ts';
-import type { GuardCheck, Hazard, RollbackPlan } from './results.ts';
+import type { GuardCheck, Hazard, RollbackPlan, ShadowGate } from './results.ts';
 import type { Scenario, ScenarioSettings } from './scenario/format.ts';
 
 /** Why a forward move from the control state's phase to `to` would be refused (empty reasons when allowed). */
@@ -27,8 +27,10 @@ export function checkGuard(control: Readonly<ControlState>, scenario: Scenario, 
     if (!verifyCurrent) {
       reasons.push(control.lastVerify ? 'something may have diverged the sides since the last verify (a failed second write, a crash or a rollback): run backfill and reverse-sync, then verify' : 'no verify yet: run verify after the backfill');
     } else if (!control.lastVerify?.clean) {
-      reasons.push(`the last verify found ${control.lastVerify?.diverged} records that differ: run backfill (and reverse-sync), then verify again`);
+      reasons.push(...uncleanVerifyReasons(control));
     }
+    const shadow = shadowGate(control, settings, to);
+    reasons.push(...shadowReasons(shadow));
     const warnings: string[] = [];
     const deletes = Object.values(scenario.operations).some((op) => op.kind === 'write' && op.effect.type === 'delete');
     if (to === 'new-only' && deletes && !settings.fallbackHidesDeleted) {
@@ -36,16 +38,101 @@ export function checkGuard(control: Readonly<ControlState>, scenario: Scenario, 
         'in new-only, reads fall back to read-only old when new has no rows: a record deleted from now on comes back from old until old is dropped (the seeds\' fallback); set settings.fallbackHidesDeleted if the application keeps tombstones',
       );
     }
-    return { to, ok: reasons.length === 0, reasons, overridable: true, ...(warnings.length ? { warnings } : {}) };
+    return { to, ok: reasons.length === 0, reasons, overridable: true, shadow, ...(warnings.length ? { warnings } : {}) };
   }
   if (to === 'old-dropped') {
     if (!control.backfillValid) reasons.push('no backfill has completed since writes started reaching new');
     if (!verifyCurrent) reasons.push('verify again: something may have changed since the last one');
     const lost = control.lastVerify?.lostByDrop ?? 0;
     if (verifyCurrent && lost > 0) reasons.push(`dropping old would lose ${lost} records that exist only in old, are newer there or were deleted there: run backfill, then verify — or accept losing ${lost} records`);
-    return { to, ok: reasons.length === 0, reasons, recordsLost: verifyCurrent ? lost : undefined, overridable: false } as GuardCheck;
+    // What the application reads differently, and what shadow reads saw, is not counted as records
+    // lost, so force (not an accepted loss) overrides it when it is the only reason.
+    const hard = reasons.length;
+    // Differences new holds newer versions of are what writes to new alone leave: not the drop's concern.
+    if (verifyCurrent && control.lastVerify) reasons.push(...appReadReasons(control.lastVerify, (control.lastVerify.appReadMismatches ?? 0) - (control.lastVerify.appReadNewerInNew ?? 0)));
+    const shadow = shadowGate(control, settings, to);
+    reasons.push(...shadowReasons(shadow));
+    return { to, ok: reasons.length === 0, reasons, recordsLost: verifyCurrent ? lost : undefined, overridable: hard === 0, shadow } as GuardCheck;
   }
   return { to, ok: true, reasons, overridable: true };
+}
+
+/** Why an unclean current verify refuses the move: canonical differences, application reads, duplicate keys. */
+function uncleanVerifyReasons(control: Readonly<ControlState>): string[] {
+  const v = control.lastVerify;
+  if (!v) return [];
+  const out: string[] = [];
+  if (v.diverged > 0) out.push(`the last verify found ${v.diverged} records that differ: run backfill (and reverse-sync), then verify again`);
+  out.push(...appReadReasons(v));
+  if (out.length === 0) out.push('the last verify was not clean: a canonical rows query returned a key more than once (a join fanning out); fix the query, then verify again');
+  return out;
+}
+
+/** What the application's reads returned differently (`n` of the records), as a reason. */
+function appReadReasons(v: NonNullable<ControlState['lastVerify']>, n = v.appReadMismatches ?? 0): string[] {
+  if (n === 0) return [];
+  return [
+    `the last verify found ${n} ${n === 1 ? 'record' : 'records'} the application's own read returns differently on old and new${v.appReadExample ? ` (${v.appReadExample})` : ''}: the canonical rows queries may hide it — a canonical query that normalises differently from the read makes backfill copy the damage and verify call the sides consistent; fix the scenario's SQL, repair, then verify again`,
+  ];
+}
+
+/** The shadow-read gate of a move to `to` (read-new, new-only, old-dropped) from the control state. */
+export function shadowGate(control: Readonly<ControlState>, settings: Required<ScenarioSettings>, to: Phase): ShadowGate {
+  const w = control.shadowWindow ?? null;
+  const reads = w?.reads ?? 0;
+  const mismatches = w?.mismatches ?? 0;
+  const rate = reads === 0 ? 0 : mismatches / reads;
+  // The reads are gathered in shadow: later moves ask only that what was compared stays within the limit.
+  const needed = to === 'read-new' ? settings.minShadowReads : 0;
+  return {
+    reads,
+    mismatches,
+    rate,
+    minReads: needed,
+    limit: settings.shadowMismatchLimit,
+    since: w?.since ?? null,
+    enoughReads: reads >= needed,
+    withinLimit: rate <= settings.shadowMismatchLimit,
+    first: w?.first ?? [],
+  };
+}
+
+/** The gate's reasons: too few shadow reads, or too many that disagreed (with the first diffs). */
+function shadowReasons(g: ShadowGate): string[] {
+  const out: string[] = [];
+  const since = g.since === 'clean-verify' ? 'since the last clean verify' : 'since entering shadow';
+  if (!g.enoughReads) {
+    out.push(
+      `${g.reads} shadow ${g.reads === 1 ? 'read' : 'reads'} ${since}; ${g.minReads} are needed before reads move to new (settings.minShadowReads): run reads in shadow, which compare both sides — or move anyway (force)`,
+    );
+  }
+  if (!g.withinLimit) {
+    const notes = g.first.map(describeShadowNote).join('; ');
+    out.push(
+      `shadow reads disagreed ${g.mismatches} ${g.mismatches === 1 ? 'time' : 'times'} in ${g.reads} ${since} (${percent(g.rate)}; the limit is ${percent(g.limit)}): ${notes}${g.mismatches > g.first.length ? '; …' : ''} — repair and verify (a clean verify restarts the count), fix the scenario's SQL if they persist, or move anyway (force)`,
+    );
+  }
+  return out;
+}
+
+const percent = (rate: number): string => `${Number((rate * 100).toFixed(1))}%`;
+
+const valueWords = (v: JsonSqlValue): string => (v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/** One shadow mismatch in words: `getItem {"sku":"A-1"} price_cents old 1999 new 1998`. */
+export function describeShadowNote(n: ShadowNote): string {
+  const diffs = n.diffs.map((d) => {
+    switch (d.kind) {
+      case 'changed':
+        return `${d.key} ${d.fields.map((f) => `${f.field} old ${valueWords(f.old)} new ${valueWords(f.new)}`).join(', ')}`;
+      case 'only-in':
+        return `${d.key} only in ${d.side ?? '?'}`;
+      case 'order':
+        return 'the rows come in another order';
+    }
+  });
+  const more = n.diffCount > n.diffs.length ? ` (+${n.diffCount - n.diffs.length} more)` : '';
+  return `${n.operation} ${JSON.stringify(n.params)} ${diffs.join(', ')}${more}`;
 }
 
 /** What a rollback plan needs to know of the databases. */

@@ -25,6 +25,8 @@ import type { VersionClock } from './version-clock.ts';
 /** Everything inside one incarnation of a rehearsal. */
 export interface EngineParts {
   readonly scenario: Scenario;
+  /** The rehearsal's seed: pieces that draw (verify's sample) fork their own streams from it. */
+  readonly seed: string | number;
   readonly settings: Required<ScenarioSettings>;
   readonly durability: DurabilityMode;
   readonly sql: SqlEngine;

@@ -4,12 +4,13 @@
  * and kept.
  */
 import { diffReadResults, type RowDiff } from './checks/consistency.ts';
+import type { ShadowNote, ShadowNoteDiff } from './control-state.ts';
 import type { EngineParts, OperationRequest } from './parts.ts';
 import type { Phase } from './phases.ts';
 import { recordKey } from './records.ts';
 import { freezeResult, type Observation, type OperationResult, type SideError } from './results.ts';
 import type { ReadOperation, Side } from './scenario/format.ts';
-import type { Row } from './sql.ts';
+import { sqlValueToJson, type Params, type Row } from './sql.ts';
 import { paramsFor } from './write/statements.ts';
 
 /** How many shadow mismatches are kept for `shadowDiffs`. */
@@ -20,6 +21,28 @@ export interface ShadowMismatch {
   readonly operation: string;
   readonly phase: Phase;
   readonly diffs: readonly RowDiff[];
+}
+
+/** How many differences of one read the cut-over gate remembers. */
+const NOTE_DIFFS = 3;
+
+/** A shadow mismatch as the cut-over gate remembers it: JSON-safe, values by side rather than by role. */
+export function shadowNote(operation: string, params: Params, phase: Phase, shadow: { readonly side: Side; readonly diffs: readonly RowDiff[] }): ShadowNote {
+  const compared = shadow.side;
+  const primary: Side = compared === 'new' ? 'old' : 'new';
+  const diffs = shadow.diffs.slice(0, NOTE_DIFFS).map((d): ShadowNoteDiff => {
+    switch (d.kind) {
+      case 'missing-in-shadow':
+        return { key: d.key, kind: 'only-in', side: primary, fields: [] };
+      case 'extra-in-shadow':
+        return { key: d.key, kind: 'only-in', side: compared, fields: [] };
+      case 'order':
+        return { key: d.key, kind: 'order', fields: [] };
+      case 'changed':
+        return { key: d.key, kind: 'changed', fields: d.fields.map((f) => (compared === 'new' ? { field: f.field, old: f.primary, new: f.shadow } : { field: f.field, old: f.shadow, new: f.primary })) };
+    }
+  });
+  return { operation, params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, sqlValueToJson(v)])), phase, diffCount: shadow.diffs.length, diffs };
 }
 
 /** Runs reads and keeps the recent shadow mismatches. */
@@ -92,6 +115,9 @@ export class ReadPath {
       }
       // Counted on the attempt that answers only (a read again after a refused write is one read).
       this.#count(name, phase, servedBy, served.obs.ok, fallback, shadow);
+      // The cut-over gate's count is stored before the read answers: a crash cannot forget a
+      // disagreement its caller saw.
+      if (shadow) await parts.control.recordShadowRead(shadow.matched ? null : shadowNote(name, params, phase, shadow));
       return freezeResult({
         id,
         name,

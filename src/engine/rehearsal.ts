@@ -168,6 +168,7 @@ export class Rehearsal {
     const lifecycle = new Lifecycle({ clock: ports.clock, files, store, faults, locks, events, control });
     const parts: EngineParts = {
       scenario,
+      seed: options.seed,
       settings,
       durability: options.durability,
       sql: ports.sql,

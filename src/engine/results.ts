@@ -1,5 +1,6 @@
 /** Frozen values the engine returns: observations, operation results, progress, plans. */
 import type { RowDiff } from './checks/consistency.ts';
+import type { ShadowNote, ShadowWindow } from './control-state.ts';
 import type { Phase } from './phases.ts';
 import type { Side } from './scenario/format.ts';
 import type { Params, Row } from './sql.ts';
@@ -92,6 +93,27 @@ export interface GuardCheck {
   readonly overridable: boolean;
   /** Hazards of the target phase that do not block the move. */
   readonly warnings?: readonly string[];
+  /** The shadow-read gate, for moves to read-new and further. */
+  readonly shadow?: ShadowGate;
+}
+
+/** The shadow-read gate of a cut-over move: the window's counts against the scenario's settings. */
+export interface ShadowGate {
+  /** Shadow comparisons in the window. */
+  readonly reads: number;
+  readonly mismatches: number;
+  /** mismatches / reads (0 without reads). */
+  readonly rate: number;
+  /** Comparisons the move needs (`minShadowReads` for read-new, 0 for later moves). */
+  readonly minReads: number;
+  /** The highest rate allowed (`shadowMismatchLimit`). */
+  readonly limit: number;
+  /** What started the window, or null when none has (never in shadow). */
+  readonly since: ShadowWindow['since'] | null;
+  readonly enoughReads: boolean;
+  readonly withinLimit: boolean;
+  /** The window's first mismatches. */
+  readonly first: readonly ShadowNote[];
 }
 
 /** The outcome of a phase move. */
@@ -104,6 +126,8 @@ export interface PhaseMove {
   readonly hazards: readonly Hazard[];
   /** Hazards of the new phase that did not block the move. */
   readonly warnings?: readonly string[];
+  /** The shadow-read gate as the guard saw it (forward moves to read-new and further). */
+  readonly shadow?: ShadowGate;
 }
 
 /** Progress of a backfill or reverse-sync pass. */

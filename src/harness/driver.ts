@@ -30,6 +30,9 @@ export interface DriverOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Refusals for shadow mismatches after which the careful operator gives up on a move. */
+const MISMATCH_REFUSALS = 3;
+
 /** Something the driver did, for the replay log. */
 export type StepLog = (line: string) => void;
 
@@ -48,6 +51,8 @@ export class Driver {
   readonly #untilFired: FaultSpec[] = [];
   #recoveryProblems: string[] = [];
   #lostAcks = 0;
+  /** Draws the careful operator's reads (its own stream: the workload's weights stay the workload's). */
+  #operatorStream: Random | undefined;
   readonly #log: StepLog;
 
   constructor(private readonly options: DriverOptions) {
@@ -213,8 +218,15 @@ export class Driver {
     return this.verify();
   }
 
-  /** Moves one phase forward, repairing first until the guard allows it. */
+  /**
+   * Moves one phase forward as a careful operator does: when refused, repairs (backfill,
+   * reverse-sync, verify) unless only the shadow gate refused; when the gate wants more shadow
+   * reads, runs reads until it has them. Shadow mismatches that come back after a repair and a
+   * clean verify are not a divergence repair can fix: after `MISMATCH_REFUSALS` refusals for them
+   * it gives up (undefined), as it does after six refused attempts.
+   */
   async moveForward(options: MoveOptions & { careless?: boolean } = {}): Promise<PhaseMove | undefined> {
+    let mismatchRefusals = 0;
     for (let attempt = 0; attempt < 6; attempt++) {
       const from = this.rehearsal.phase;
       const to = PHASES[phaseIndex(from) + 1];
@@ -230,9 +242,46 @@ export class Driver {
         return move;
       }
       if (move) this.#log(`move ${from} -> ${to} refused: ${move.reasons.join('; ')}`);
-      await this.repair();
+      const gate = move?.shadow;
+      if (gate && !gate.withinLimit && ++mismatchRefusals >= MISMATCH_REFUSALS) {
+        this.#log(`giving up on ${to}: shadow reads still disagree after repair (${gate.mismatches} of ${gate.reads})`);
+        return undefined;
+      }
+      const gateReasons = gate ? Number(!gate.enoughReads) + Number(!gate.withinLimit) : 0;
+      // Only too few shadow reads: repairing would restart the window for nothing.
+      if (!move || move.reasons.length > gateReasons || (gate && !gate.withinLimit)) await this.repair();
+      await this.#runShadowReads(to);
     }
     return undefined;
+  }
+
+  /** Runs reads until the shadow gate of a move to `to` has the reads it needs (bounded). */
+  async #runShadowReads(to: Phase): Promise<void> {
+    if (this.rehearsal.phase !== 'shadow') return;
+    const gate = (await this.guarded('check guard', (r) => r.checkGuard(to)))?.shadow;
+    if (!gate || gate.enoughReads) return;
+    const names = this.#operatorReads();
+    if (names.length === 0) return;
+    let budget = 3 * (gate.minReads - gate.reads) + 10;
+    let made = 0;
+    while (budget-- > 0 && this.rehearsal.phase === 'shadow' && (this.rehearsal.control.shadowWindow?.reads ?? 0) < gate.minReads) {
+      await this.invoke(this.workload.invocation(this.#operatorRandom.weighted(names)));
+      made++;
+    }
+    this.#log(`ran ${made} reads for the shadow gate (${this.rehearsal.control.shadowWindow?.reads ?? 0} of ${gate.minReads} compared)`);
+  }
+
+  /** The reads an operator runs for the shadow gate: the workload's, by its weights, else each collection's check read. */
+  #operatorReads(): [string, number][] {
+    const ops = this.scenario.operations;
+    const mixed = Object.entries(this.workload.mix).filter(([name, w]) => ops[name]?.kind === 'read' && w > 0);
+    if (mixed.length > 0) return mixed;
+    return [...new Set(Object.values(this.scenario.collections).map((c) => c.check.read))].map((name) => [name, 1]);
+  }
+
+  get #operatorRandom(): Random {
+    this.#operatorStream ??= this.options.random.fork('operator-reads');
+    return this.#operatorStream;
   }
 
   /** Rolls back to `to`, running remedies first (restore, reverse-sync) unless careless. */

@@ -10,7 +10,7 @@ import { createRandom } from '../../src/engine/random.ts';
 import { Rehearsal } from '../../src/engine/rehearsal.ts';
 import type { Policy, Scenario, Topology } from '../../src/engine/scenario/format.ts';
 import { validateScenario, formatProblems } from '../../src/engine/scenario/validate.ts';
-import type { SqlEngine } from '../../src/engine/sql.ts';
+import type { SqlEngine, SqlValue } from '../../src/engine/sql.ts';
 import { Driver } from '../../src/harness/driver.ts';
 import { SIMULATION_EPOCH_MS } from '../../src/harness/simulate.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
@@ -93,13 +93,41 @@ export class Rig {
     await this.rehearsal.verify();
   }
 
-  /** Moves forward until `to`, repairing so that guards pass (no force). */
+  /**
+   * In shadow, reads every record through its collection's check read (each group once, again and
+   * again) until the shadow gate has `minShadowReads` comparisons: what an operator does before
+   * moving reads to new.
+   */
+  async shadowReads(): Promise<void> {
+    const r = this.rehearsal;
+    const needed = (await r.checkGuard('read-new')).shadow?.minReads ?? 0;
+    const reads: { read: string; params: Record<string, SqlValue> }[] = [];
+    for (const c of Object.values(this.scenario.collections)) {
+      const seen = new Set<string>();
+      for (const row of r.database(r.route.reads).query(c.rows[r.route.reads])) {
+        const params = Object.fromEntries(Object.entries(c.check.params).map(([param, column]) => [param, row[column] ?? null]));
+        const id = JSON.stringify(params);
+        if (!seen.has(id)) reads.push({ read: c.check.read, params });
+        seen.add(id);
+      }
+      // No records yet: a read that finds nothing on either side still compares them.
+      if (seen.size === 0) reads.push({ read: c.check.read, params: Object.fromEntries(Object.keys(c.check.params).map((p) => [p, null])) });
+    }
+    for (let i = 0; (r.control.shadowWindow?.reads ?? 0) < needed; i++) {
+      if (i > needed * 3 + reads.length) throw new Error(`shadow reads are not counted: ${r.control.shadowWindow?.reads ?? 0} of ${needed}`);
+      const next = reads[i % reads.length] as (typeof reads)[number];
+      await r.execute(next.read, next.params);
+    }
+  }
+
+  /** Moves forward until `to`, repairing (and making shadow reads) so that guards pass (no force). */
   async walkTo(to: Phase): Promise<void> {
     while (phaseIndex(this.rehearsal.phase) < phaseIndex(to)) {
       const next = PHASES[phaseIndex(this.rehearsal.phase) + 1] as Phase;
       let move = await this.rehearsal.movePhase(next);
       if (!move.ok) {
         await this.repair();
+        if (this.rehearsal.phase === 'shadow') await this.shadowReads();
         move = await this.rehearsal.movePhase(next);
       }
       if (!move.ok) throw new Error(`cannot move to ${next}: ${move.reasons.join('; ')}`);

@@ -47,7 +47,8 @@ describe('checkGuard', () => {
   });
 
   it('allows read-new after a backfill and a clean verify with no divergence since', () => {
-    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: cleanVerify }), scenario, settings, 'read-new');
+    const shadowWindow = { reads: settings.minShadowReads, mismatches: 0, since: 'clean-verify' as const, first: [] };
+    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: cleanVerify, shadowWindow }), scenario, settings, 'read-new');
     expect(guard).toMatchObject({ ok: true, reasons: [] });
   });
 

@@ -686,6 +686,7 @@ describe('storage-quota (strict durability)', () => {
     const rig = await rigAt(BEST_EFFORT_SESSIONS, 'shadow');
     await rig.rehearsal.backfill.run();
     await rig.rehearsal.verify();
+    await rig.shadowReads();
     expect((await rig.rehearsal.checkGuard('read-new')).ok).toBe(true);
     rig.rehearsal.faults.add({ kind: 'storage-quota', once: true });
     expect((await createSession(rig, 'sess-refused')).outcome).not.toBe('ok');

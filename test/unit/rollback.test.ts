@@ -383,6 +383,8 @@ describe('guards on forward moves', () => {
     expect(rig.rehearsal.control.backfillValid).toBe(true);
     expect((await rig.rehearsal.movePhase('read-new')).ok).toBe(false); // no verify yet
     await rig.rehearsal.verify();
+    expect((await rig.rehearsal.movePhase('read-new')).ok).toBe(false); // no shadow reads yet
+    await rig.shadowReads();
     const move = await rig.rehearsal.movePhase('read-new');
     expect(move).toMatchObject({ ok: true, reasons: [] });
     expect(rig.rehearsal.control.forcedMoves).toBe(0);
@@ -418,6 +420,7 @@ describe('guards on forward moves', () => {
     await rig.forceTo('shadow');
     await rig.rehearsal.backfill.run();
     await rig.rehearsal.verify();
+    await rig.shadowReads();
     expect((await rig.rehearsal.checkGuard('read-new')).ok).toBe(true);
     rig.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
     await createSession(rig, 's1');

@@ -1,5 +1,6 @@
 /** Phase moves: forward one phase at a time through the guards, or back to any earlier phase through the hazards. */
 import type { ControlState, MoveOptions } from '../control-state.ts';
+import { freshShadowWindow } from '../control.ts';
 import { ReadOnlyError, StorageError } from '../durability/types.ts';
 import { assertRollback, checkGuard, planRollback, type RollbackFacts } from '../guards.ts';
 import type { EngineParts } from '../parts.ts';
@@ -49,11 +50,12 @@ async function moveInside(parts: EngineParts, copies: CopyPasses, to: Phase, opt
     const forced = !guard.ok && guard.overridable && options.force === true;
     // The loss is accepted only as the count a current verify found: no blind drop.
     const acceptedLoss = !guard.ok && to === 'old-dropped' && guard.recordsLost !== undefined && options.acceptDataLoss === guard.recordsLost;
-    if (!guard.ok && !forced && !acceptedLoss) return Object.freeze({ ok: false, from, to, reasons: guard.reasons, hazards: [] });
+    const shadow = guard.shadow ? { shadow: guard.shadow } : {};
+    if (!guard.ok && !forced && !acceptedLoss) return Object.freeze({ ok: false, from, to, reasons: guard.reasons, hazards: [], ...shadow });
     if (to === 'old-dropped') await dropOld(parts);
     else await setPhase(parts, to, forced);
     events.emit({ type: 'phase', from, to, how: 'forward', forced: forced || acceptedLoss });
-    return Object.freeze({ ok: true, from, to, reasons: guard.ok ? [] : guard.reasons, hazards: [], ...(guard.warnings ? { warnings: guard.warnings } : {}) });
+    return Object.freeze({ ok: true, from, to, reasons: guard.ok ? [] : guard.reasons, hazards: [], ...(guard.warnings ? { warnings: guard.warnings } : {}), ...shadow });
   }
   const plan = planRollbackNow(parts, to);
   if (from === 'old-dropped') return Object.freeze({ ok: false, from, to, reasons: ['the old schema is dropped: restore the backup first (restoreBackup)'], hazards: plan.hazards });
@@ -72,8 +74,13 @@ async function moveInside(parts: EngineParts, copies: CopyPasses, to: Phase, opt
   return Object.freeze({ ok: true, from, to, reasons: [], hazards: plan.hazards });
 }
 
-/** Stores the new phase (and other control changes) first; memory changes only once it is stored. */
+/**
+ * Stores the new phase (and other control changes) first; memory changes only once it is stored.
+ * Entering shadow, from either side, starts the shadow window of the cut-over gate; phases before
+ * it make no comparisons and keep none.
+ */
 function setPhase(parts: EngineParts, to: Phase, forced: boolean, also: Partial<ControlState> = {}): Promise<void> {
   const current = parts.control.state;
-  return parts.control.replace({ ...current, ...also, phase: to, forcedMoves: current.forcedMoves + (forced ? 1 : 0) });
+  const window = to === 'shadow' ? { shadowWindow: freshShadowWindow('shadow') } : phaseIndex(to) < phaseIndex('shadow') ? { shadowWindow: null } : {};
+  return parts.control.replace({ ...current, ...also, ...window, phase: to, forcedMoves: current.forcedMoves + (forced ? 1 : 0) });
 }

@@ -5,7 +5,7 @@
  */
 import { recordKey, type VersionInfo } from '../records.ts';
 import type { Collection, Side } from '../scenario/format.ts';
-import { sqlValueToJson, sqlValuesEqual, type Row } from '../sql.ts';
+import { sqlValueToJson, sqlValuesEqual, type Params, type Row } from '../sql.ts';
 
 /** A field that differs between the sides. */
 export interface FieldDiff {
@@ -76,6 +76,142 @@ export interface ConsistencyReport {
   readonly discrepancyCount: number;
   /** Up to `limit` keys a canonical query returned more than once; absent when there are none. */
   readonly duplicateKeys?: readonly DuplicateKey[];
+  /**
+   * The records as the application reads them (each collection's `check` read, on each side
+   * separately), compared field by field apart from the canonical queries; set by verify.
+   */
+  readonly appReads?: AppReadsReport;
+}
+
+/** A record the application's read returns differently on the two sides. */
+export interface AppReadMismatch {
+  readonly collection: string;
+  /** The record's key as JSON. */
+  readonly key: string;
+  /** The read operation and the parameters of the (first) read that returned it. */
+  readonly read: string;
+  readonly params: Readonly<Record<string, ReturnType<typeof sqlValueToJson>>>;
+  /** Fields that differ (empty when only one side returned the record). */
+  readonly fields: readonly FieldDiff[];
+  /** The only side whose read returned the record. */
+  readonly onlyIn?: Side;
+  /**
+   * Which side holds the newer version, as for canonical discrepancies: `new` explains the
+   * difference once writes go to new alone; `unknown` (equal versions) is what a copy through a
+   * wrong canonical query leaves.
+   */
+  readonly newer: Side | 'unknown';
+}
+
+/** One collection's application-read comparison. */
+export interface AppReadCounts {
+  readonly collection: string;
+  /** The check read used. */
+  readonly read: string;
+  /** Distinct parameter sets read (a group read returns several records), each once per side. */
+  readonly groups: number;
+  readonly recordsCompared: number;
+  readonly mismatches: number;
+}
+
+/** What verify found reading the records through the application's own reads. */
+export interface AppReadsReport {
+  /** Sides read: both, or only new once old is dropped (then nothing is compared). */
+  readonly sides: readonly Side[];
+  /** Records sampled per collection, or every record. */
+  readonly sample: number | 'all';
+  readonly collections: readonly AppReadCounts[];
+  readonly recordsCompared: number;
+  readonly mismatches: number;
+  /** Of the mismatches, those whose newer version is in new (after the cut-over, new is right). */
+  readonly newerInNew: number;
+  /** Up to `limit` mismatches, by collection then key. */
+  readonly first: readonly AppReadMismatch[];
+}
+
+/** One read of a group on both sides: null for a side that was not read (it does not exist). */
+export interface AppReadGroup {
+  readonly params: Params;
+  readonly old: readonly Row[] | null;
+  readonly new: readonly Row[] | null;
+}
+
+/** One collection's group reads, as verify made them. */
+export interface AppReadState {
+  readonly name: string;
+  readonly collection: Collection;
+  readonly read: string;
+  readonly groups: readonly AppReadGroup[];
+  /** The records' versions per side, by key (absent: which side is newer is unknown). */
+  readonly oldVersions?: ReadonlyMap<string, VersionInfo>;
+  readonly newVersions?: ReadonlyMap<string, VersionInfo>;
+}
+
+const jsonParams = (params: Params): Record<string, ReturnType<typeof sqlValueToJson>> => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, sqlValueToJson(v)]));
+
+/**
+ * Compares what the application's reads returned on each side, record by record: a record's row
+ * on a side is the one the first group read returning it gave. Fields are the collection's.
+ */
+export function compareAppReads(states: readonly AppReadState[], sides: readonly Side[], sample: number | 'all', limit = 100): AppReadsReport {
+  const collections: AppReadCounts[] = [];
+  const first: AppReadMismatch[] = [];
+  let recordsCompared = 0;
+  let mismatches = 0;
+  let newerInNew = 0;
+  for (const s of states) {
+    const seen = new Map<string, { old?: Row; new?: Row; params: Params }>();
+    for (const g of s.groups) {
+      for (const side of ['old', 'new'] as const) {
+        for (const row of g[side] ?? []) {
+          const key = recordKey(s.collection, row);
+          const entry = seen.get(key) ?? { params: g.params };
+          if (entry[side] === undefined) entry[side] = row;
+          seen.set(key, entry);
+        }
+      }
+    }
+    const compared = sides.length === 2;
+    let counted = 0;
+    let differ = 0;
+    for (const key of compared ? [...seen.keys()].sort() : []) {
+      const e = seen.get(key) as { old?: Row; new?: Row; params: Params };
+      counted++;
+      let fields: FieldDiff[] = [];
+      let onlyIn: Side | undefined;
+      const ov = s.oldVersions?.get(key);
+      const nv = s.newVersions?.get(key);
+      let newer: Side | 'unknown';
+      if (e.old && e.new) {
+        const o = e.old;
+        const n = e.new;
+        fields = s.collection.fields.filter((f) => !sqlValuesEqual(o[f] ?? null, n[f] ?? null)).map((f) => ({ field: f, old: sqlValueToJson(o[f] ?? null), new: sqlValueToJson(n[f] ?? null) }));
+        if (fields.length === 0) continue;
+        newer = s.oldVersions && s.newVersions ? newerSide(ov, nv) : 'unknown';
+      } else if (e.old) {
+        onlyIn = 'old';
+        newer = !s.newVersions ? 'unknown' : nv?.deleted && nv.version >= (ov?.version ?? 0) ? 'new' : 'old';
+      } else {
+        onlyIn = 'new';
+        newer = !s.oldVersions ? 'unknown' : ov?.deleted && ov.version >= (nv?.version ?? 0) ? 'old' : 'new';
+      }
+      differ++;
+      if (newer === 'new') newerInNew++;
+      if (first.length < limit) {
+        first.push(Object.freeze({ collection: s.name, key, read: s.read, params: jsonParams(e.params), fields: Object.freeze(fields), ...(onlyIn ? { onlyIn } : {}), newer }));
+      }
+    }
+    recordsCompared += counted;
+    mismatches += differ;
+    collections.push(Object.freeze({ collection: s.name, read: s.read, groups: s.groups.length, recordsCompared: counted, mismatches: differ }));
+  }
+  return Object.freeze({ sides: Object.freeze([...sides]), sample, collections: Object.freeze(collections), recordsCompared, mismatches, newerInNew, first: Object.freeze(first) });
+}
+
+/** One application-read mismatch in words: `artifacts ["A-1"] price_cents old 1999 new 1998`. */
+export function describeAppReadMismatch(m: AppReadMismatch, labels: Readonly<Record<Side, string>> = { old: 'old', new: 'new' }): string {
+  if (m.onlyIn) return `${m.collection} ${m.key} only in ${labels[m.onlyIn]}`;
+  return `${m.collection} ${m.key} ${m.fields.map((f) => `${f.field} ${labels.old} ${JSON.stringify(f.old)} ${labels.new} ${JSON.stringify(f.new)}`).join(', ')}`;
 }
 
 /** Both sides of one collection, as read by verify. */
@@ -210,9 +346,12 @@ function newerSide(ov: VersionInfo | undefined, nv: VersionInfo | undefined): Si
   return o > n ? 'old' : 'new';
 }
 
-/** True when both sides hold exactly the same records, each returned once by its canonical query. */
+/**
+ * True when both sides hold exactly the same records, each returned once by its canonical query,
+ * and the application's reads (when verify made them) return the same records on both sides.
+ */
 export function isConsistent(report: ConsistencyReport): boolean {
-  return report.totals.total === report.totals.consistent && report.duplicateKeys === undefined;
+  return report.totals.total === report.totals.consistent && report.duplicateKeys === undefined && (report.appReads?.mismatches ?? 0) === 0;
 }
 
 /**

@@ -11,6 +11,7 @@ import { checkGuard, describeShadowNote } from '../../src/engine/guards.ts';
 import { resolveSettings, type Collection, type Scenario } from '../../src/engine/scenario/format.ts';
 import { validateScenario, formatProblems } from '../../src/engine/scenario/validate.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
+import type { Driver } from '../../src/harness/driver.ts';
 import { nodeSql } from '../support/node.ts';
 import { openRig, Rig } from '../support/rig.ts';
 
@@ -29,7 +30,17 @@ const TRUNCATED = 'CAST(price * 100 AS INTEGER)';
  * old stores it divided by 100. `oldCanonical` is how old's canonical rows query converts: the
  * application's read always rounds.
  */
-function priceScenario(oldCanonical: string, settings: Scenario['settings'] = {}): Scenario {
+function priceScenario(oldCanonical: string, settings: Scenario['settings'] = {}, options: { policy?: Scenario['policy']; truncatingRead?: boolean } = {}): Scenario {
+  // A second read of the application, not the collection's check read, that truncates on old.
+  const truncatingRead: Scenario['operations'] = {
+    listPrices: {
+      kind: 'read',
+      params: { sku: { existing: 'items', field: 'sku' } },
+      collection: 'items',
+      old: `SELECT sku, name, ${TRUNCATED} AS price_cents FROM items_old WHERE sku >= :sku ORDER BY sku LIMIT 2`,
+      new: 'SELECT sku, name, price_cents FROM items WHERE sku >= :sku ORDER BY sku LIMIT 2',
+    },
+  };
   const candidate: Scenario = {
     format: 'cutover-lab/scenario',
     version: 1,
@@ -37,7 +48,7 @@ function priceScenario(oldCanonical: string, settings: Scenario['settings'] = {}
     title: 'Prices: dollars to cents',
     summary: 'Item prices move from REAL dollars to INTEGER cents.',
     topology: 'shared',
-    policy: 'atomic',
+    policy: options.policy ?? 'atomic',
     schema: {
       old: ['CREATE TABLE items_old (sku TEXT PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL)'],
       new: ['CREATE TABLE items (sku TEXT PRIMARY KEY, name TEXT NOT NULL, price_cents INTEGER NOT NULL)'],
@@ -70,10 +81,11 @@ function priceScenario(oldCanonical: string, settings: Scenario['settings'] = {}
         old: `SELECT sku, name, ${ROUNDED} AS price_cents FROM items_old WHERE sku = :sku`,
         new: 'SELECT sku, name, price_cents FROM items WHERE sku = :sku',
       },
+      ...(options.truncatingRead ? truncatingRead : {}),
     },
     drop: ['DROP TABLE items_old'],
     seedData: [{ operation: 'addItem', count: 4 }],
-    workload: { mix: { addItem: 1, getItem: 3 } },
+    workload: { mix: { addItem: 1, getItem: 3, ...(options.truncatingRead ? { listPrices: 3 } : {}) } },
     settings,
   };
   const v = validateScenario(candidate, sql);
@@ -272,6 +284,59 @@ describe('the shadow window', () => {
     const guard = await rig.rehearsal.checkGuard('new-only');
     expect(guard.ok).toBe(false);
     expect(guard.shadow).toMatchObject({ minReads: 0, enoughReads: true, withinLimit: false });
+  });
+});
+
+describe('the careful operator (Driver.moveForward)', () => {
+  /** A driver on the price scenario, seeded and moved carefully to shadow. */
+  async function driverInShadow(scenario: Scenario) {
+    const rig = new Rig(sql, scenario);
+    const driver = rig.driver();
+    await driver.open();
+    await driver.seed();
+    expect((await driver.moveForward())?.to).toBe('dual-write');
+    expect((await driver.moveForward())?.to).toBe('shadow');
+    return driver;
+  }
+  const readsIn = (driver: Driver, phase: string) => driver.history.ops.filter((o) => o.kind === 'read' && o.phase === phase).length;
+
+  it('runs reads for the shadow gate until it has minShadowReads, then moves', async () => {
+    const driver = await driverInShadow(priceScenario(ROUNDED));
+    expect(readsIn(driver, 'shadow')).toBe(0);
+    const move = await driver.moveForward();
+    expect(move).toMatchObject({ ok: true, to: 'read-new', shadow: { reads: 20, mismatches: 0 } });
+    expect(readsIn(driver, 'shadow')).toBe(20);
+    expect((await driver.checkHistory()).valid).toBe(true);
+  });
+
+  it('repairs a divergence a shadow read saw, then needs fresh agreeing reads', async () => {
+    const driver = await driverInShadow(priceScenario(ROUNDED, {}, { policy: 'best-effort' }));
+    // A best-effort second write fails: new misses the item, and a shadow read says so.
+    driver.rehearsal.faults.add({ kind: 'write-error', side: 'new', once: true });
+    expect((await driver.invoke({ name: 'addItem', kind: 'write', params: { sku: 'Z-1', name: 'late', price_cents: 1999 } }))?.outcome).toBe('ok');
+    expect((await driver.invoke({ name: 'getItem', kind: 'read', params: { sku: 'Z-1' } }))?.shadow?.matched).toBe(false);
+    expect(driver.rehearsal.control.shadowWindow).toMatchObject({ reads: 1, mismatches: 1 });
+    const move = await driver.moveForward();
+    expect(move).toMatchObject({ ok: true, to: 'read-new', shadow: { reads: 20, mismatches: 0, since: 'clean-verify' } });
+  });
+
+  it('gives up when shadow mismatches come back after a clean verify (a read other than the check read truncates)', async () => {
+    const driver = await driverInShadow(priceScenario(ROUNDED, {}, { truncatingRead: true }));
+    const before = driver.history.ops.length;
+    expect(await driver.moveForward()).toBeUndefined();
+    expect(driver.rehearsal.phase).toBe('shadow');
+    // Verify is clean (the check read rounds on both sides): only the shadow reads saw it.
+    expect(driver.rehearsal.control.lastVerify).toMatchObject({ clean: true, appReadMismatches: 0 });
+    expect((await driver.rehearsal.checkGuard('read-new')).reasons.join(' ')).toMatch(/^shadow reads disagreed \d+ times? in \d+ since the last clean verify .*listPrices .*price_cents old \d+ new \d+/);
+    // Bounded: three refusals, each with at most a round of reads.
+    expect(driver.history.ops.length - before).toBeLessThan(3 * (3 * 20 + 10));
+  });
+
+  it('gives up when verify itself finds the application reads differ (truncating canonical query)', async () => {
+    const driver = await driverInShadow(priceScenario(TRUNCATED));
+    expect(await driver.moveForward()).toBeUndefined();
+    expect(driver.rehearsal.phase).toBe('shadow');
+    expect(driver.rehearsal.control.lastVerify).toMatchObject({ clean: false, diverged: 0 });
   });
 });
 

@@ -9,10 +9,10 @@ export { CORRUPTIONS, CRASH_POINTS, FAULT_KINDS, type ArmedFault, type Corruptio
 export { POLICIES, SIDES, TOPOLOGIES, type Policy, type Scenario, type Side, type Topology } from './scenario/format.ts';
 export { DURABILITY_MODES, type DurabilityMode } from './durability/types.ts';
 export { sqlValueToText, type Params, type Row, type SqlValue } from './sql.ts';
-export type { CopyProgress, GuardCheck, Hazard, HazardKind, Observation, OperationResult, Outcome, PhaseMove, RollbackPlan, SideError } from './results.ts';
-export type { ConsistencyReport, Discrepancy, DiscrepancyKind, FieldDiff } from './checks/consistency.ts';
+export type { CopyProgress, GuardCheck, Hazard, HazardKind, Observation, OperationResult, Outcome, PhaseMove, RollbackPlan, ShadowGate, SideError } from './results.ts';
+export type { AppReadMismatch, AppReadsReport, ConsistencyReport, Discrepancy, DiscrepancyKind, FieldDiff } from './checks/consistency.ts';
 export type { MetricsSnapshot } from './checks/metrics.ts';
 export type { HistoryReport, LostWrite, UnexpectedValue } from './checks/history-checker.ts';
 export { recordCompletion, type HistoryOp } from './checks/history.ts';
 export type { EngineEvent } from './events.ts';
-export type { ControlState, MoveOptions, VerifySummary } from './control-state.ts';
+export type { ControlState, JsonSqlValue, MoveOptions, ShadowNote, ShadowNoteDiff, ShadowWindow, VerifySummary } from './control-state.ts';

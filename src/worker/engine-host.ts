@@ -5,6 +5,7 @@
  * an operation the page does not know about; the host only plans invocations and executes them.
  * Ports come in from the edge (engine.worker.ts), so browser tests can host it without a Worker.
  */
+import type { ConsistencyReport } from '../engine/checks/consistency.ts';
 import { checkHistory, finalReads, type FinalObservation } from '../engine/checks/history-checker.ts';
 import { toPrometheus } from '../engine/checks/metrics.ts';
 import type { Clock } from '../engine/clock.ts';
@@ -48,8 +49,17 @@ const SEQ_BLOCK = 1000;
 const SEEDED_META = 'seeded';
 /** Set when a new rehearsal is created: its seed data is the page's to run. */
 const SEEDING_META = 'seeding';
+/** Most often a state is pushed because shadow reads changed the cut-over gate's counts. */
+const SHADOW_STATE_MS = 500;
 /** How long a reopened engine waits for the lock its killed predecessor still holds. */
 const RESTART_LOCK_WAIT_MS = 6000;
+
+/** What verify's application reads found, for the log line. */
+function appReadsLine(report: ConsistencyReport): string {
+  const a = report.appReads;
+  if (!a || a.sides.length < 2) return '';
+  return `; through the application's reads ${a.mismatches} of ${a.recordsCompared} records differ${a.sample === 'all' ? '' : ` (a sample of ${a.sample} per collection)`}`;
+}
 
 /** Creates the engine host. */
 export function createEngineHost(ports: HostPorts): EngineApi {
@@ -70,6 +80,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let listener: ((events: readonly WorkerEvent[]) => void) | undefined;
   let buffer: WorkerEvent[] = [];
   let flushTimer: (() => void) | undefined;
+  let shadowTimer: (() => void) | undefined;
   let crashReported = false;
   /** open, close and remove run one after the other. */
   let lifecycle: Promise<unknown> = Promise.resolve();
@@ -149,9 +160,18 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       .catch(raised);
   };
 
+  /** A shadow comparison changes the cut-over gate's counts: the page hears of it at most every SHADOW_STATE_MS. */
+  const shadowChanged = (): void => {
+    shadowTimer ??= ports.clock.setTimer(SHADOW_STATE_MS, () => {
+      shadowTimer = undefined;
+      pushState();
+    });
+  };
+
   const onEngineEvent = (e: EngineEvent): void => {
     switch (e.type) {
       case 'operation':
+        if (e.result.shadow) shadowChanged();
         return;
       case 'phase':
         log('info', `phase ${e.from} → ${e.to} (${e.how}${e.forced ? ', guard overridden' : ''})`);
@@ -161,7 +181,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         if (e.progress.error) log('warning', `${e.progress.action}: ${e.progress.error}`);
         return;
       case 'verify':
-        log('info', `verify: ${e.report.totals.consistent} of ${e.report.totals.total} records consistent, mismatch rate ${(e.report.mismatchRate * 100).toFixed(2)} %`);
+        log('info', `verify: ${e.report.totals.consistent} of ${e.report.totals.total} records consistent, mismatch rate ${(e.report.mismatchRate * 100).toFixed(2)} %${appReadsLine(e.report)}`);
         return pushState();
       case 'fault':
         return log('warning', `fault: ${e.detail}`);

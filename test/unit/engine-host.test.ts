@@ -8,7 +8,7 @@ import { VirtualClock } from '../../src/engine/clock.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
 import { MemoryBackend } from '../../src/store/memory-backend.ts';
 import { createEngineHost } from '../../src/worker/engine-host.ts';
-import type { WorkerEvent } from '../../src/worker/protocol.ts';
+import type { EngineState, WorkerEvent } from '../../src/worker/protocol.ts';
 import { nodeSql } from '../support/node.ts';
 
 describe('engine host', () => {
@@ -61,5 +61,34 @@ describe('the workload after a kill', () => {
       expect(ids.filter((id) => used.includes(id))).toEqual([]);
       used.push(...ids);
     }
+  });
+});
+
+describe('the shadow gate on the page', () => {
+  it('pushes a state after shadow reads (at most every half second) whose next guard counts them', async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const host = createEngineHost({ sql: await nodeSql(), backend: new MemoryBackend(), digest: webCryptoSha256, clock, lock: async () => ({ release: async () => undefined }) });
+    const states: EngineState[] = [];
+    await host.subscribe((events) => {
+      for (const e of events) if (e.type === 'state') states.push(e.state);
+    });
+    await host.open({ rehearsalId: 'shadow-gate', scenarioId: 'job-keys', durability: 'strict', seed: 1 });
+    for (let done = 0, batch = await host.nextSeeds(0); batch.length > 0; batch = await host.nextSeeds(done)) {
+      for (const p of batch) await host.execute(p.name, p.params);
+      done += batch.length;
+    }
+    await host.movePhase('dual-write', { force: true });
+    await host.movePhase('shadow', { force: true });
+    await clock.sleep(600);
+    states.length = 0;
+    const reads = (await host.planWorkload(60)).filter((p) => p.kind === 'read').slice(0, 5);
+    expect(reads).toHaveLength(5);
+    for (const p of reads) await host.execute(p.name, p.params);
+    expect(states).toEqual([]);
+    await clock.sleep(600);
+    expect(states).toHaveLength(1);
+    expect(states[0]?.nextGuard?.shadow).toMatchObject({ reads: 5, minReads: 20, enoughReads: false });
+    expect(states[0]?.control.shadowWindow).toMatchObject({ reads: 5, since: 'shadow' });
+    await host.close();
   });
 });

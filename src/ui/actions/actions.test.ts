@@ -148,6 +148,9 @@ describe('cl-actions', () => {
     const later = query(el.shadowRoot, '[part="verify"]').textContent ?? '';
     expect(later).toContain('Clean');
     expect(later).toContain('Out of date');
+    el.state = makeState({ lastVerify: { clean: false, diverged: 0, appReadMismatches: 2, lostByDrop: 0, divergenceEvents: 0, phase: 'shadow' } });
+    await el.updateComplete;
+    expect(query(el.shadowRoot, '.verify-summary').textContent?.replace(/\s+/g, ' ')).toContain('2 records read differently through the application (the canonical queries agree).');
     verifies.stop();
     expect(verifies.details).toEqual([{}]);
   });

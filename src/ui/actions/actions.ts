@@ -22,7 +22,7 @@ import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 import { actionsStyles } from './actions.styles.ts';
-import { commandApplies, formatEta, formatRate, statusText, type CopyCommand } from './format.ts';
+import { commandApplies, dirtyText, formatEta, formatRate, statusText, type CopyCommand } from './format.ts';
 
 type CopyAction = CopyProgress['action'];
 
@@ -133,7 +133,7 @@ export class ClActions extends LitElement {
     return html`
       <section part="verify" aria-labelledby="verify-title">
         <div class="title"><h3 id="verify-title">Verify</h3></div>
-        <p class="muted">Compares both sides record by record with the scenario's consistency queries.</p>
+        <p class="muted">Compares both sides record by record with the scenario's consistency queries, and through the application's own reads.</p>
         ${this.renderVerifySummary(state.lastVerify, state.control.divergenceEvents)}
         <div class="buttons">
           <button type="button" @click=${this.handleVerify}>Verify</button>
@@ -147,7 +147,7 @@ export class ClActions extends LitElement {
     const stale = v.divergenceEvents !== divergenceEvents;
     return html`
       <p class="verify-summary">
-        ${v.clean ? html`<span class="clean">Clean: both sides agree.</span>` : html`<span class="dirty">${v.diverged} ${v.diverged === 1 ? 'record differs' : 'records differ'}.</span>`}
+        ${v.clean ? html`<span class="clean">Clean: both sides agree.</span>` : html`<span class="dirty">${dirtyText(v)}</span>`}
         <span class="muted">Verified in ${v.phase}.</span>
         ${v.lostByDrop > 0 ? html`<span class="loss">Dropping old now would lose ${v.lostByDrop}.</span>` : nothing}
       </p>

@@ -1,5 +1,5 @@
-/** How the actions panel words a copy pass (rate, time left, status) and which commands apply to it. */
-import { assertNever, type CopyProgress } from '../../engine/vocabulary.ts';
+/** How the actions panel words a copy pass (rate, time left, status), which commands apply to it, and an unclean verify. */
+import { assertNever, type CopyProgress, type VerifySummary } from '../../engine/vocabulary.ts';
 
 /** A command of a copy pass's buttons (the batch size is set apart). */
 export type CopyCommand = 'start' | 'pause' | 'resume' | 'cancel';
@@ -51,4 +51,14 @@ export function commandApplies(command: CopyCommand, status: CopyProgress['statu
     default:
       return assertNever(command, 'copy command');
   }
+}
+
+/** What an unclean verify found: canonical differences, records the application reads differently, or duplicate keys. */
+export function dirtyText(v: VerifySummary): string {
+  const app = v.appReadMismatches ?? 0;
+  const parts: string[] = [];
+  if (v.diverged > 0) parts.push(`${v.diverged} ${v.diverged === 1 ? 'record differs' : 'records differ'}`);
+  if (app > 0) parts.push(`${app} ${app === 1 ? 'record reads' : 'records read'} differently through the application${v.diverged === 0 ? ' (the canonical queries agree)' : ''}`);
+  if (parts.length === 0) return 'A canonical query returned a key more than once.';
+  return `${parts.join('; ')}.`;
 }

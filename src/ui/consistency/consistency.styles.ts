@@ -155,4 +155,38 @@ export const consistencyStyles = css`
     font-size: 0.8rem;
     margin-left: 0.35rem;
   }
+  .app-reads {
+    margin-top: var(--cl-gap);
+  }
+  .app-reads h3 {
+    margin: 0 0 0.25rem;
+  }
+  .app-reads p {
+    margin: 0.25rem 0;
+  }
+  .app-verdict .verdict {
+    font-weight: 600;
+  }
+  .app-verdict .ok {
+    color: var(--cl-ok);
+  }
+  .app-verdict .bad {
+    color: var(--cl-bad);
+  }
+  .app-diffs td {
+    font-family: var(--cl-mono);
+    font-size: 0.9rem;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .app-diffs th[scope='row'] {
+    font-weight: normal;
+    overflow-wrap: anywhere;
+  }
+  .app-diffs thead .old {
+    color: var(--cl-old);
+  }
+  .app-diffs thead .new {
+    color: var(--cl-new);
+  }
 `;

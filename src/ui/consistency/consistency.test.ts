@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import type { ConsistencyReport, Discrepancy } from '../../engine/vocabulary.ts';
+import type { AppReadsReport, ConsistencyReport, Discrepancy } from '../../engine/vocabulary.ts';
 import './consistency.ts';
 import type { ClConsistency } from './consistency.ts';
 import { verifiedWhen } from './format.ts';
@@ -210,5 +210,60 @@ describe('cl-consistency', () => {
     await el.updateComplete;
     expect(el.scrollWidth).toBeLessThanOrEqual(390);
     expect(root(el).querySelector('[style]')).toBeNull();
+  });
+
+  describe("through the application's reads", () => {
+    const clean = { collections: [{ collection: 'sessions', ...counts({ total: 5, consistent: 5 }) }], totals: counts({ total: 5, consistent: 5 }), mismatchRate: 0, discrepancies: [], discrepancyCount: 0 };
+    const appReads = (over: Partial<AppReadsReport> = {}): AppReadsReport => ({
+      sides: ['old', 'new'],
+      sample: 'all',
+      collections: [{ collection: 'sessions', read: 'getSession', groups: 5, recordsCompared: 5, mismatches: 2 }],
+      recordsCompared: 5,
+      mismatches: 2,
+      newerInNew: 0,
+      first: [
+        { collection: 'sessions', key: '["s1"]', read: 'getSession', params: { id: 's1' }, fields: [{ field: 'price_cents', old: 1999, new: 1998 }, { field: 'note', old: null, new: XSS }], newer: 'unknown' },
+        { collection: 'sessions', key: '["s2"]', read: 'getSession', params: { id: 's2' }, fields: [], onlyIn: 'old', newer: 'old' },
+      ],
+      ...over,
+    });
+
+    it('is not consistent when only the application reads differ, and says the canonical queries agree', async () => {
+      const el = await mount(report({ ...clean, appReads: appReads() }));
+      expect(text(root(el).querySelector('[part="summary"]'))).toBe('Not consistent: 2 records read differently through the application, though the canonical queries agree on all 5 records.');
+      const section = text(root(el).querySelector('[part="app-reads"]'));
+      expect(section).toContain("Each collection's check read (getSession), run on each side separately over every record, compared field by field.");
+      expect(section).toContain('2 of 5 records read differently.');
+      expect(section).toContain('The canonical queries may hide this');
+    });
+
+    it('lists the differing fields with both values as text, and a record one side does not return', async () => {
+      const el = await mount(report({ ...clean, appReads: appReads() }));
+      const rows = [...root(el).querySelectorAll('[part="app-read-diffs"] tbody tr')].map((r) => [...r.children].map((c) => text(c)));
+      expect(rows).toEqual([
+        ['sessions ["s1"]', 'price_cents', '1999', '1998'],
+        ['sessions ["s1"]', 'note', 'NULL', XSS],
+        ['sessions ["s2"]', 'whole record', 'present', 'not returned'],
+      ]);
+      expect(root(el).querySelector('img')).toBeNull();
+      const headings = [...root(el).querySelectorAll('[part="app-read-diffs"] thead th')].map((h) => text(h));
+      expect(headings).toEqual(['Record', 'Field', 'SQLite', 'JSON']);
+      const region = root(el).querySelector<HTMLElement>('[role="region"][aria-label="Records the application reads differently"]');
+      expect(region?.tabIndex).toBe(0);
+    });
+
+    it('says how many records were sampled, that they agree, or that nothing was compared once old is dropped', async () => {
+      const sampled = await mount(report({ ...clean, appReads: appReads({ sample: 3, recordsCompared: 3, mismatches: 0, first: [] }) }));
+      expect(text(root(sampled).querySelector('[part="app-reads"]'))).toContain('over a sample of 3 records per collection');
+      expect(text(root(sampled).querySelector('[part="app-reads"]'))).toContain('3 records read the same on SQLite and JSON.');
+      expect(text(root(sampled).querySelector('[part="summary"]'))).toBe('Consistent: all 5 records are the same on SQLite and JSON.');
+      const dropped = await mount(report({ ...clean, appReads: appReads({ sides: ['new'], recordsCompared: 0, mismatches: 0, first: [] }) }));
+      expect(text(root(dropped).querySelector('[part="app-reads"]'))).toContain('Not compared: SQLite is dropped.');
+    });
+
+    it('shows nothing of them for a report made before verify read through the application', async () => {
+      const el = await mount(report());
+      expect(root(el).querySelector('[part="app-reads"]')).toBeNull();
+    });
   });
 });

@@ -14,6 +14,8 @@
  * @csspart option - one discrepancy in the list
  * @csspart detail - the selected discrepancy
  * @csspart fields - the field-by-field table of the selected discrepancy
+ * @csspart app-reads - what verify found reading the records through the application's own reads
+ * @csspart app-read-diffs - the table of the first records those reads return differently
  *
  * @cssproperty --cl-ok - verdict colour when both sides match
  * @cssproperty --cl-bad - verdict colour and marker of differing fields
@@ -23,7 +25,7 @@
  * @cssproperty --cl-consistency-list-height - most height of the discrepancy list (default 20rem)
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ConsistencyReport, Discrepancy, Side } from '../../engine/vocabulary.ts';
+import type { AppReadsReport, ConsistencyReport, Discrepancy, Side } from '../../engine/vocabulary.ts';
 import { fire } from '../events.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
@@ -87,7 +89,7 @@ export class ClConsistency extends LitElement {
           ${this.verifying ? 'Verifying…' : 'Verify'}
         </button>
       </div>
-      ${this.report ? html`${this.renderTotals(this.report)} ${this.renderViewer(this.report)}` : nothing}
+      ${this.report ? html`${this.renderTotals(this.report)} ${this.renderAppReads(this.report.appReads)} ${this.renderViewer(this.report)}` : nothing}
     `;
   }
 
@@ -100,6 +102,14 @@ export class ClConsistency extends LitElement {
     const t = r.totals;
     const differing = t.total - t.consistent;
     const when = this.verifiedAt === null ? nothing : html` <span class="when muted">Verified ${verifiedWhen(this.verifiedAt)}.</span>`;
+    const appDiffer = r.appReads?.mismatches ?? 0;
+    if (differing === 0 && appDiffer > 0) {
+      // The case the canonical comparison cannot see: a canonical query normalising differently from the application.
+      return html`<p class="summary bad" part="summary" role="status">
+        <span class="verdict">Not consistent: ${formatCount(appDiffer)} ${appDiffer === 1 ? 'record reads' : 'records read'} differently through the application</span>, though the
+        canonical queries agree on all ${formatCount(t.total)} records.${when}
+      </p>`;
+    }
     if (differing === 0) {
       return html`<p class="summary ok" part="summary" role="status">
         <span class="verdict">Consistent:</span> all ${formatCount(t.total)} records are the same on ${l.old} and ${l.new}.${when}
@@ -155,6 +165,69 @@ export class ClConsistency extends LitElement {
       </td>
       <td class=${c.total - c.consistent > 0 ? 'nonzero' : ''}>${formatRate(rateOf(c))}</td>
     </tr>`;
+  }
+
+  /** What verify read through the application's reads, apart from the canonical counts. */
+  private renderAppReads(a: AppReadsReport | undefined): TemplateResult | typeof nothing {
+    if (!a) return nothing;
+    const l = this.sideLabels;
+    const reads = [...new Set(a.collections.map((c) => c.read))].join(', ');
+    const sample = a.sample === 'all' ? 'every record' : `a sample of ${formatCount(a.sample)} records per collection`;
+    let verdict: TemplateResult;
+    if (a.sides.length < 2) verdict = html`<span class="muted">Not compared: ${l.old} is dropped.</span>`;
+    else if (a.mismatches === 0) verdict = html`<span class="verdict ok">${formatCount(a.recordsCompared)} records read the same on ${l.old} and ${l.new}.</span>`;
+    else
+      verdict = html`<span class="verdict bad">${formatCount(a.mismatches)} of ${formatCount(a.recordsCompared)} records read differently.</span>
+        <span>The canonical queries may hide this: a canonical query that normalises differently from the application's read makes backfill copy the damage and the totals above agree.</span>`;
+    return html`
+      <section class="app-reads" part="app-reads" aria-labelledby="app-reads-heading">
+        <h3 id="app-reads-heading">Through the application's reads</h3>
+        <p class="muted">Each collection's check read (${reads}), run on each side separately over ${sample}, compared field by field.</p>
+        <p class="app-verdict" role="status">${verdict}</p>
+        ${a.mismatches === 0 || a.first.length === 0 ? nothing : this.renderAppReadDiffs(a)}
+      </section>
+    `;
+  }
+
+  private renderAppReadDiffs(a: AppReadsReport): TemplateResult {
+    const l = this.sideLabels;
+    const rows = a.first.flatMap((m) =>
+      m.onlyIn
+        ? [html`<tr data-key=${m.key}>
+            <th scope="row"><span class="collection">${m.collection}</span> <span class="key">${m.key}</span></th>
+            <td class="absent">whole record</td>
+            ${m.onlyIn === 'old' ? html`<td>present</td><td class="absent">not returned</td>` : html`<td class="absent">not returned</td><td>present</td>`}
+          </tr>`]
+        : m.fields.map(
+            (f) => html`<tr data-key=${m.key} data-field=${f.field}>
+              <th scope="row"><span class="collection">${m.collection}</span> <span class="key">${m.key}</span></th>
+              <td>${f.field}</td>
+              <td class=${f.old === null ? 'null' : ''}>${valueText(f.old)}</td>
+              <td class=${f.new === null ? 'null' : ''}>${valueText(f.new)}</td>
+            </tr>`,
+          ),
+    );
+    return html`
+      ${a.mismatches > a.first.length ? html`<p class="count muted">The first ${formatCount(a.first.length)} of ${formatCount(a.mismatches)}:</p>` : nothing}
+      <div class="scroll" role="region" aria-label="Records the application reads differently" tabindex="0">
+        <table class="app-diffs" part="app-read-diffs">
+          <caption class="visually-hidden">
+            Records the application's reads return differently on ${l.old} and ${l.new}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Record</th>
+              <th scope="col">Field</th>
+              <th scope="col" class="old">${l.old}</th>
+              <th scope="col" class="new">${l.new}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows}
+          </tbody>
+        </table>
+      </div>
+    `;
   }
 
   private renderViewer(r: ConsistencyReport): TemplateResult | typeof nothing {

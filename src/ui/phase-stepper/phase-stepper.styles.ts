@@ -118,4 +118,48 @@ export const phaseStepperStyles = css`
     margin: 0 0 var(--cl-gap);
     color: var(--cl-warn);
   }
+  .shadow-gate {
+    margin-top: var(--cl-gap);
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--cl-border);
+    border-radius: var(--cl-radius);
+    background: var(--cl-surface);
+  }
+  .shadow-gate.refused {
+    border-color: var(--cl-bad);
+  }
+  .shadow-gate p {
+    margin: 0.2rem 0;
+  }
+  .shadow-gate .met {
+    color: var(--cl-ok);
+  }
+  .shadow-gate .unmet {
+    color: var(--cl-bad);
+  }
+  .scroll {
+    overflow-x: auto;
+    max-width: 100%;
+  }
+  .shadow-diffs {
+    border-collapse: collapse;
+    font-size: 0.875rem;
+    font-variant-numeric: tabular-nums;
+  }
+  .shadow-diffs th,
+  .shadow-diffs td {
+    text-align: left;
+    vertical-align: top;
+    padding: 0.2rem 0.45rem;
+    border-bottom: 1px solid var(--cl-border);
+  }
+  .shadow-diffs th[scope='row'] {
+    font-weight: normal;
+  }
+  .shadow-diffs .params,
+  .shadow-diffs .key,
+  .shadow-diffs .value {
+    font-family: var(--cl-mono);
+    overflow-wrap: anywhere;
+  }
 `;

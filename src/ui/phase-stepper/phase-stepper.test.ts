@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { ROUTES, type Scenario } from '../../engine/vocabulary.ts';
+import { ROUTES, type Scenario, type ShadowGate } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
 import { scenarioInfo } from '../../worker/protocol.ts';
 import './phase-stepper.ts';
@@ -180,5 +180,83 @@ describe('cl-phase-stepper', () => {
   it('renders a placeholder without a rehearsal', async () => {
     const el = await mount<ClPhaseStepper>('cl-phase-stepper', {});
     expect(el.shadowRoot?.textContent).toContain('No rehearsal is open.');
+  });
+
+  describe('the shadow gate', () => {
+    const XSS = '<img src=x onerror=alert(1)>';
+    const gate = (over: Partial<ShadowGate> = {}): ShadowGate => ({
+      reads: 12,
+      mismatches: 0,
+      rate: 0,
+      minReads: 20,
+      limit: 0,
+      since: 'shadow',
+      enoughReads: false,
+      withinLimit: true,
+      first: [],
+      ...over,
+    });
+    const gateText = (el: ClPhaseStepper) => query(el.shadowRoot, '[part="shadow-gate"]').textContent?.replace(/\s+/g, ' ').trim() ?? '';
+
+    it('shows in shadow how many shadow reads the move to read-new still needs, before the user tries', async () => {
+      const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+        state: makeState({ phase: 'shadow', nextGuard: { to: 'read-new', ok: false, reasons: ['12 shadow reads since entering shadow; 20 are needed'], overridable: true, shadow: gate() } }),
+      });
+      expect(gateText(el)).toContain('Shadow reads: 12 of 20 needed, 0 mismatches (0%; the limit is 0%), since entering shadow.');
+      expect(button(el.shadowRoot, 'Next phase').getAttribute('aria-describedby')).toBe('guard shadow-gate');
+      expect(el.shadowRoot?.querySelector('[part="shadow-diffs"]')).toBeNull();
+      // Met: still shown in shadow, the Next phase button enabled.
+      el.state = makeState({ phase: 'shadow', nextGuard: { to: 'read-new', ok: true, reasons: [], overridable: true, shadow: gate({ reads: 23, enoughReads: true, since: 'clean-verify' }) } });
+      await el.updateComplete;
+      expect(gateText(el)).toContain('Shadow reads: 23 of 20 needed, 0 mismatches (0%; the limit is 0%), since the last clean verify.');
+      expect(button(el.shadowRoot, 'Next phase').disabled).toBe(false);
+      expect(button(el.shadowRoot, 'Next phase').getAttribute('aria-describedby')).toBe('shadow-gate');
+    });
+
+    it('is not shown before shadow, nor after it while the mismatches are within the limit', async () => {
+      const dual = await mount<ClPhaseStepper>('cl-phase-stepper', { state: makeState({ phase: 'dual-write', nextGuard: { to: 'shadow', ok: true, reasons: [], overridable: true } }) });
+      expect(dual.shadowRoot?.querySelector('[part="shadow-gate"]')).toBeNull();
+      const later = await mount<ClPhaseStepper>('cl-phase-stepper', {
+        state: makeState({ phase: 'read-new', nextGuard: { to: 'new-only', ok: true, reasons: [], overridable: true, shadow: gate({ minReads: 0, reads: 40, enoughReads: true }) } }),
+      });
+      expect(later.shadowRoot?.querySelector('[part="shadow-gate"]')).toBeNull();
+    });
+
+    it('lists the first mismatches field by field when they refuse the move, every value as text', async () => {
+      const first: ShadowGate['first'] = [
+        { operation: 'getJob', params: { job_id: 'job-1' }, phase: 'shadow', diffCount: 1, diffs: [{ key: '["job-1"]', kind: 'changed', fields: [{ field: 'status', old: 'done', new: XSS }] }] },
+        { operation: 'getJob', params: { job_id: 'job-2' }, phase: 'shadow', diffCount: 1, diffs: [{ key: '["job-2"]', kind: 'only-in', side: 'old', fields: [] }] },
+      ];
+      const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+        state: makeState({
+          phase: 'shadow',
+          nextGuard: { to: 'read-new', ok: false, reasons: ['shadow reads disagreed 7 times in 31'], overridable: true, shadow: gate({ reads: 31, mismatches: 7, rate: 7 / 31, enoughReads: true, withinLimit: false, first }) },
+        }),
+      });
+      expect(gateText(el)).toContain('Shadow reads: 31 of 20 needed, 7 mismatches (22.6%; the limit is 0%), since entering shadow.');
+      const rows = [...(el.shadowRoot?.querySelectorAll('[part="shadow-diffs"] tbody tr') ?? [])].map((r) => [...r.children].map((c) => c.textContent?.replace(/\s+/g, ' ').trim()));
+      expect(rows).toEqual([
+        ['getJob {"job_id":"job-1"}', '["job-1"]', 'status', 'done', XSS],
+        ['getJob {"job_id":"job-2"}', '["job-2"]', 'whole record', 'returned', 'not returned'],
+      ]);
+      expect(el.shadowRoot?.querySelector('img')).toBeNull();
+      const headings = [...(el.shadowRoot?.querySelectorAll('[part="shadow-diffs"] thead th') ?? [])].map((h) => h.textContent?.trim());
+      expect(headings).toEqual(['Read', 'Record', 'Field', 'flat keys', 'workspace keys']);
+      // The table scrolls on a narrow screen: its region takes focus from the keyboard.
+      await tabTo(el, query(el.shadowRoot, '[role="region"][aria-label="The first shadow mismatches"]'));
+      expect(button(el.shadowRoot, 'Move anyway')).toBeDefined();
+    });
+
+    it('fits 390 px without the page scrolling sideways', async () => {
+      const first: ShadowGate['first'] = [
+        { operation: 'getJob', params: { job_id: 'job-1', workspace_id: 'a-rather-long-workspace-identifier' }, phase: 'shadow', diffCount: 1, diffs: [{ key: '["job-1"]', kind: 'changed', fields: [{ field: 'result', old: 'x'.repeat(120), new: null }] }] },
+      ];
+      const el = await mount<ClPhaseStepper>('cl-phase-stepper', {
+        state: makeState({ phase: 'shadow', nextGuard: { to: 'read-new', ok: false, reasons: ['refused'], overridable: true, shadow: gate({ reads: 30, mismatches: 1, rate: 1 / 30, enoughReads: true, withinLimit: false, first }) } }),
+      });
+      el.style.width = '390px';
+      await el.updateComplete;
+      expect(el.scrollWidth).toBeLessThanOrEqual(390);
+    });
   });
 });

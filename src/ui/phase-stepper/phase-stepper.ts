@@ -11,6 +11,8 @@
  * @csspart current - the current phase (also has part `step`)
  * @csspart controls - the move buttons
  * @csspart guard - why the next move is refused, and its overrides
+ * @csspart shadow-gate - the shadow reads the cut-over gate counts (in shadow, or while they hold a move back)
+ * @csspart shadow-diffs - the first shadow mismatches, field by field
  * @cssproperty --cl-accent - the current phase's marker
  * @cssproperty --cl-old - the old side's label
  * @cssproperty --cl-new - the new side's label
@@ -18,7 +20,7 @@
  * @cssproperty --cl-warn - warnings
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { PHASES, assertNever, phaseIndex, type GuardCheck, type MoveOptions, type Phase, type Route, type Side } from '../../engine/vocabulary.ts';
+import { PHASES, assertNever, phaseIndex, type GuardCheck, type JsonSqlValue, type MoveOptions, type Phase, type Route, type ShadowGate, type Side } from '../../engine/vocabulary.ts';
 import type { EngineState } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
@@ -43,6 +45,12 @@ export function phaseTitle(phase: Phase): string {
       return assertNever(phase, 'phase');
   }
 }
+
+/** A share as a percentage: 22.6%, 0%. */
+const percent = (rate: number): string => `${Number((rate * 100).toFixed(1))}%`;
+
+/** A database value as text (a blob as hex), as the consistency panel shows it; rendered through text bindings only. */
+const valueText = (v: JsonSqlValue): string => (v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : String(v));
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so the phase cannot be changed here.';
 
@@ -89,7 +97,7 @@ export class ClPhaseStepper extends LitElement {
       <ol class="steps" part="list" aria-label="Migration phases">
         ${PHASES.map((phase) => this.renderStep(phase, state))}
       </ol>
-      ${this.renderControls(state)} ${this.renderGuard(state)}
+      ${this.renderControls(state)} ${this.renderShadowGate(state)} ${this.renderGuard(state)}
     `;
   }
 
@@ -122,7 +130,8 @@ export class ClPhaseStepper extends LitElement {
     const previous = PHASES[index - 1];
     const guard = state.nextGuard;
     const refused = guard !== null && !guard.ok;
-    const describedBy = state.readOnly ? 'read-only-note' : refused ? 'guard' : nothing;
+    const described = state.readOnly ? ['read-only-note'] : [...(refused ? ['guard'] : []), ...(this.shadowGateShown(state) ? ['shadow-gate'] : [])];
+    const describedBy = described.length > 0 ? described.join(' ') : nothing;
     const earlier = PHASES.slice(0, index);
     return html`
       <div class="controls" part="controls">
@@ -154,6 +163,89 @@ export class ClPhaseStepper extends LitElement {
             </span>`}
       </div>
       ${next === undefined ? nothing : html`<p class="muted">Next: ${phaseTitle(next)} (${next}).${next === 'old-dropped' ? ' A backup snapshot of old is taken before the drop.' : ''}</p>`}
+    `;
+  }
+
+  /** The gate is shown in shadow, where its reads are gathered, and wherever it holds a move back. */
+  private shadowGateShown(state: EngineState): boolean {
+    const gate = state.nextGuard?.shadow;
+    return gate !== undefined && (state.phase === 'shadow' || !gate.withinLimit);
+  }
+
+  private renderShadowGate(state: EngineState): TemplateResult | typeof nothing {
+    const gate = state.nextGuard?.shadow;
+    if (!gate || !this.shadowGateShown(state)) return nothing;
+    const l = state.scenario.labels;
+    const since = gate.since === 'clean-verify' ? 'since the last clean verify' : gate.since === 'shadow' ? 'since entering shadow' : 'none made yet';
+    const mismatches = `${gate.mismatches} ${gate.mismatches === 1 ? 'mismatch' : 'mismatches'}`;
+    const counted =
+      gate.minReads > 0
+        ? html`<strong class=${gate.enoughReads ? 'met' : 'unmet'}>${gate.reads} of ${gate.minReads}</strong> needed`
+        : html`<strong>${gate.reads}</strong> compared`;
+    return html`
+      <section class="shadow-gate ${gate.withinLimit ? '' : 'refused'}" part="shadow-gate" id="shadow-gate" aria-label="Shadow reads for the cut-over">
+        <p>
+          Shadow reads: ${counted}, <strong class=${gate.withinLimit ? 'met' : 'unmet'}>${mismatches}</strong>
+          ${gate.reads > 0 ? html`(${percent(gate.rate)}; the limit is ${percent(gate.limit)})` : html`(the limit is ${percent(gate.limit)})`}, ${since}.
+          ${state.phase === 'shadow' && !gate.enoughReads ? html`<span class="muted">Reads in shadow read both ${l.old} and ${l.new} and compare them.</span>` : nothing}
+        </p>
+        ${gate.withinLimit || gate.first.length === 0 ? nothing : this.renderShadowDiffs(gate, l)}
+      </section>
+    `;
+  }
+
+  private renderShadowDiffs(gate: ShadowGate, l: Readonly<Record<Side, string>>): TemplateResult {
+    const rows = gate.first.flatMap((n) =>
+      n.diffs.flatMap((d) => {
+        const read = html`<th scope="row"><code>${n.operation}</code> <span class="params">${JSON.stringify(n.params)}</span></th>`;
+        switch (d.kind) {
+          case 'changed':
+            return d.fields.map(
+              (f) => html`<tr>
+                ${read}<td class="key">${d.key}</td>
+                <td>${f.field}</td>
+                <td class="value">${valueText(f.old)}</td>
+                <td class="value">${valueText(f.new)}</td>
+              </tr>`,
+            );
+          case 'only-in':
+            return [
+              html`<tr>
+                ${read}<td class="key">${d.key}</td>
+                <td class="muted">whole record</td>
+                ${d.side === 'old' ? html`<td>returned</td><td class="muted">not returned</td>` : html`<td class="muted">not returned</td><td>returned</td>`}
+              </tr>`,
+            ];
+          case 'order':
+            return [
+              html`<tr>
+                ${read}<td class="key">${d.key}</td>
+                <td class="muted" colspan="3">the same rows in another order</td>
+              </tr>`,
+            ];
+          default:
+            return assertNever(d.kind, 'shadow difference');
+        }
+      }),
+    );
+    return html`
+      <p>The first ${gate.first.length === 1 ? 'mismatch' : `${gate.first.length} mismatches`} of the window:</p>
+      <div class="scroll" role="region" aria-label="The first shadow mismatches" tabindex="0">
+        <table class="shadow-diffs" part="shadow-diffs">
+          <thead>
+            <tr>
+              <th scope="col">Read</th>
+              <th scope="col">Record</th>
+              <th scope="col">Field</th>
+              <th scope="col" class="side-old">${l.old}</th>
+              <th scope="col" class="side-new">${l.new}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows}
+          </tbody>
+        </table>
+      </div>
     `;
   }
 

@@ -173,10 +173,13 @@ export const consistencyStyles = css`
   .app-verdict .bad {
     color: var(--cl-bad);
   }
-  .app-diffs td {
+  .app-diffs td.value {
     font-family: var(--cl-mono);
     font-size: 0.9rem;
     white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .app-diffs .key {
     overflow-wrap: anywhere;
   }
   .app-diffs th[scope='row'] {

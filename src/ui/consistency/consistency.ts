@@ -195,15 +195,14 @@ export class ClConsistency extends LitElement {
       m.onlyIn
         ? [html`<tr data-key=${m.key}>
             <th scope="row"><span class="collection">${m.collection}</span> <span class="key">${m.key}</span></th>
-            <td class="absent">whole record</td>
-            ${m.onlyIn === 'old' ? html`<td>present</td><td class="absent">not returned</td>` : html`<td class="absent">not returned</td><td>present</td>`}
+            <td class="whole" colspan="3">only ${l[m.onlyIn]} returns the record</td>
           </tr>`]
         : m.fields.map(
             (f) => html`<tr data-key=${m.key} data-field=${f.field}>
               <th scope="row"><span class="collection">${m.collection}</span> <span class="key">${m.key}</span></th>
               <td>${f.field}</td>
-              <td class=${f.old === null ? 'null' : ''}>${valueText(f.old)}</td>
-              <td class=${f.new === null ? 'null' : ''}>${valueText(f.new)}</td>
+              <td class="value ${f.old === null ? 'null' : ''}">${valueText(f.old)}</td>
+              <td class="value ${f.new === null ? 'null' : ''}">${valueText(f.new)}</td>
             </tr>`,
           ),
     );

@@ -137,24 +137,20 @@ export const phaseStepperStyles = css`
   .shadow-gate .unmet {
     color: var(--cl-bad);
   }
-  .scroll {
-    overflow-x: auto;
-    max-width: 100%;
-  }
   .shadow-diffs {
-    border-collapse: collapse;
+    margin: 0.3rem 0 0;
+    padding-inline-start: 1.4rem;
     font-size: 0.875rem;
-    font-variant-numeric: tabular-nums;
   }
-  .shadow-diffs th,
-  .shadow-diffs td {
-    text-align: left;
-    vertical-align: top;
-    padding: 0.2rem 0.45rem;
-    border-bottom: 1px solid var(--cl-border);
+  .shadow-diffs > li + li {
+    margin-top: 0.35rem;
   }
-  .shadow-diffs th[scope='row'] {
-    font-weight: normal;
+  .shadow-diffs p.read {
+    margin: 0;
+  }
+  .shadow-diffs ul {
+    margin: 0.1rem 0 0;
+    padding-inline-start: 1rem;
   }
   .shadow-diffs .params,
   .shadow-diffs .key,

@@ -49,8 +49,8 @@ export function phaseTitle(phase: Phase): string {
 /** A share as a percentage: 22.6%, 0%. */
 const percent = (rate: number): string => `${Number((rate * 100).toFixed(1))}%`;
 
-/** A database value as text (a blob as hex), as the consistency panel shows it; rendered through text bindings only. */
-const valueText = (v: JsonSqlValue): string => (v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : String(v));
+/** A database value as text in a sentence: text quoted (an empty string is not NULL), a blob as hex; rendered through text bindings only. */
+const valueText = (v: JsonSqlValue): string => (v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 const READ_ONLY_NOTE = 'This tab is read-only: another tab holds the rehearsal open for writing, so the phase cannot be changed here.';
 
@@ -179,9 +179,11 @@ export class ClPhaseStepper extends LitElement {
     const since = gate.since === 'clean-verify' ? 'since the last clean verify' : gate.since === 'shadow' ? 'since entering shadow' : 'none made yet';
     const mismatches = `${gate.mismatches} ${gate.mismatches === 1 ? 'mismatch' : 'mismatches'}`;
     const counted =
-      gate.minReads > 0
-        ? html`<strong class=${gate.enoughReads ? 'met' : 'unmet'}>${gate.reads} of ${gate.minReads}</strong> needed`
-        : html`<strong>${gate.reads}</strong> compared`;
+      gate.minReads === 0
+        ? html`<strong>${gate.reads}</strong> compared`
+        : gate.enoughReads
+          ? html`<strong class="met">${gate.reads}</strong> (${gate.minReads} needed)`
+          : html`<strong class="unmet">${gate.reads} of ${gate.minReads}</strong> needed`;
     return html`
       <section class="shadow-gate ${gate.withinLimit ? '' : 'refused'}" part="shadow-gate" id="shadow-gate" aria-label="Shadow reads for the cut-over">
         <p>
@@ -195,57 +197,40 @@ export class ClPhaseStepper extends LitElement {
   }
 
   private renderShadowDiffs(gate: ShadowGate, l: Readonly<Record<Side, string>>): TemplateResult {
-    const rows = gate.first.flatMap((n) =>
-      n.diffs.flatMap((d) => {
-        const read = html`<th scope="row"><code>${n.operation}</code> <span class="params">${JSON.stringify(n.params)}</span></th>`;
-        switch (d.kind) {
-          case 'changed':
-            return d.fields.map(
-              (f) => html`<tr>
-                ${read}<td class="key">${d.key}</td>
-                <td>${f.field}</td>
-                <td class="value">${valueText(f.old)}</td>
-                <td class="value">${valueText(f.new)}</td>
-              </tr>`,
-            );
-          case 'only-in':
-            return [
-              html`<tr>
-                ${read}<td class="key">${d.key}</td>
-                <td class="muted">whole record</td>
-                ${d.side === 'old' ? html`<td>returned</td><td class="muted">not returned</td>` : html`<td class="muted">not returned</td><td>returned</td>`}
-              </tr>`,
-            ];
-          case 'order':
-            return [
-              html`<tr>
-                ${read}<td class="key">${d.key}</td>
-                <td class="muted" colspan="3">the same rows in another order</td>
-              </tr>`,
-            ];
-          default:
-            return assertNever(d.kind, 'shadow difference');
-        }
-      }),
-    );
+    const side = (x: Side): TemplateResult => html`<span class="side-${x}">${l[x]}</span>`;
+    const params = (p: Readonly<Record<string, JsonSqlValue>>): string =>
+      Object.entries(p)
+        .map(([name, v]) => `${name}: ${valueText(v)}`)
+        .join(', ');
     return html`
       <p>The first ${gate.first.length === 1 ? 'mismatch' : `${gate.first.length} mismatches`} of the window:</p>
-      <div class="scroll" role="region" aria-label="The first shadow mismatches" tabindex="0">
-        <table class="shadow-diffs" part="shadow-diffs">
-          <thead>
-            <tr>
-              <th scope="col">Read</th>
-              <th scope="col">Record</th>
-              <th scope="col">Field</th>
-              <th scope="col" class="side-old">${l.old}</th>
-              <th scope="col" class="side-new">${l.new}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>
-      </div>
+      <ol class="shadow-diffs" part="shadow-diffs">
+        ${gate.first.map(
+          (n) => html`<li>
+            <p class="read"><code>${n.operation}</code> <span class="params">${params(n.params)}</span></p>
+            <ul>
+              ${n.diffs.map((d) => {
+                switch (d.kind) {
+                  case 'changed':
+                    return d.fields.map(
+                      (f) => html`<li>
+                        <span class="key">${d.key}</span> ${f.field}: ${side('old')} <span class="value">${valueText(f.old)}</span>, ${side('new')}
+                        <span class="value">${valueText(f.new)}</span>
+                      </li>`,
+                    );
+                  case 'only-in':
+                    return html`<li><span class="key">${d.key}</span> returned by ${side(d.side ?? 'old')} only</li>`;
+                  case 'order':
+                    return html`<li>the same rows in another order</li>`;
+                  default:
+                    return assertNever(d.kind, 'shadow difference');
+                }
+              })}
+              ${n.diffCount > n.diffs.length ? html`<li class="muted">and ${n.diffCount - n.diffs.length} more</li>` : nothing}
+            </ul>
+          </li>`,
+        )}
+      </ol>
     `;
   }
 

@@ -290,6 +290,11 @@ export class Rehearsal {
   async execute(name: string, params: Params): Promise<OperationResult> {
     const op = this.scenario.operations[name];
     if (!op) throw new Error(`no operation named "${name}"`);
+    const missing = Object.keys(op.params).filter((p) => !(p in params));
+    if (missing.length > 0) {
+      const all = Object.keys(op.params).map((p) => `:${p}`).join(', ');
+      throw new Error(`"${name}" needs ${missing.map((p) => `:${p}`).join(', ')} (its parameters: ${all}); pass null for a parameter meant to be NULL, or draw them all with workload.invocation("${name}")`);
+    }
     const { lifecycle, control, clock, metrics, events } = this.#parts;
     return lifecycle.track(async () => {
       const id = ++this.#opSeq;

@@ -143,6 +143,7 @@ export class Driver {
 
   /** Invokes one operation, recording it in the history. Returns undefined when the engine crashed. */
   async invoke(inv: Invocation, seed = false): Promise<OperationResult | undefined> {
+    this.#check(inv);
     const r = this.rehearsal;
     const op = this.history.invoke(inv.name, inv.kind, inv.params, r.phase, this.clock.now(), seed);
     try {
@@ -163,6 +164,7 @@ export class Driver {
 
   /** Invokes several operations at once (pipelined), in order. */
   async invokeConcurrently(invs: readonly Invocation[]): Promise<(OperationResult | undefined)[]> {
+    for (const inv of invs) this.#check(inv);
     const r = this.rehearsal;
     const ops: HistoryOp[] = invs.map((inv) => this.history.invoke(inv.name, inv.kind, inv.params, r.phase, this.clock.now()));
     const settled = await Promise.allSettled(invs.map((inv) => r.execute(inv.name, inv.params)));
@@ -189,6 +191,19 @@ export class Driver {
     for (const step of this.scenario.seedData) {
       for (let i = 0; i < step.count; i++) await this.invoke(this.workload.invocation(step.operation), true);
     }
+  }
+
+  /**
+   * Refuses an invocation the history would record wrongly, before it is recorded: an unknown
+   * operation, a `kind` that is not the operation's (a write recorded as a read is never judged,
+   * so its record would later look lost), or a declared parameter left out.
+   */
+  #check(inv: Invocation): void {
+    const op = this.scenario.operations[inv.name];
+    if (!op) throw new Error(`no operation named "${inv.name}" (operations: ${Object.keys(this.scenario.operations).join(', ')})`);
+    if (inv.kind !== op.kind) throw new Error(`"${inv.name}" is a ${op.kind}, not a ${String(inv.kind)}: give the invocation kind "${op.kind}" (workload.invocation("${inv.name}") draws a whole one)`);
+    const missing = Object.keys(op.params).filter((p) => !(p in inv.params));
+    if (missing.length > 0) throw new Error(`"${inv.name}" needs ${missing.map((p) => `:${p}`).join(', ')}: pass every parameter it declares (null for NULL), or draw them with workload.invocation("${inv.name}")`);
   }
 
   /** Runs a whole backfill or reverse-sync pass, surviving crashes (it resumes from its cursor). */

@@ -7,10 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/clock.ts';
+import { createRandom } from '../../src/engine/random.ts';
 import { Rehearsal } from '../../src/engine/rehearsal.ts';
 import type { CopyProgress } from '../../src/engine/results.ts';
 import { formatProblems, parseScenario } from '../../src/engine/scenario/validate.ts';
 import type { SqlEngine } from '../../src/engine/sql.ts';
+import { Driver } from '../../src/harness/driver.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
 import { MemoryBackend } from '../../src/store/memory-backend.ts';
 import { nodeSql } from '../support/node.ts';
@@ -61,5 +63,24 @@ describe('docs/harness.md', () => {
     await expect(Rehearsal.open({ scenario, id: 'docs', seed: 1, durability: 'strict', ports: portsFor() })).rejects.toThrow(
       /^scenario "user-emails" does not pass the validator \(1 problem\):\noperations\.signUp\.old\[0\]: no such table: user/,
     );
+  });
+});
+
+describe('the driver and the rehearsal refuse an invocation the history would record wrongly', () => {
+  it('refuses a wrong kind and a missing parameter before recording anything', async () => {
+    const v = parseScenario(exampleText, sql);
+    if (!v.ok) throw new Error(formatProblems(v.problems));
+    const driver = new Driver({ scenario: v.scenario, seed: 1, durability: 'strict', ports: portsFor(), random: createRandom(1) });
+    await driver.open();
+    await expect(driver.invoke({ name: 'closeAccount', kind: 'read', params: { user_id: 'u-1' } })).rejects.toThrow(
+      '"closeAccount" is a write, not a read: give the invocation kind "write" (workload.invocation("closeAccount") draws a whole one)',
+    );
+    await expect(driver.invoke({ name: 'changeEmail', kind: 'write', params: { user_id: 'u-1' } })).rejects.toThrow(/^"changeEmail" needs :email: pass every parameter/);
+    expect(driver.history.ops).toEqual([]);
+    await expect(driver.rehearsal.execute('changeEmail', { user_id: 'u-1' })).rejects.toThrow(
+      '"changeEmail" needs :email (its parameters: :user_id, :email); pass null for a parameter meant to be NULL, or draw them all with workload.invocation("changeEmail")',
+    );
+    expect((await driver.invoke({ name: 'changeEmail', kind: 'write', params: { user_id: 'u-1', email: null } }))?.outcome).toBe('ok');
+    await driver.rehearsal.close();
   });
 });

@@ -205,8 +205,13 @@ describe('a crash at a write-path crash point, strict durability', () => {
 
             // Every acknowledged write survives; the one in flight is either way as far as the history knows ...
             expectNoLoss(await driver.checkHistory());
-            // ... but the crash point decides which way it went.
-            expectNoLoss(await checkAs(driver, op, inFlight === 'present' ? 'ok' : 'fail'));
+            // ... but the crash point decides which way it went. Where the side written first does not
+            // serve reads (read-new with writeAuthorityInReadNew "old"), a write stopped between the
+            // sides is in old only, and reads from new miss it until backfill repairs new: that is
+            // checked after the repair below.
+            const route = driver.rehearsal.route;
+            const seenNow = inFlight === 'absent' || point !== 'between-writes' || route.writes[0] === route.reads;
+            if (seenNow) expectNoLoss(await checkAs(driver, op, inFlight === 'present' ? 'ok' : 'fail'));
             // Absent means absent everywhere, version bookkeeping included; present means something was stored.
             if (inFlight === 'absent') expect(contents(driver)).toBe(contentsBefore);
             else expect(contents(driver)).not.toBe(contentsBefore);
@@ -220,6 +225,7 @@ describe('a crash at a write-path crash point, strict durability', () => {
             const repaired = await driver.repair();
             expect(differences(repaired)).toBe(0);
             expectNoLoss(await driver.checkHistory());
+            if (!seenNow) expectNoLoss(await checkAs(driver, op, 'ok'));
           });
         }
       }

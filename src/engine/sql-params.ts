@@ -1,7 +1,8 @@
 /**
- * Finds the named parameters a statement uses, skipping string literals, quoted identifiers and
- * comments. sql.js cannot list them, and the scenario validator needs them to report a parameter
- * the operation does not declare.
+ * The lexer of SQL text the engine needs: it finds the named parameters a statement uses,
+ * skipping string literals, quoted identifiers and comments. sql.js cannot list them, and the
+ * scenario validator needs them to report a parameter the operation does not declare; the check
+ * of computed values (`{ "expr" }`) uses the same tokens to rename parameters and find calls.
  */
 export interface ParamScan {
   /** `:name` parameters, without the colon, in order of first use. */
@@ -10,15 +11,25 @@ export interface ParamScan {
   readonly otherStyles: readonly string[];
 }
 
+/**
+ * One piece of SQL text: a `:name` parameter, a parameter in another style (`?`, `?1`, `$x`,
+ * `@x`), a bare identifier (or keyword), quoted text (a string literal or a quoted identifier), a
+ * comment, white space, or one other character. The texts of a statement's tokens, joined, are the
+ * statement.
+ */
+export interface SqlToken {
+  readonly kind: 'param' | 'other-param' | 'ident' | 'quoted' | 'comment' | 'space' | 'other';
+  readonly text: string;
+}
+
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_PART = /[A-Za-z0-9_]/;
 
-/** Lists the parameters in `sql`. */
-export function scanParams(sql: string): ParamScan {
-  const named: string[] = [];
-  const otherStyles: string[] = [];
+/** Splits SQL text into tokens (a doubled quote inside quoted text escapes the quote). */
+export function tokenize(sql: string): SqlToken[] {
+  const out: SqlToken[] = [];
   let i = 0;
-  const readIdent = (from: number): number => {
+  const identEnd = (from: number): number => {
     let j = from;
     while (j < sql.length && IDENT_PART.test(sql[j] as string)) j++;
     return j;
@@ -26,45 +37,58 @@ export function scanParams(sql: string): ParamScan {
   while (i < sql.length) {
     const c = sql[i] as string;
     const next = sql[i + 1];
+    let end = i + 1;
+    let kind: SqlToken['kind'] = 'other';
     if (c === "'" || c === '"' || c === '`') {
-      // Quoted text: a doubled quote is an escaped quote.
-      i++;
-      while (i < sql.length) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) i += 2;
+      kind = 'quoted';
+      while (end < sql.length) {
+        if (sql[end] === c) {
+          if (sql[end + 1] === c) end += 2;
           else break;
-        } else i++;
+        } else end++;
       }
-      i++;
+      end = Math.min(end + 1, sql.length);
     } else if (c === '[') {
-      const end = sql.indexOf(']', i + 1);
-      i = end < 0 ? sql.length : end + 1;
+      kind = 'quoted';
+      const close = sql.indexOf(']', i + 1);
+      end = close < 0 ? sql.length : close + 1;
     } else if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end + 1;
+      kind = 'comment';
+      const close = sql.indexOf('\n', i);
+      end = close < 0 ? sql.length : close + 1;
     } else if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? sql.length : end + 2;
+      kind = 'comment';
+      const close = sql.indexOf('*/', i + 2);
+      end = close < 0 ? sql.length : close + 2;
     } else if (c === ':' && next !== undefined && IDENT_START.test(next)) {
-      const end = readIdent(i + 1);
-      const name = sql.slice(i + 1, end);
-      if (!named.includes(name)) named.push(name);
-      i = end;
+      kind = 'param';
+      end = identEnd(i + 1);
     } else if ((c === '$' || c === '@') && next !== undefined && IDENT_START.test(next)) {
-      const end = readIdent(i + 1);
-      otherStyles.push(sql.slice(i, end));
-      i = end;
+      kind = 'other-param';
+      end = identEnd(i + 1);
     } else if (c === '?') {
-      let end = i + 1;
+      kind = 'other-param';
       while (end < sql.length && /[0-9]/.test(sql[end] as string)) end++;
-      otherStyles.push(sql.slice(i, end));
-      i = end;
     } else if (IDENT_START.test(c)) {
-      // Skip whole identifiers so that a ':' inside one can't be misread.
-      i = readIdent(i);
-    } else {
-      i++;
-    }
+      // A whole identifier, so that a ':' inside one can't be misread.
+      kind = 'ident';
+      end = identEnd(i);
+    } else if (/\s/.test(c)) kind = 'space';
+    out.push({ kind, text: sql.slice(i, end) });
+    i = end;
+  }
+  return out;
+}
+
+/** Lists the parameters in `sql`. */
+export function scanParams(sql: string): ParamScan {
+  const named: string[] = [];
+  const otherStyles: string[] = [];
+  for (const t of tokenize(sql)) {
+    if (t.kind === 'param') {
+      const name = t.text.slice(1);
+      if (!named.includes(name)) named.push(name);
+    } else if (t.kind === 'other-param') otherStyles.push(t.text);
   }
   return { named, otherStyles };
 }

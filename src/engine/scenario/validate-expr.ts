@@ -11,7 +11,7 @@
  * generated parameters later (`ExpressionProbe.evaluate`).
  */
 import { SqlError, type Params, type SqlDatabase, type SqlEngine, type SqlValue } from '../sql.ts';
-import { scanParams } from '../sql-params.ts';
+import { scanParams, tokenize } from '../sql-params.ts';
 import type { Scenario, ValueRef, WriteOperation } from './format.ts';
 import type { Problem } from './shape-checker.ts';
 
@@ -83,7 +83,7 @@ export class ExpressionProbe {
       if (!declared.includes(p)) out.push(`uses :${p}, which is not ${declared.length ? `one of ${declared.map((d) => `:${d}`).join(', ')}` : 'declared'} (an expression computes from its operation's parameters)`);
     }
     if (out.length > 0) return out;
-    if (lex(expr).some((t) => t.text === ';')) return ['holds a ";": an expression is one value, not statements; write a single expression over the operation\'s parameters'];
+    if (tokenize(expr).some((t) => t.text === ';')) return ['holds a ";": an expression is one value, not statements; write a single expression over the operation\'s parameters'];
     const select = `SELECT (${expr}) AS v`;
     try {
       const columns = this.#db.describe(select).columns;
@@ -185,7 +185,7 @@ export function clockProblem(message: string, context: string): string | undefin
 /** Lower-cased names of the functions an expression calls (and CURRENT_* keywords), outside literals. */
 function calledFunctions(expr: string): string[] {
   const out = new Set<string>();
-  const tokens = lex(expr).filter((t) => t.kind !== 'space');
+  const tokens = tokenize(expr).filter((t) => t.kind !== 'space');
   tokens.forEach((t, i) => {
     const lower = t.text.toLowerCase();
     if (t.kind === 'ident' && (tokens[i + 1]?.text === '(' || lower.startsWith('current_'))) out.add(lower);
@@ -195,64 +195,7 @@ function calledFunctions(expr: string): string[] {
 
 /** `sql` with every `:name` parameter replaced by `rename(name)`; literals, quoted identifiers and comments untouched. */
 export function renameParams(sql: string, rename: (name: string) => string): string {
-  return lex(sql)
+  return tokenize(sql)
     .map((t) => (t.kind === 'param' ? rename(t.text.slice(1)) : t.text))
     .join('');
-}
-
-/** One piece of SQL text: a `:name` parameter, a bare identifier, quoted text or a comment, white space, or one other character. */
-interface Token {
-  readonly kind: 'param' | 'ident' | 'quoted' | 'comment' | 'space' | 'other';
-  readonly text: string;
-}
-
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_]/;
-
-/** Splits SQL text into tokens, lexing as `scanParams` does (a doubled quote escapes a quote). */
-function lex(sql: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  const identEnd = (from: number): number => {
-    let j = from;
-    while (j < sql.length && IDENT_PART.test(sql[j] as string)) j++;
-    return j;
-  };
-  while (i < sql.length) {
-    const c = sql[i] as string;
-    const next = sql[i + 1];
-    let end = i + 1;
-    let kind: Token['kind'] = 'other';
-    if (c === "'" || c === '"' || c === '`') {
-      kind = 'quoted';
-      while (end < sql.length) {
-        if (sql[end] === c) {
-          if (sql[end + 1] === c) end += 2;
-          else break;
-        } else end++;
-      }
-      end = Math.min(end + 1, sql.length);
-    } else if (c === '[') {
-      kind = 'quoted';
-      const close = sql.indexOf(']', i + 1);
-      end = close < 0 ? sql.length : close + 1;
-    } else if (c === '-' && next === '-') {
-      kind = 'comment';
-      const close = sql.indexOf('\n', i);
-      end = close < 0 ? sql.length : close + 1;
-    } else if (c === '/' && next === '*') {
-      kind = 'comment';
-      const close = sql.indexOf('*/', i + 2);
-      end = close < 0 ? sql.length : close + 2;
-    } else if (c === ':' && next !== undefined && IDENT_START.test(next)) {
-      kind = 'param';
-      end = identEnd(i + 1);
-    } else if (IDENT_START.test(c)) {
-      kind = 'ident';
-      end = identEnd(i);
-    } else if (/\s/.test(c)) kind = 'space';
-    out.push({ kind, text: sql.slice(i, end) });
-    i = end;
-  }
-  return out;
 }

@@ -5,9 +5,10 @@
  *
  * `engine`: a consensus-artifacts rehearsal in dual-write with <records> artifacts on old, backfilled
  * at <batch>, memory sampled after every batch. `raw`: the same rows copied by one INSERT … SELECT.
- * Prints one JSON line: the peak RSS the kernel saw (`process.resourceUsage().maxRSS`), the highest
- * sampled rss / heapUsed / external + arrayBuffers (sql.js's WebAssembly memory is an ArrayBuffer),
- * and the same before the copy started.
+ * Prints one JSON line: the highest rss / heapUsed / external + arrayBuffers sampled during the copy
+ * (sql.js's WebAssembly memory is an ArrayBuffer; the raw copy is one statement, so it is sampled
+ * only before and after), the same before the copy, and the peak RSS of the whole process
+ * (`process.resourceUsage().maxRSS`), which may have been reached while seeding.
  */
 import { nodeSql, scenario } from './lib/engine.ts';
 import { collectGarbage } from './lib/measure.ts';
@@ -37,11 +38,13 @@ if (mode === 'engine') {
   const o = await artifactsRehearsal(s, records);
   collectGarbage();
   before = process.memoryUsage();
+  sample();
   copied = await engineBackfill(o, batch, records, sample);
 } else {
   const raw = await rawArtifacts(s, records);
   collectGarbage();
   before = process.memoryUsage();
+  sample();
   copied = rawArtifactsBackfill(raw);
 }
 sample();
@@ -52,7 +55,7 @@ console.log(
     records,
     batch,
     copied,
-    maxRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    processMaxRssMiB: mib(process.resourceUsage().maxRSS * 1024),
     peakSampled: { rssMiB: mib(peak.rss), heapUsedMiB: mib(peak.heapUsed), externalAndArrayBuffersMiB: mib(peak.external) },
     beforeCopy: { rssMiB: mib(before.rss), heapUsedMiB: mib(before.heapUsed), externalAndArrayBuffersMiB: mib(before.external + before.arrayBuffers) },
   }),

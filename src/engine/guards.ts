@@ -3,8 +3,8 @@
  * summary of the databases (a consistency report, a count of versions): no database is touched,
  * so every rule is testable on plain values.
  */
-import type { ConsistencyReport } from './checks/consistency.ts';
-import type { ControlState, JsonSqlValue, ShadowNote } from './control-state.ts';
+import { valueWords, type ConsistencyReport } from './checks/consistency.ts';
+import type { ControlState, ShadowNote } from './control-state.ts';
 import { PHASES, ROUTES, phaseIndex, type Phase } from './phases.ts';
 import type { GuardCheck, Hazard, RollbackPlan, ShadowGate } from './results.ts';
 import type { Scenario, ScenarioSettings } from './scenario/format.ts';
@@ -116,8 +116,6 @@ function shadowReasons(g: ShadowGate): string[] {
 }
 
 const percent = (rate: number): string => `${Number((rate * 100).toFixed(1))}%`;
-
-const valueWords = (v: JsonSqlValue): string => (v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** One shadow mismatch in words: `getItem {"sku":"A-1"} price_cents old 1999 new 1998`. */
 export function describeShadowNote(n: ShadowNote): string {

@@ -41,7 +41,7 @@ export function verify(parts: EngineParts): Promise<ConsistencyReport> {
       diverged: report.totals.total - report.totals.consistent,
       appReadMismatches: appReads.mismatches,
       appReadNewerInNew: appReads.newerInNew,
-      ...(example ? { appReadExample: describeAppReadMismatch(example, report.labels) } : {}),
+      ...(example ? { appReadExample: describeAppReadMismatch(example) } : {}),
       lostByDrop: recordsLostByDrop(full),
       divergenceEvents: events,
       phase: control.phase,

@@ -208,10 +208,15 @@ export function compareAppReads(states: readonly AppReadState[], sides: readonly
   return Object.freeze({ sides: Object.freeze([...sides]), sample, collections: Object.freeze(collections), recordsCompared, mismatches, newerInNew, first: Object.freeze(first) });
 }
 
+/** A reported value in words: text quoted, NULL, a blob as hex. */
+export function valueWords(v: ReturnType<typeof sqlValueToJson>): string {
+  return v === null ? 'NULL' : typeof v === 'object' ? `x'${v.blob}'` : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
 /** One application-read mismatch in words: `artifacts ["A-1"] price_cents old 1999 new 1998`. */
-export function describeAppReadMismatch(m: AppReadMismatch, labels: Readonly<Record<Side, string>> = { old: 'old', new: 'new' }): string {
-  if (m.onlyIn) return `${m.collection} ${m.key} only in ${labels[m.onlyIn]}`;
-  return `${m.collection} ${m.key} ${m.fields.map((f) => `${f.field} ${labels.old} ${JSON.stringify(f.old)} ${labels.new} ${JSON.stringify(f.new)}`).join(', ')}`;
+export function describeAppReadMismatch(m: AppReadMismatch): string {
+  if (m.onlyIn) return `${m.collection} ${m.key} only in ${m.onlyIn}`;
+  return `${m.collection} ${m.key} ${m.fields.map((f) => `${f.field} old ${valueWords(f.old)} new ${valueWords(f.new)}`).join(', ')}`;
 }
 
 /** Both sides of one collection, as read by verify. */

@@ -256,7 +256,7 @@ describe('the validator refuses what add and expr cannot mean, at the path, with
       'operations.sell.effect.add.stock',
       '"stock" is both set and added: a write either replaces a field ("set") or changes it by a delta ("add"); keep it in one of them',
     ],
-    ['a field the collection does not have', (s) => (effect(s, 'sell').add = { stok: { expr: '-:qty' } }), 'operations.sell.effect.add.stok', '"stok" is not a field of "items" (its fields: name, stock, price_cents)'],
+    ['a field the collection does not have', (s) => (effect(s, 'sell').add = { stok: { expr: '-:qty' } }), 'operations.sell.effect.add.stok', '"stok" is not a field of "items" (its fields: name, stock, price_cents): did you mean "stock"?'],
     ['a key column', (s) => (effect(s, 'sell').add = { sku: 'qty' }), 'operations.sell.effect.add.sku', '"sku" is a key column of "items": a write cannot change a record\'s key; add to a field (name, stock, price_cents)'],
     ['add naming no field', (s) => (effect(s, 'sell').add = {}), 'operations.sell.effect.add', 'names no field: add to at least one, or remove "add"'],
     ['a text parameter as the delta', (s) => (params(s, 'restock').delta = { template: '{int:1:5}' }), 'operations.restock.effect.add.stock', `parameter "delta" is text (a {"template"} generator): ${NUMBER_REMEDY}`],
@@ -291,7 +291,7 @@ describe('the validator refuses what add and expr cannot mean, at the path, with
       'operations.reprice.effect.set.price_cents',
       CLOCK('date', ' with the dry run\'s parameters {"when":"now"}'),
     ],
-    ['a parameter the operation does not declare', setPrice('ROUND(:cost * 100)'), 'operations.reprice.effect.set.price_cents', "uses :cost, which is not one of :sku, :price (an expression computes from its operation's parameters)"],
+    ['a parameter the operation does not declare', setPrice('ROUND(:cost * 100)'), 'operations.reprice.effect.set.price_cents', "uses :cost, which is not one of :sku, :price (an expression computes from its operation's parameters): declare \"cost\" in operations.reprice.params, or use one of those"],
     ['a parameter in another style', setPrice('ROUND(? * 100)'), 'operations.reprice.effect.set.price_cents', "uses the parameter ?: write the operation's parameters as :name"],
     [
       'a column instead of a parameter',

@@ -96,7 +96,7 @@ describe('a broken scenario is rejected with the path of each problem', () => {
     const s = broken('job-keys', (x) => {
       ((ops(x).enqueue as Json).effect as Json).collection = 'job';
     });
-    expect(problemsOf(s).find(at('operations.enqueue.effect.collection'))?.message).toBe('no collection named "job"');
+    expect(problemsOf(s).find(at('operations.enqueue.effect.collection'))?.message).toBe('no collection named "job": did you mean "jobs"?');
   });
 
   it('refuses a key column that can be NULL (a nullable parameter, a null value or a null ifNull)', () => {
@@ -129,14 +129,14 @@ describe('a broken scenario is rejected with the path of each problem', () => {
     const s = broken('job-keys', (x) => {
       ((x.workload as Json).mix as Json).getJobs = 10;
     });
-    expect(problemsOf(s).find(at('workload.mix.getJobs'))?.message).toBe('no operation named "getJobs"');
+    expect(problemsOf(s).find(at('workload.mix.getJobs'))?.message).toBe('no operation named "getJobs": did you mean "getJob"?');
   });
 
   it('refuses seed data from a read', () => {
     const s = broken('job-keys', (x) => {
       x.seedData = [{ operation: 'getJob', count: 3 }];
     });
-    expect(problemsOf(s).find(at('seedData[0].operation'))?.message).toBe('"getJob" is not a write');
+    expect(problemsOf(s).find(at('seedData[0].operation'))?.message).toBe('"getJob" is not a write: seed data runs writes; name one of "enqueue", "updateStatus"');
   });
 
   it('finds an integer generator whose minimum exceeds its maximum', () => {
@@ -176,7 +176,7 @@ describe('a broken scenario is rejected with the path of each problem', () => {
     const s = broken('consensus-artifacts', (x) => {
       ((colls(x).artifacts as Json).check as Json).read = 'querySynthesis';
     });
-    expect(problemsOf(s).find(at('collections.artifacts.check.read'))?.message).toBe('"querySynthesis" reads collection "synthesis", not "artifacts"');
+    expect(problemsOf(s).find(at('collections.artifacts.check.read'))?.message).toBe('"querySynthesis" reads collection "synthesis", not "artifacts": name one of the reads of "artifacts": queryArtifacts');
   });
 
   it('refuses table names the engine reserves', () => {

@@ -19,15 +19,33 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** A value parsed from JSON, not yet checked. */
 export type Json = unknown;
 
-/** Collects problems while checking a value's shape, each at its path, with did-you-mean for unknown keys. */
+/**
+ * Collects problems while checking a value's shape, each at its path, with did-you-mean for unknown
+ * keys. A key reported missing ("is required") is reported once: checks of the absent value at its
+ * path, or under it, add nothing (they would only say "expected an object, found nothing").
+ */
 export class ShapeChecker {
   readonly problems: Problem[] = [];
+  /** Paths reported missing. */
+  readonly #missing = new Set<string>();
 
   add(path: string, message: string): void {
+    if (this.#isMissing(path)) return;
     this.problems.push({ path, message });
   }
 
-  object(path: string, v: Json, required: readonly string[], optional: readonly string[] = []): v is Record<string, Json> {
+  #isMissing(path: string): boolean {
+    for (const m of this.#missing) {
+      if (path === m || path.startsWith(`${m}.`) || path.startsWith(`${m}[`)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * An object with these keys; a missing required key is reported once at its path, as "is
+   * required", followed by `hints[key]` (what to write there) when given.
+   */
+  object(path: string, v: Json, required: readonly string[], optional: readonly string[] = [], hints: Readonly<Record<string, string>> = {}): v is Record<string, Json> {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       this.add(path, `expected an object, found ${describe(v)}`);
       return false;
@@ -38,7 +56,12 @@ export class ShapeChecker {
       else if (!allowed.has(key)) this.add(join(path, key), `unknown key "${key}"${suggest(key, [...allowed])}`);
     }
     for (const key of required) {
-      if (!(key in v)) this.add(join(path, key), 'is required');
+      if (!(key in v)) {
+        const at = join(path, key);
+        const hint = Object.hasOwn(hints, key) ? hints[key] : undefined;
+        this.add(at, hint ? `is required: ${hint}` : 'is required');
+        this.#missing.add(at);
+      }
     }
     return true;
   }
@@ -127,14 +150,56 @@ export function describe(v: Json): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 37)}..."` : `"${v}"`;
   if (typeof v === 'object') return 'an object';
+  if (v === undefined) return 'nothing';
   // What is left is a number, boolean, bigint or undefined: String() prints it as it is.
   return `${typeof v} ${String(v as number | boolean | bigint | undefined)}`;
 }
 
 function suggest(key: string, allowed: readonly string[]): string {
-  const lower = key.toLowerCase();
-  const close = allowed.find((a) => a.toLowerCase() === lower || editDistance(a.toLowerCase(), lower) <= 2);
+  const close = closest(key, allowed);
   return close ? ` (did you mean "${close}"?)` : '';
+}
+
+/**
+ * The name of `candidates` that `name` most likely meant, or undefined: the same name in another
+ * case, one within two edits (one for names of three characters or fewer), or the only one of
+ * which `name` is a whole `_`-separated part (`price` for `price_cents`) or the other way round.
+ */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const same = candidates.find((c) => c.toLowerCase() === lower);
+  if (same !== undefined) return same;
+  const limit = lower.length <= 3 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const c of candidates) {
+    const d = editDistance(c.toLowerCase(), lower);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  if (best !== undefined) return best;
+  const parts = (s: string): string[] => s.toLowerCase().split('_').filter((p) => p !== '');
+  const partOf = candidates.filter((c) => parts(c).includes(lower) || parts(name).includes(c.toLowerCase()));
+  return partOf.length === 1 ? partOf[0] : undefined;
+}
+
+/** Names for a message: `a, b, c`, the first `max` and how many more. */
+export function listNames(names: readonly string[], max = 12, quote = false): string {
+  const shown = names.slice(0, max).map((n) => (quote ? `"${n}"` : n));
+  return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
+}
+
+/**
+ * What to write instead of a name that names nothing: `did you mean "x"?` when one of `candidates`
+ * is close, else `name one of a, b, c` (or `none`'s words when there are no candidates).
+ */
+export function nameRemedy(name: string, candidates: readonly string[], none: string, quote = true): string {
+  const close = closest(name, candidates);
+  if (close !== undefined) return `did you mean ${quote ? `"${close}"` : close}?`;
+  if (candidates.length === 0) return none;
+  return `name one of ${listNames(candidates, 12, quote)}`;
 }
 
 function editDistance(a: string, b: string): number {
@@ -149,4 +214,33 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length] as number;
+}
+
+/** Where a statement's or an expression's parameters come from, for the remedy of one it does not have. */
+export type ParamSource =
+  /** An operation's statement or expression: declared in `operations.<name>.params`. */
+  | { readonly declareIn: string; readonly note?: string }
+  /** A collection's statements: bound with the record's columns, which `boundWith` says; `instead`: what to do when none is close. */
+  | { readonly boundWith: string; readonly instead?: string }
+  /** Statements that take no parameters; `none` says so, with what to do. */
+  | { readonly none: string };
+
+/**
+ * `uses :price, which is not one of :sku, :qty: …` and what to change: did you mean one that is
+ * close, declare it (an operation's), or use those it may (a collection's statements).
+ */
+export function undeclaredParamMessage(name: string, allowed: readonly string[], source: ParamSource): string {
+  const listed = allowed.length > 0 ? `one of ${listNames(allowed.map((a) => `:${a}`))}` : 'declared';
+  const note = 'note' in source && source.note ? source.note : '';
+  const wrong = `uses :${name}, which is not ${listed}${note}`;
+  const meant = closest(name, allowed);
+  if ('declareIn' in source) {
+    if (meant !== undefined) return `${wrong}: did you mean :${meant}? Otherwise declare "${name}" in ${source.declareIn}`;
+    return allowed.length > 0 ? `${wrong}: declare "${name}" in ${source.declareIn}, or use one of those` : `${wrong}: declare "${name}" in ${source.declareIn}`;
+  }
+  if ('boundWith' in source) {
+    if (meant !== undefined) return `${wrong}: ${source.boundWith}; did you mean :${meant}?`;
+    return `${wrong}: ${source.boundWith}; ${source.instead ?? 'use one of those, computing what this side stores from them in SQL'}`;
+  }
+  return `${wrong}: ${source.none}`;
 }

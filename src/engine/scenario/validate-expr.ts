@@ -13,7 +13,7 @@
 import { SqlError, type Params, type SqlDatabase, type SqlEngine, type SqlValue } from '../sql.ts';
 import { scanParams, tokenize } from '../sql-params.ts';
 import type { Scenario, ValueRef, WriteOperation } from './format.ts';
-import type { Problem } from './shape-checker.ts';
+import { undeclaredParamMessage, type Problem } from './shape-checker.ts';
 
 /** One `{ "expr": … }` of a write's effect and where it stands. */
 export interface ExprSite {
@@ -49,7 +49,9 @@ export function validateExpressions(scenario: Scenario, sql: SqlEngine): Problem
   if (sites.length === 0) return [];
   const probe = new ExpressionProbe(sql);
   try {
-    return sites.flatMap((site) => probe.problems(site.expr, Object.keys((scenario.operations[site.operation] as WriteOperation).params)).map((message) => ({ path: site.path, message })));
+    return sites.flatMap((site) =>
+      probe.problems(site.expr, Object.keys((scenario.operations[site.operation] as WriteOperation).params), `operations.${site.operation}.params`).map((message) => ({ path: site.path, message })),
+    );
   } finally {
     probe.close();
   }
@@ -74,13 +76,16 @@ export class ExpressionProbe {
     this.#db = sql.open();
   }
 
-  /** What is wrong with `expr` over parameters `declared`, each message with what to change; empty when nothing is. */
-  problems(expr: string, declared: readonly string[]): string[] {
+  /**
+   * What is wrong with `expr` over parameters `declared` (declared in `declareIn`, such as
+   * `operations.reprice.params`), each message with what to change; empty when nothing is.
+   */
+  problems(expr: string, declared: readonly string[], declareIn = "the operation's params"): string[] {
     const scan = scanParams(expr);
     const out: string[] = [];
     for (const other of scan.otherStyles) out.push(`uses the parameter ${other}: write the operation's parameters as :name`);
     for (const p of scan.named) {
-      if (!declared.includes(p)) out.push(`uses :${p}, which is not ${declared.length ? `one of ${declared.map((d) => `:${d}`).join(', ')}` : 'declared'} (an expression computes from its operation's parameters)`);
+      if (!declared.includes(p)) out.push(undeclaredParamMessage(p, declared, { declareIn, note: " (an expression computes from its operation's parameters)" }));
     }
     if (out.length > 0) return out;
     if (tokenize(expr).some((t) => t.text === ';')) return ['holds a ";": an expression is one value, not statements; write a single expression over the operation\'s parameters'];

@@ -1,12 +1,16 @@
 /** The shape check of a scenario: every field, with its path, before any SQL is looked at. */
 import { EFFECT_TYPES, POLICIES, SCENARIO_FORMAT, SCENARIO_VERSION, TOPOLOGIES, type Collection } from './format.ts';
-import { describe, ID, MAX_SQL_CHARS, NAME, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
+import { closest, describe, ID, listNames, MAX_SQL_CHARS, NAME, nameRemedy, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
 import { nullableKeyRef } from './validate-keys.ts';
 
 const PARAM_GENERATORS = ['const', 'oneOf', 'int', 'template', 'text', 'now', 'existing', 'nullable', 'object', 'list'] as const;
 const TEMPLATE_PLACEHOLDER = /\{([^{}]*)\}/g;
 
-function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Record<string, Json>, depth = 0): void {
+/**
+ * Checks one parameter generator. `collections` is undefined when the scenario's collections are
+ * themselves missing or malformed (reported there): an `existing` is then not checked against them.
+ */
+function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Record<string, Json> | undefined, depth = 0): void {
   if (depth > 4) {
     c.add(path, 'parameter generators nest too deeply (limit 4)');
     return;
@@ -59,13 +63,15 @@ function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Rec
       return;
     case 'existing': {
       c.object(path, v, ['existing', 'field'], ['missing']);
-      if (c.string(`${path}.existing`, spec.existing, 64)) {
-        const coll = collections[spec.existing as string];
-        if (!coll || typeof coll !== 'object') c.add(`${path}.existing`, `no collection named "${String(spec.existing)}"`);
-        else if (c.string(`${path}.field`, spec.field, 64)) {
+      if (c.string(`${path}.existing`, spec.existing, 64) && collections !== undefined) {
+        const coll = Object.hasOwn(collections, spec.existing as string) ? collections[spec.existing as string] : undefined;
+        if (!coll || typeof coll !== 'object') c.add(`${path}.existing`, unknownCollection(spec.existing as string, collections));
+        else if (c.string(`${path}.field`, spec.field, 64) && columnsKnown(coll)) {
           const cc = coll as Partial<Collection>;
-          const columns: readonly unknown[] = [...(Array.isArray(cc.key) ? (cc.key as readonly unknown[]) : []), ...(Array.isArray(cc.fields) ? (cc.fields as readonly unknown[]) : [])];
-          if (!columns.includes(spec.field as string)) c.add(`${path}.field`, `collection "${String(spec.existing)}" has no column "${String(spec.field)}"`);
+          const columns = [...(Array.isArray(cc.key) ? (cc.key as readonly unknown[]) : []), ...(Array.isArray(cc.fields) ? (cc.fields as readonly unknown[]) : [])].filter((x): x is string => typeof x === 'string');
+          if (!columns.includes(spec.field as string)) {
+            c.add(`${path}.field`, `collection "${String(spec.existing)}" has no column "${String(spec.field)}": ${nameRemedy(spec.field as string, columns, 'declare its key and fields first')}`);
+          }
         }
       }
       if ('missing' in spec) c.probability(`${path}.missing`, spec.missing);
@@ -92,6 +98,11 @@ function checkParamSpec(c: ShapeChecker, path: string, v: Json, collections: Rec
       }
       return;
   }
+}
+
+/** Whether a collection's key and fields are lists, so that a column can be looked up in them (otherwise that is reported at the collection). */
+function columnsKnown(coll: Json): boolean {
+  return typeof coll === 'object' && coll !== null && !Array.isArray(coll) && Array.isArray((coll as Record<string, Json>).key) && Array.isArray((coll as Record<string, Json>).fields);
 }
 
 /** Why a `{...}` placeholder in a template is not understood, or undefined when it is. */
@@ -121,9 +132,10 @@ export const MAX_EXPR_CHARS = 2_000;
 /** Where a value reference stands: a key names the record, every other place gives a value. */
 type RefPlace = 'key' | 'value';
 
-function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<string, Json>, place: RefPlace = 'value'): void {
+/** Checks one value reference; `params` is undefined when the operation's params are missing or malformed (reported there). */
+function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<string, Json> | undefined, place: RefPlace = 'value'): void {
   if (typeof v === 'string') {
-    if (!(v in params)) c.add(path, `no parameter named "${v}"`);
+    if (params !== undefined && !Object.hasOwn(params, v)) c.add(path, unknownParamRef(v, params, place));
     return;
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
@@ -150,12 +162,81 @@ function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<st
     }
     if (c.object(path, v, ['param', 'ifNull'])) {
       const ref = v as { param: Json; ifNull: Json };
-      if (typeof ref.param !== 'string' || !(ref.param in params)) c.add(`${path}.param`, `no parameter named ${describe(ref.param)}`);
+      if (typeof ref.param !== 'string') c.add(`${path}.param`, `expected a parameter name, found ${describe(ref.param)}`);
+      else if (params !== undefined && !Object.hasOwn(params, ref.param)) c.add(`${path}.param`, unknownParamName(ref.param, params));
       c.sqlValue(`${path}.ifNull`, ref.ifNull);
     }
     return;
   }
   c.add(path, `expected a parameter name, {"param", "ifNull"}, {"value"} or {"expr"}, found ${describe(v)}`);
+}
+
+/** Text that reads as SQL rather than as a name: a sign, an operator, a colon, a parenthesis or a space. */
+const LOOKS_LIKE_EXPRESSION = /^[-+]|[:()*/%+|<>=!\s-]/;
+
+/** Why a string value reference names no parameter, and what to write instead. */
+function unknownParamRef(text: string, params: Record<string, Json>, place: RefPlace): string {
+  const wrong = `no parameter named "${text}"`;
+  if (LOOKS_LIKE_EXPRESSION.test(text)) {
+    if (place === 'key') {
+      return `${wrong}: a string here names a parameter, and a key cannot be computed; compute the key in the parameter generator (e.g. {"template": "sku-{seq}"}) and name that parameter here`;
+    }
+    // The expression as it would be written: every declared parameter named bare gets its colon.
+    const expr = text.replace(/(^|[^:A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)/g, (m: string, before: string, word: string) => (word in params ? `${before}:${word}` : m));
+    return `${wrong}: a string here names a parameter; to compute a value from the parameters, write an expression with each parameter as :name: { "expr": ${JSON.stringify(expr)} }`;
+  }
+  return unknownParamName(text, params);
+}
+
+/** No parameter of that name: which one was meant, or where to declare it. */
+function unknownParamName(name: string, params: Record<string, Json>): string {
+  const names = Object.keys(params);
+  const remedy = nameRemedy(name, names, 'the operation declares no parameters: declare it in the operation\'s "params"');
+  return `no parameter named "${name}": ${remedy}${closest(name, names) === undefined && names.length > 0 ? ', or declare it in the operation\'s "params"' : ''}`;
+}
+
+/** No collection of that name: which one was meant. */
+function unknownCollection(name: string, collections: Record<string, Json>): string {
+  return `no collection named "${name}": ${nameRemedy(name, Object.keys(collections), 'declare it under "collections"')}`;
+}
+
+/** No operation of that name among `candidates` (the operations that would do there): which one was meant. */
+function unknownOperation(name: string, candidates: readonly string[], what = 'operations'): string {
+  return `no operation named "${name}": ${nameRemedy(name, candidates, `the scenario has no ${what}: declare one under "operations"`)}`;
+}
+
+/** `"stok" is not a field of "items" (its fields: name, stock, price_cents): did you mean "stock"?` */
+function notAColumn(col: string, what: string, collection: string, columns: readonly string[], its: string): string {
+  const wrong = `"${col}" is not ${what} of "${collection}"${columns.length > 0 ? ` (${its}: ${listNames(columns)})` : ''}`;
+  const meant = closest(col, columns);
+  return meant !== undefined ? `${wrong}: did you mean "${meant}"?` : `${wrong}: use one of ${its}, or add "${col}" to the collection's ${what === 'a field' ? '"fields"' : '"key"'}`;
+}
+
+/** The names of the read operations of `collection`. */
+function readsOf(collection: string, operations: Record<string, Json>): string[] {
+  return Object.entries(operations)
+    .filter(([, op]) => typeof op === 'object' && op !== null && (op as Record<string, Json>).kind === 'read' && (op as Record<string, Json>).collection === collection)
+    .map(([name]) => name);
+}
+
+/** What to name as a collection's check read: its reads, or that it needs one. */
+function checkReadRemedy(collection: string, operations: Record<string, Json>): string {
+  const reads = readsOf(collection, operations);
+  if (reads.length === 0) return `"${collection}" has no read: declare a read operation with "collection": "${collection}" (the application's read of one record by its key) and name it here`;
+  return `name one of the reads of "${collection}": ${listNames(reads)}`;
+}
+
+/** The `check` a collection lacks, as it could be written. */
+function checkHint(collection: string, columns: readonly unknown[], operations: Record<string, Json>): string {
+  const read = readsOf(collection, operations)[0];
+  const what = 'name the read the history checker finds a record with, and map each of its parameters to a record column';
+  if (read === undefined) {
+    return `${what}; "${collection}" has no read yet: declare one (the application's read of one record by its key), then add "check": { "read": "<its name>", "params": { "<its parameter>": "<column>" } }`;
+  }
+  const op = operations[read] as Record<string, Json>;
+  const readParams = typeof op.params === 'object' && op.params !== null && !Array.isArray(op.params) ? Object.keys(op.params) : [];
+  const mapping = readParams.map((rp) => `"${rp}": "${columns.includes(rp) ? rp : '<column>'}"`).join(', ');
+  return `${what}, e.g. "check": { "read": "${read}", "params": { ${mapping} } }`;
 }
 
 /** Generators that always give text, by name. */
@@ -236,20 +317,25 @@ export function validateShape(value: Json): Problem[] {
     c.stringArray('schema.new', schema.new, MAX_SQL_CHARS, false);
   }
 
+  // Names are looked up in collections and operations only when they are maps: when one is missing
+  // or malformed, that is its problem, and references to its names are not reported again.
   const collections: Record<string, Json> = {};
-  if (c.map('collections', s.collections, NAME, 'collections')) {
+  const collectionsKnown = c.map('collections', s.collections, NAME, 'collections');
+  if (collectionsKnown) {
     Object.assign(collections, s.collections);
     if (Object.keys(collections).length === 0) c.add('collections', 'declare at least one collection');
   }
   const operations: Record<string, Json> = {};
-  if (c.map('operations', s.operations, NAME, 'operations')) {
+  const operationsKnown = c.map('operations', s.operations, NAME, 'operations');
+  if (operationsKnown) {
     Object.assign(operations, s.operations);
     if (Object.keys(operations).length === 0) c.add('operations', 'declare at least one operation');
   }
 
   for (const [name, coll] of Object.entries(collections)) {
     const p = `collections.${name}`;
-    if (!c.object(p, coll, ['key', 'fields', 'rows', 'upsert', 'remove', 'check'], ['backfillMarksSource'])) continue;
+    const declared = typeof coll === 'object' && coll !== null && !Array.isArray(coll) ? [(coll as Record<string, Json>).key, (coll as Record<string, Json>).fields].flatMap((x) => (Array.isArray(x) ? (x as unknown[]) : [])) : [];
+    if (!c.object(p, coll, ['key', 'fields', 'rows', 'upsert', 'remove', 'check'], ['backfillMarksSource'], { check: checkHint(name, declared, operations) })) continue;
     const key = coll.key;
     const fields = coll.fields;
     const columns: string[] = [];
@@ -273,18 +359,39 @@ export function validateShape(value: Json): Problem[] {
     if ('backfillMarksSource' in coll) c.stringArray(`${p}.backfillMarksSource`, coll.backfillMarksSource);
     if (c.object(`${p}.check`, coll.check, ['read', 'params'])) {
       const check = coll.check as Record<string, Json>;
-      if (c.string(`${p}.check.read`, check.read, 64)) {
-        const read = operations[check.read as string] as Record<string, Json> | undefined;
-        if (!read || typeof read !== 'object') c.add(`${p}.check.read`, `no operation named "${String(check.read)}"`);
-        else if (read.kind !== 'read') c.add(`${p}.check.read`, `"${String(check.read)}" is not a read`);
-        else if (read.collection !== name) c.add(`${p}.check.read`, `"${String(check.read)}" reads collection ${describe(read.collection)}, not "${name}"`);
-        else if (c.map(`${p}.check.params`, check.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters')) {
+      if (c.string(`${p}.check.read`, check.read, 64) && operationsKnown) {
+        const readName = check.read as string;
+        const read = Object.hasOwn(operations, readName) ? (operations[readName] as Record<string, Json> | undefined) : undefined;
+        const reads = readsOf(name, operations);
+        if (!read || typeof read !== 'object' || Array.isArray(read)) {
+          c.add(`${p}.check.read`, `no operation named "${readName}": ${nameRemedy(readName, reads.length > 0 ? reads : Object.keys(operations), checkReadRemedy(name, operations))}`);
+        } else if (read.kind !== 'read') {
+          // A read with no kind, or a wrong one, is reported at its kind.
+          if (read.kind === 'write') c.add(`${p}.check.read`, `"${readName}" is not a read (it is a write): ${checkReadRemedy(name, operations)}`);
+        }
+        else if (read.collection !== name) {
+          // A read whose own collection is missing or names none is reported at the read: not again here.
+          if (typeof read.collection === 'string' && Object.hasOwn(collections, read.collection)) c.add(`${p}.check.read`, `"${readName}" reads collection ${describe(read.collection)}, not "${name}": ${checkReadRemedy(name, operations)}`);
+        }
+        else if (c.map(`${p}.check.params`, check.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters') && typeof read.params === 'object' && read.params !== null && !Array.isArray(read.params)) {
           const mapping = check.params as Record<string, Json>;
           const readParams = typeof read.params === 'object' && read.params !== null ? Object.keys(read.params) : [];
-          for (const rp of readParams) if (!(rp in mapping)) c.add(`${p}.check.params`, `the read's parameter "${rp}" is not mapped to a record column`);
+          const shownColumns = listNames(columns, 12, true);
+          for (const rp of readParams) {
+            if (!(rp in mapping)) c.add(`${p}.check.params`, `the read's parameter "${rp}" is not mapped to a record column: add "${rp}": ${columns.includes(rp) ? `"${rp}"` : `"<column>", naming one of ${shownColumns},`} to check.params`);
+          }
           for (const [param, col] of Object.entries(mapping)) {
-            if (!readParams.includes(param)) c.add(`${p}.check.params.${param}`, `"${String(check.read)}" has no parameter "${param}"`);
-            if (typeof col !== 'string' || !columns.includes(col)) c.add(`${p}.check.params.${param}`, `${describe(col)} is not a column of "${name}"`);
+            if (!readParams.includes(param)) {
+              const unmapped = readParams.filter((rp) => !(rp in mapping));
+              // Only a parameter left unmapped can be the one meant; the only one is, however it is spelled.
+              const meant = closest(param, unmapped) ?? (unmapped.length === 1 ? unmapped[0] : undefined);
+              const its = readParams.length === 0 ? 'it takes no parameters' : `its parameters: ${listNames(readParams, 12, true)}${unmapped.length === 0 ? ', all mapped' : ''}`;
+              const remedy = meant !== undefined ? `did you mean "${meant}"?` : unmapped.length > 0 ? `map each of its parameters to a record column and remove "${param}"` : `remove "${param}"`;
+              c.add(`${p}.check.params.${param}`, `"${readName}" has no parameter "${param}" (${its}): ${remedy}`);
+            }
+            if ((typeof col !== 'string' || !columns.includes(col)) && columnsKnown(coll)) {
+              c.add(`${p}.check.params.${param}`, `${describe(col)} is not a column of "${name}": ${typeof col === 'string' ? nameRemedy(col, columns, 'declare the collection\'s key and fields first') : `name one of ${shownColumns}`}`);
+            }
           }
         }
       }
@@ -299,27 +406,32 @@ export function validateShape(value: Json): Problem[] {
     }
     const kind = (op as Record<string, Json>).kind;
     if (kind === 'write') {
-      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'effect'], ['description', 'compensate'])) continue;
+      const effectHint = 'declare what the write does to one record: "effect": { "collection": …, "type": "insert" | "upsert" | "update" | "delete", "key": { <key column>: <parameter> }, "set": { … } }';
+      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'effect'], ['description', 'compensate'], { effect: effectHint })) continue;
     } else if (kind === 'read') {
-      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'collection'], ['description', 'ordered'])) continue;
+      const names = Object.keys(collections);
+      const hint = `name the collection whose records this read returns${names.length === 1 ? `: "collection": "${String(names[0])}"` : names.length > 1 ? ` (one of ${listNames(names, 12, true)})` : ''}`;
+      if (!c.object(p, op, ['kind', 'params', 'old', 'new', 'collection'], ['description', 'ordered'], { collection: hint })) continue;
     } else {
-      c.add(`${p}.kind`, `expected "write" or "read", found ${describe(kind)}`);
+      c.add(`${p}.kind`, kind === undefined ? 'is required: "kind": "write" (changes records) or "read" (returns records of a collection)' : `expected "write" or "read", found ${describe(kind)}`);
       continue;
     }
     const o = op as Record<string, Json>;
     if ('description' in o) c.string(`${p}.description`, o.description);
     const params: Record<string, Json> = {};
-    if (c.map(`${p}.params`, o.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters')) {
+    const paramsKnown = c.map(`${p}.params`, o.params, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'parameters');
+    if (paramsKnown) {
       Object.assign(params, o.params);
       for (const [param, spec] of Object.entries(params)) {
         if (param.startsWith('__')) c.add(`${p}.params.${param}`, 'parameter names starting with "__" are reserved for the engine');
-        checkParamSpec(c, `${p}.params.${param}`, spec, collections);
+        checkParamSpec(c, `${p}.params.${param}`, spec, collectionsKnown ? collections : undefined);
       }
     }
+    const refParams = paramsKnown ? params : undefined;
     if (kind === 'read') {
       c.string(`${p}.old`, o.old, MAX_SQL_CHARS);
       c.string(`${p}.new`, o.new, MAX_SQL_CHARS);
-      if (c.string(`${p}.collection`, o.collection, 64) && !(o.collection as string in collections)) c.add(`${p}.collection`, `no collection named "${String(o.collection)}"`);
+      if (c.string(`${p}.collection`, o.collection, 64) && collectionsKnown && !Object.hasOwn(collections, o.collection as string)) c.add(`${p}.collection`, unknownCollection(o.collection as string, collections));
       if ('ordered' in o && typeof o.ordered !== 'boolean') c.add(`${p}.ordered`, `expected true or false, found ${describe(o.ordered)}`);
       continue;
     }
@@ -335,20 +447,24 @@ export function validateShape(value: Json): Problem[] {
       const effect = o.effect as Record<string, Json>;
       const type = effect.type;
       c.enumValue(`${p}.effect.type`, type, EFFECT_TYPES);
-      const coll = typeof effect.collection === 'string' ? (collections[effect.collection] as Record<string, Json> | undefined) : undefined;
+      const coll = typeof effect.collection === 'string' && Object.hasOwn(collections, effect.collection) ? (collections[effect.collection] as Record<string, Json> | undefined) : undefined;
       if (!coll || typeof coll !== 'object') {
-        c.add(`${p}.effect.collection`, `no collection named ${describe(effect.collection)}`);
+        if (typeof effect.collection !== 'string') c.add(`${p}.effect.collection`, `expected the name of a collection, found ${describe(effect.collection)}`);
+        else if (collectionsKnown) c.add(`${p}.effect.collection`, unknownCollection(effect.collection, collections));
         continue;
       }
-      const keyCols = Array.isArray(coll.key) ? (coll.key as string[]) : [];
-      const fieldCols = Array.isArray(coll.fields) ? (coll.fields as string[]) : [];
+      // A collection whose key or fields are not lists is reported there; its columns are not looked up here.
+      if (!columnsKnown(coll)) continue;
+      const keyCols = coll.key as string[];
+      const fieldCols = coll.fields as string[];
       if (c.map(`${p}.effect.key`, effect.key, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'key columns')) {
         const keyMap = effect.key as Record<string, Json>;
         for (const col of keyCols) if (!(col in keyMap)) c.add(`${p}.effect.key`, `key column "${col}" of "${String(effect.collection)}" is not set`);
         for (const [col, ref] of Object.entries(keyMap)) {
-          if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, `"${col}" is not a key column of "${String(effect.collection)}"`);
-          checkValueRef(c, `${p}.effect.key.${col}`, ref, params, 'key');
-          const nullKey = nullableKeyRef(ref, params, { collections, operations });
+          if (!keyCols.includes(col)) c.add(`${p}.effect.key.${col}`, notAColumn(col, 'a key column', String(effect.collection), keyCols, 'its key'));
+          checkValueRef(c, `${p}.effect.key.${col}`, ref, refParams, 'key');
+          // A computed key is refused above; whether its expression can be NULL adds nothing.
+          const nullKey = typeof ref === 'object' && ref !== null && 'expr' in ref ? undefined : nullableKeyRef(ref, params, { collections, operations });
           if (nullKey) c.add(`${p}.effect.key.${col}`, `a key column cannot be NULL, but ${nullKey.why} (backfill orders and resumes by key, and NULL compares with nothing): ${nullKey.remedy}`);
         }
       }
@@ -356,9 +472,9 @@ export function validateShape(value: Json): Problem[] {
         if (type !== 'update' && type !== 'upsert') c.add(`${p}.effect.append`, 'only "update" and "upsert" can append');
         else if (c.map(`${p}.effect.append`, effect.append, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
           for (const [col, item] of Object.entries(effect.append as Record<string, Json>)) {
-            if (!fieldCols.includes(col)) c.add(`${p}.effect.append.${col}`, `"${col}" is not a field of "${String(effect.collection)}"`);
+            if (!fieldCols.includes(col)) c.add(`${p}.effect.append.${col}`, notAColumn(col, 'a field', String(effect.collection), fieldCols, 'its fields'));
             if (c.map(`${p}.effect.append.${col}`, item, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'JSON keys')) {
-              for (const [k, ref] of Object.entries(item as Record<string, Json>)) checkValueRef(c, `${p}.effect.append.${col}.${k}`, ref, params);
+              for (const [k, ref] of Object.entries(item as Record<string, Json>)) checkValueRef(c, `${p}.effect.append.${col}.${k}`, ref, refParams);
             }
           }
         }
@@ -371,8 +487,8 @@ export function validateShape(value: Json): Problem[] {
       } else if (c.map(`${p}.effect.set`, effect.set, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
         const setMap = effect.set as Record<string, Json>;
         for (const [col, ref] of Object.entries(setMap)) {
-          if (!fieldCols.includes(col)) c.add(`${p}.effect.set.${col}`, `"${col}" is not a field of "${String(effect.collection)}"`);
-          checkValueRef(c, `${p}.effect.set.${col}`, ref, params);
+          if (!fieldCols.includes(col)) c.add(`${p}.effect.set.${col}`, notAColumn(col, 'a field', String(effect.collection), fieldCols, 'its fields'));
+          checkValueRef(c, `${p}.effect.set.${col}`, ref, refParams);
         }
         if (type === 'insert' || type === 'upsert') {
           for (const col of fieldCols) if (!(col in setMap)) c.add(`${p}.effect.set`, `"${String(type)}" must set every field; "${col}" is missing`);
@@ -388,10 +504,10 @@ export function validateShape(value: Json): Problem[] {
         for (const [col, ref] of Object.entries(addMap)) {
           const at = `${p}.effect.add.${col}`;
           if (keyCols.includes(col)) c.add(at, `"${col}" is a key column of "${String(effect.collection)}": a write cannot change a record's key; add to a field (${fieldCols.join(', ')})`);
-          else if (!fieldCols.includes(col)) c.add(at, `"${col}" is not a field of "${String(effect.collection)}"${fieldCols.length ? ` (its fields: ${fieldCols.join(', ')})` : ''}`);
+          else if (!fieldCols.includes(col)) c.add(at, notAColumn(col, 'a field', String(effect.collection), fieldCols, 'its fields'));
           if (col in setMap) c.add(at, `"${col}" is both set and added: a write either replaces a field ("set") or changes it by a delta ("add"); keep it in one of them`);
           if (col in appendMap) c.add(at, `"${col}" is both appended to and added: a field holds either a JSON array ("append") or a number ("add"); keep it in one of them`);
-          checkValueRef(c, at, ref, params);
+          checkValueRef(c, at, ref, refParams);
           const delta = deltaProblem(ref, params);
           if (delta) c.add(at, delta);
         }
@@ -405,9 +521,12 @@ export function validateShape(value: Json): Problem[] {
     s.seedData.forEach((step, i) => {
       const p = `seedData[${i}]`;
       if (!c.object(p, step, ['operation', 'count'])) return;
-      const op = operations[step.operation as string] as Record<string, Json> | undefined;
-      if (typeof step.operation !== 'string' || !op) c.add(`${p}.operation`, `no operation named ${describe(step.operation)}`);
-      else if (op.kind !== 'write') c.add(`${p}.operation`, `"${step.operation}" is not a write`);
+      const writes = Object.keys(operations).filter((n) => (operations[n] as Record<string, Json> | null)?.kind === 'write');
+      const op = typeof step.operation === 'string' && Object.hasOwn(operations, step.operation) ? (operations[step.operation] as Record<string, Json> | undefined) : undefined;
+      if (typeof step.operation !== 'string') c.add(`${p}.operation`, `expected the name of a write, found ${describe(step.operation)}`);
+      else if (!op) {
+        if (operationsKnown) c.add(`${p}.operation`, unknownOperation(step.operation, writes, 'writes'));
+      } else if (op.kind === 'read') c.add(`${p}.operation`, `"${step.operation}" is not a write: seed data runs writes; ${writes.length > 0 ? `name one of ${listNames(writes, 12, true)}` : 'declare a write under "operations"'}`);
       c.integer(`${p}.count`, step.count, 0, 100_000);
     });
   } else c.add('seedData', `expected an array, found ${describe(s.seedData)}`);
@@ -417,7 +536,7 @@ export function validateShape(value: Json): Problem[] {
     if (c.map('workload.mix', mix, NAME, 'operation weights')) {
       let positive = 0;
       for (const [opName, weight] of Object.entries(mix as Record<string, Json>)) {
-        if (!(opName in operations)) c.add(`workload.mix.${opName}`, `no operation named "${opName}"`);
+        if (operationsKnown && !Object.hasOwn(operations, opName)) c.add(`workload.mix.${opName}`, unknownOperation(opName, Object.keys(operations)));
         if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) c.add(`workload.mix.${opName}`, `expected a weight of 0 or more, found ${describe(weight)}`);
         else if (weight > 0) positive++;
       }

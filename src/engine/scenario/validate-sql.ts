@@ -2,7 +2,7 @@
 import { SqlError, type SqlDatabase, type SqlEngine } from '../sql.ts';
 import { scanParams } from '../sql-params.ts';
 import type { Collection, Scenario, Side, WriteOperation } from './format.ts';
-import type { Problem } from './shape-checker.ts';
+import { closest, listNames, undeclaredParamMessage, type ParamSource, type Problem } from './shape-checker.ts';
 
 /** Prefix of the tables and parameters the engine owns. */
 export const RESERVED_PREFIX = '__cutover';
@@ -50,7 +50,7 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
   const dbs = openScratch(scenario, sql, problems);
   try {
     if (problems.length > 0) return problems;
-    const check = (path: string, side: Side, text: string, allowedParams: readonly string[], expect?: { columns: readonly string[]; what: string }): void => {
+    const check = (path: string, side: Side, text: string, allowedParams: readonly string[], source: ParamSource, expect?: { columns: readonly string[]; what: string; collection: string }): void => {
       const keyword = firstKeyword(text);
       if (FORBIDDEN_STATEMENTS.has(keyword)) {
         problems.push({ path, message: `${keyword} is not allowed here: the engine owns transactions, attached databases and pragmas` });
@@ -66,7 +66,7 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
       const scan = scanParams(text);
       for (const other of scan.otherStyles) problems.push({ path, message: `parameter ${other}: use named parameters like :name` });
       for (const p of scan.named) {
-        if (!allowedParams.includes(p)) problems.push({ path, message: `uses :${p}, which is not ${allowedParams.length ? `one of ${allowedParams.map((a) => `:${a}`).join(', ')}` : 'declared'}` });
+        if (!allowedParams.includes(p)) problems.push({ path, message: undeclaredParamMessage(p, allowedParams, source) });
       }
       if (expect) {
         if (!shape.readonly) {
@@ -80,42 +80,64 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
         const dup = shape.columns.find((col, i) => shape.columns.indexOf(col) !== i);
         if (dup) problems.push({ path, message: `returns column "${dup}" twice` });
         const missing = expect.columns.filter((col) => !shape.columns.includes(col));
-        if (missing.length) problems.push({ path, message: `returns no column ${missing.map((m) => `"${m}"`).join(', ')} (returns ${shape.columns.join(', ')})` });
+        if (missing.length) problems.push({ path, message: missingColumnsMessage(missing, shape.columns, expect.columns, expect.collection) });
       }
     };
 
     for (const [name, coll] of Object.entries(scenario.collections)) {
       const p = `collections.${name}`;
       const columns = [...coll.key, ...coll.fields];
+      const rowsSource = { none: 'a canonical rows query takes no parameters (it returns every record); remove it' };
+      const record = { boundWith: `these statements are bound with the record's key and field columns of "${name}" only` };
+      const keyOnly = { boundWith: `remove statements are bound with the key columns of "${name}" only`, instead: 'find the record by its key alone' };
       for (const side of ['old', 'new'] as const) {
-        check(`${p}.rows.${side}`, side, coll.rows[side], [], { columns, what: 'a canonical rows query' });
-        coll.upsert[side].forEach((s, i) => check(`${p}.upsert.${side}[${i}]`, side, s, columns));
-        coll.remove[side].forEach((s, i) => check(`${p}.remove.${side}[${i}]`, side, s, coll.key));
+        check(`${p}.rows.${side}`, side, coll.rows[side], [], rowsSource, { columns, what: 'a canonical rows query', collection: name });
+        coll.upsert[side].forEach((s, i) => check(`${p}.upsert.${side}[${i}]`, side, s, columns, record));
+        coll.remove[side].forEach((s, i) => check(`${p}.remove.${side}[${i}]`, side, s, coll.key, keyOnly));
       }
-      coll.backfillMarksSource?.forEach((s, i) => check(`${p}.backfillMarksSource[${i}]`, 'old', s, columns));
+      coll.backfillMarksSource?.forEach((s, i) => check(`${p}.backfillMarksSource[${i}]`, 'old', s, columns, record));
     }
     for (const [name, op] of Object.entries(scenario.operations)) {
       const p = `operations.${name}`;
       const params = Object.keys(op.params);
+      const declared = { declareIn: `${p}.params` };
       if (op.kind === 'read') {
         const coll = scenario.collections[op.collection] as Collection;
         const columns = [...coll.key, ...coll.fields];
-        check(`${p}.old`, 'old', op.old, params, { columns, what: 'a read' });
-        check(`${p}.new`, 'new', op.new, params, { columns, what: 'a read' });
+        check(`${p}.old`, 'old', op.old, params, declared, { columns, what: 'a read', collection: op.collection });
+        check(`${p}.new`, 'new', op.new, params, declared, { columns, what: 'a read', collection: op.collection });
         continue;
       }
       const write: WriteOperation = op;
       for (const side of ['old', 'new'] as const) {
-        write[side].forEach((s, i) => check(`${p}.${side}[${i}]`, side, s, params));
-        write.compensate?.[side]?.forEach((s, i) => check(`${p}.compensate.${side}[${i}]`, side, s, params));
+        write[side].forEach((s, i) => check(`${p}.${side}[${i}]`, side, s, params, declared));
+        write.compensate?.[side]?.forEach((s, i) => check(`${p}.compensate.${side}[${i}]`, side, s, params, declared));
       }
     }
-    scenario.drop.forEach((s, i) => check(`drop[${i}]`, 'old', s, []));
+    scenario.drop.forEach((s, i) => check(`drop[${i}]`, 'old', s, [], { none: 'drop statements take no parameters; remove it' }));
   } finally {
     dbs.old.close();
     if (dbs.new !== dbs.old) dbs.new.close();
   }
   return problems;
+}
+
+/**
+ * `returns no column "price_cents" (returns sku, name, stock, price): …` with what to change: alias
+ * what holds it, naming a returned column the collection does not declare when one is close.
+ */
+function missingColumnsMessage(missing: readonly string[], returned: readonly string[], expected: readonly string[], collection: string): string {
+  const wrong = `returns no column ${missing.map((m) => `"${m}"`).join(', ')} (returns ${returned.join(', ')})`;
+  const spare = returned.filter((r) => !expected.includes(r));
+  const perhaps = (m: string): string => {
+    const source = closest(m, spare);
+    return source !== undefined ? ` (perhaps "${source}", which is not a column of "${collection}")` : '';
+  };
+  if (missing.length === 1) {
+    const m = missing[0] as string;
+    return `${wrong}: return it under that name; alias the column that holds it: … AS ${m}${perhaps(m)}`;
+  }
+  return `${wrong}: return each of "${collection}"'s key and field columns under its name; alias the columns that hold them: ${listNames(missing.map((m) => `… AS ${m}${perhaps(m)}`), 12)}`;
 }
 
 const FORBIDDEN_STATEMENTS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'ATTACH', 'DETACH', 'VACUUM', 'PRAGMA']);

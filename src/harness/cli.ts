@@ -20,9 +20,9 @@ const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
 
 Usage:
   cutover-lab validate <scenario.json>
-      Check a scenario file: its shape, then every statement prepared against its schemas.
-      Exit 0 when valid; 1 with every problem and its path; 2 when the file cannot be read
-      or is not JSON.
+      Check a scenario file: its shape, then every statement prepared against its schemas,
+      then a dry run. Exit 0 when valid (warnings, if any, printed after); 1 with every problem
+      and its path; 2 when the file cannot be read or is not JSON.
 
   cutover-lab simulate --scenario <id|file> [options]
       Run seeded simulations: seed data, a workload, all six phases with a backfill during
@@ -118,6 +118,11 @@ async function validateCommand(args: string[], out: (s: string) => void): Promis
   const s = validation.scenario;
   const ops = Object.values(s.operations);
   out(`${path}: valid — "${s.id}", ${s.topology} topology, ${s.policy} policy, ${Object.keys(s.collections).length} collection(s), ${ops.filter((o) => o.kind === 'write').length} writes, ${ops.filter((o) => o.kind === 'read').length} reads`);
+  // Warnings do not make the file invalid (exit 0): what the dry run found that a rehearsal would trip on.
+  if (validation.warnings.length > 0) {
+    out(`${validation.warnings.length} warning${validation.warnings.length === 1 ? '' : 's'} (not blocking: the scenario is valid):`);
+    out(formatProblems(validation.warnings));
+  }
   return 0;
 }
 

@@ -5,14 +5,20 @@
  * be reported lost), a canonical query returning one record twice, a drop that touches the new
  * schema, a computed value (`{ "expr" }`) that fails, reads the clock or adds text with the
  * parameters a write really gets. Its parameters come from a fixed seed, so the same scenario always gets the same verdict.
+ *
+ * On the data it leaves, it also reads every record through the collection's canonical `rows`
+ * query and through its `check` read on each side, and warns (without refusing the scenario) where
+ * the two disagree: backfill and reverse-sync copy what the canonical query says, the application
+ * and the history checker see what the read says.
  */
+import { compareText } from '../compare.ts';
 import { sqlExpressions } from '../expressions.ts';
 import { createRandom } from '../random.ts';
 import { effectKey, recordKey } from '../records.ts';
 import { SqlError, sqlValuesEqual, sqlValueToText, type Params, type Row, type SqlDatabase, type SqlEngine, type SqlValue } from '../sql.ts';
 import { Workload } from '../workload.ts';
 import { paramsFor } from '../write/statements.ts';
-import { SIDES, type Collection, type Scenario, type Side, type WriteOperation } from './format.ts';
+import { SIDES, type Collection, type ReadOperation, type Scenario, type Side, type WriteOperation } from './format.ts';
 import { describe as describeValue, type Problem } from './shape-checker.ts';
 import { clockProblem, ExpressionProbe, expressionSites, type ExprSite } from './validate-expr.ts';
 import { scanParams } from '../sql-params.ts';
@@ -36,12 +42,19 @@ interface Scratch {
   readonly oldTables: readonly string[];
 }
 
-/** Problems only running the scenario's writes shows; call it once the shape and every statement are valid. */
-export function dryRunProblems(scenario: Scenario, sql: SqlEngine): Problem[] {
+/** What the dry run found: problems refuse the scenario, warnings do not. */
+export interface DryRunFindings {
+  readonly problems: Problem[];
+  readonly warnings: Problem[];
+}
+
+/** Problems and warnings only running the scenario's writes shows; call it once the shape and every statement are valid. */
+export function dryRun(scenario: Scenario, sql: SqlEngine): DryRunFindings {
   const found = new Map<string, Problem>();
   const add = (path: string, message: string): void => {
     if (!found.has(path)) found.set(path, { path, message });
   };
+  const warnings: Problem[] = [];
   const scratch = openScratch(scenario, sql);
   const sites = expressionSites(scenario);
   const probe = sites.length > 0 ? new ExpressionProbe(sql) : undefined;
@@ -57,13 +70,96 @@ export function dryRunProblems(scenario: Scenario, sql: SqlEngine): Problem[] {
     for (const [name, collection] of Object.entries(scenario.collections)) {
       for (const side of SIDES) checkDuplicateKeys(`collections.${name}.rows.${side}`, collection, side, scratch.dbs[side], add);
     }
+    // Before the drop: it runs on these very databases.
+    if (found.size === 0) {
+      for (const [name, collection] of Object.entries(scenario.collections)) {
+        for (const side of SIDES) warnings.push(...readsAgreeWithCanonical(scenario, name, collection, side, scratch.dbs[side]));
+      }
+    }
     if (scenario.topology === 'shared') checkDropSparesNew(scenario, scratch, add);
   } finally {
     probe?.close();
     scratch.dbs.old.close();
     if (scratch.dbs.new !== scratch.dbs.old) scratch.dbs.new.close();
   }
-  return [...found.values()];
+  return { problems: [...found.values()], warnings };
+}
+
+/** What each copy does with what a side's canonical query says, for the warning's remedy. */
+const COPIES: Readonly<Record<Side, string>> = {
+  old: 'backfill copies what the canonical query says, so a canonical query that normalises differently from the application copies the difference to new',
+  new: 'reverse-sync copies what the canonical query says, so a canonical query that normalises differently from the application copies the difference to old',
+};
+
+/**
+ * Every record `side`'s canonical query returns, read again through the collection's `check` read
+ * (its SQL for that side, its parameters from the record's columns as `check.params` maps them), and
+ * compared field by field: warnings where they disagree or the read does not return the record.
+ * Records in key order, each group of parameters read once, so the same data gives the same words.
+ */
+function readsAgreeWithCanonical(scenario: Scenario, name: string, collection: Collection, side: Side, db: SqlDatabase): Problem[] {
+  const rows = queryRows(db, collection, side);
+  if (!rows || rows.length === 0) return [];
+  const readName = collection.check.read;
+  const read = scenario.operations[readName] as ReadOperation;
+  const at = `collections.${name}.rows.${side}`;
+  const readAt = `${readName}.${side}`;
+  const records = [...rows].sort((a, b) => compareText(recordKey(collection, a), recordKey(collection, b)));
+  const readRows = new Map<string, Row[]>();
+  const differing: { key: string; fields: string[] }[] = [];
+  const missing: { key: string; params: string }[] = [];
+  for (const record of records) {
+    const params: Record<string, SqlValue> = {};
+    for (const [param, column] of Object.entries(collection.check.params)) params[param] = record[column] ?? null;
+    const shownParams = JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v instanceof Uint8Array ? sqlValueToText(v) : v])));
+    let got = readRows.get(shownParams);
+    if (!got) {
+      try {
+        got = db.query(read[side], paramsFor(read[side], params));
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+        return [
+          {
+            path: `operations.${readName}.${side}`,
+            message:
+              `fails on the dry run's data with ${shownParams} (the check read of "${name}", given the columns of a record ${at} returns): ${error.message}; ` +
+              'the history checker and verify read every record through it: make it accept every record the canonical query returns',
+          },
+        ];
+      }
+      readRows.set(shownParams, got);
+    }
+    const key = recordKey(collection, record);
+    const match = got.find((row) => recordKey(collection, row) === key);
+    if (!match) {
+      missing.push({ key, params: shownParams });
+      continue;
+    }
+    const fields = collection.fields.filter((f) => !sqlValuesEqual(record[f] ?? null, match[f] ?? null)).map((f) => `${f} ${shown(record[f] ?? null)} (rows.${side}) vs ${shown(match[f] ?? null)} (${readAt})`);
+    if (fields.length > 0) differing.push({ key, fields });
+  }
+  const out: Problem[] = [];
+  // "on ["sku-3"]" for one record, "on 10 of 20 records; the first: ["sku-3"]" for more.
+  const which = (n: number, key: string): string => (n === 1 ? `on ${key}` : `on ${n} of ${records.length} records; the first: ${key}`);
+  const firstDiff = differing[0];
+  if (firstDiff) {
+    out.push({
+      path: at,
+      message:
+        `on the dry run's data the canonical query and the application's read ${readName} disagree ${which(differing.length, firstDiff.key)} ${firstDiff.fields.join(', ')}; ` +
+        `${COPIES[side]} — make the two compute the field the same way`,
+    });
+  }
+  const firstMissing = missing[0];
+  if (firstMissing) {
+    out.push({
+      path: at,
+      message:
+        `on the dry run's data the application's read ${readName} returns no row for a record the canonical query returns, ${which(missing.length, firstMissing.key)} (${readAt} with ${firstMissing.params}); ` +
+        'the history checker and verify find records through this read, so they would miss it — make the read return every record the canonical query does, given the columns check.params maps',
+    });
+  }
+  return out;
 }
 
 /**

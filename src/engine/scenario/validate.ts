@@ -6,7 +6,7 @@
 import type { SqlEngine } from '../sql.ts';
 import type { Operation, ParamSpec, Scenario, ValueRef } from './format.ts';
 import type { Problem } from './shape-checker.ts';
-import { dryRunProblems } from './validate-dry-run.ts';
+import { dryRun } from './validate-dry-run.ts';
 import { validateExpressions } from './validate-expr.ts';
 import { validateShape } from './validate-shape.ts';
 import { validateSql } from './validate-sql.ts';
@@ -15,8 +15,12 @@ export type { Problem } from './shape-checker.ts';
 export { templatePlaceholderProblem } from './validate-shape.ts';
 export { firstKeyword, RESERVED_PREFIX } from './validate-sql.ts';
 
-/** The result of validation: the typed scenario, or every problem found. */
-export type Validation = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: readonly Problem[] };
+/**
+ * The result of validation: the typed scenario and its warnings (what the dry run found that does
+ * not block a rehearsal but probably makes it fail, each with its path and what to change), or
+ * every problem found.
+ */
+export type Validation = { readonly ok: true; readonly scenario: Scenario; readonly warnings: readonly Problem[] } | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** Largest scenario file accepted, in characters. */
 export const MAX_SCENARIO_CHARS = 1_000_000;
@@ -38,7 +42,7 @@ export function parseScenario(text: string, sql: SqlEngine): Validation {
 /**
  * Validates a parsed scenario: its shape, then every statement against the declared schemas and
  * every computed value (`{ "expr" }`: one deterministic expression over its parameters), then a dry
- * run of its writes.
+ * run of its writes. A valid scenario comes with the dry run's warnings (empty when it found none).
  */
 export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const shape = validateShape(value);
@@ -46,10 +50,10 @@ export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const scenario = value as Scenario;
   const problems = [...validateSql(scenario, sql), ...validateExpressions(scenario, sql)];
   if (problems.length > 0) return { ok: false, problems };
-  const dryRun = dryRunProblems(scenario, sql);
-  if (dryRun.length > 0) return { ok: false, problems: dryRun };
+  const found = dryRun(scenario, sql);
+  if (found.problems.length > 0) return { ok: false, problems: found.problems };
   remember(scenario);
-  return { ok: true, scenario };
+  return { ok: true, scenario, warnings: found.warnings };
 }
 
 /** A scenario that does not pass the validator, with every problem found. */
@@ -93,7 +97,7 @@ function fail(path: string, message: string): Validation {
   return { ok: false, problems: [{ path, message }] };
 }
 
-/** Formats problems one per line, as the CLI prints them. */
+/** Formats problems (or warnings) one per line, as the CLI prints them. */
 export function formatProblems(problems: readonly Problem[]): string {
   return problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n');
 }

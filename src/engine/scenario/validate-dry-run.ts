@@ -155,7 +155,9 @@ function readsAgreeWithCanonical(scenario: Scenario, name: string, collection: C
     out.push({
       path: at,
       message:
-        `on the dry run's data the application's read ${readName} returns no row for a record the canonical query returns, ${which(missing.length, firstMissing.key)} (${readAt} with ${firstMissing.params}); ` +
+        `on the dry run's data the application's read ${readName} returns nothing for ` +
+        (missing.length === 1 ? `${firstMissing.key}, which the canonical query returns` : `${missing.length} of the ${records.length} records the canonical query returns; the first: ${firstMissing.key}`) +
+        ` (${readAt} with ${firstMissing.params}); ` +
         'the history checker and verify find records through this read, so they would miss it — make the read return every record the canonical query does, given the columns check.params maps',
     });
   }

@@ -42,6 +42,16 @@ describe('a parameter a statement or an expression does not have (1)', () => {
     ]);
   });
 
+  it('names every parameter that is as close', () => {
+    const s = mutated(BUILT_IN_SCENARIOS['consensus-artifacts'], (x) => {
+      const store = op(x, 'storeSynthesis').old as string[];
+      store[0] = (store[0] as string).replace(':status', ':state');
+    });
+    expect(rejection(s, sql).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'operations.storeSynthesis.old[0]: uses :state, which is not one of :spec_id, :stage, :run_id, :output_markdown, :status, :artifacts_count, :degraded, :created_at: did you mean :stage or :status? Otherwise declare "state" in operations.storeSynthesis.params',
+    ]);
+  });
+
   it("in a collection's upsert: bound with the record's columns only, did you mean :price_cents", () => {
     // The newcomer's first try: the old side stores dollars, so they wrote :price.
     expect(problems((s) => ((items(s).upsert as Json).old = ['INSERT INTO items (sku, name, stock, price) VALUES (:sku, :name, :stock, :price)']))).toEqual([
@@ -68,6 +78,30 @@ describe('a parameter a statement or an expression does not have (1)', () => {
     expect(problems((s) => ((effect(s, 'reprice').set as Json).price_cents = { expr: 'CAST(ROUND(:Price * 100) AS INTEGER)' }))).toEqual([
       'operations.reprice.effect.set.price_cents: uses :Price, which is not one of :sku, :price (an expression computes from its operation\'s parameters): did you mean :price? Otherwise declare "Price" in operations.reprice.params',
     ]);
+  });
+});
+
+describe("SQLite's no such table and no such column, with the name meant or the names there are", () => {
+  it.each([
+    ['a table, close', 'UPDATE item SET stock = stock - :qty WHERE sku = :sku', 'no such table: item — did you mean "items"?'],
+    [
+      'a table, far',
+      'UPDATE inventory SET stock = stock - :qty WHERE sku = :sku',
+      'no such table: inventory — the database\'s tables are items, products, stock_levels: name one of those, or create "inventory" in schema.old',
+    ],
+    ['a column, close', 'UPDATE items SET stok = stok - :qty WHERE sku = :sku', 'no such column: stok — did you mean "stock" (items)?'],
+    [
+      "a column of another table (the new schema's, in one database)",
+      'UPDATE items SET on_hand = on_hand - :qty WHERE sku = :sku',
+      'no such column: on_hand — "on_hand" is a column of stock_levels: read it from that table (check the table or alias before the dot), or add the column to the table that lacks it in schema.old',
+    ],
+    [
+      'a column no table has',
+      'UPDATE items SET quantity = quantity - :qty WHERE sku = :sku',
+      'no such column: quantity — no table of the database has a column "quantity": name a column the statement\'s tables have, or add it in schema.old',
+    ],
+  ])('%s', (_what, statement, message) => {
+    expect(problems((s) => ((op(s, 'sell').old as string[])[0] = statement))).toEqual([`operations.sell.old[0]: ${message}`]);
   });
 });
 

@@ -33,7 +33,7 @@ describe('a broken scenario is rejected with the path of each problem', () => {
       const store = ops(x).storeArtifact as Json;
       (store.new as string[])[1] = (store.new as string[])[1]!.replace('INSERT INTO agent_outputs', 'INSERT INTO agent_output');
     });
-    expect(problemsOf(s)).toContainEqual({ path: 'operations.storeArtifact.new[1]', message: 'no such table: agent_output' });
+    expect(problemsOf(s)).toContainEqual({ path: 'operations.storeArtifact.new[1]', message: 'no such table: agent_output — did you mean "agent_outputs"?' });
   });
 
   it('reports a syntax error in the schema with its position', () => {
@@ -211,6 +211,8 @@ describe('a broken scenario is rejected with the path of each problem', () => {
     const s = broken('consensus-artifacts', (x) => {
       (((colls(x).artifacts as Json).upsert as Json).new as string[])[1] = seed004;
     });
-    expect(problemsOf(s).find(at('collections.artifacts.upsert.new[1]'))?.message).toBe('no such column: cr.run_id');
+    expect(problemsOf(s).find(at('collections.artifacts.upsert.new[1]'))?.message).toBe(
+      'no such column: cr.run_id — "run_id" is a column of agent_outputs, consensus_artifacts, consensus_synthesis: read it from one of those tables (check the table or alias before the dot), or add the column to the table that lacks it in schema.new',
+    );
   });
 });

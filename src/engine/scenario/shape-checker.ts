@@ -156,33 +156,40 @@ export function describe(v: Json): string {
 }
 
 function suggest(key: string, allowed: readonly string[]): string {
-  const close = closest(key, allowed);
-  return close ? ` (did you mean "${close}"?)` : '';
+  const meant = didYouMean(key, allowed);
+  return meant ? ` (${meant})` : '';
 }
 
 /**
- * The name of `candidates` that `name` most likely meant, or undefined: the same name in another
- * case, one within two edits (one for names of three characters or fewer), or the only one of
- * which `name` is a whole `_`-separated part (`price` for `price_cents`) or the other way round.
+ * The names of `candidates` that `name` most likely meant, likeliest first: the same name in
+ * another case; else up to three within two edits (one for names of three characters or fewer),
+ * the fewest edits first; else the only one of which `name` is a whole `_`-separated part (`price` for
+ * `price_cents`) or the other way round. Empty when none is close.
  */
-export function closest(name: string, candidates: readonly string[]): string | undefined {
+export function closeNames(name: string, candidates: readonly string[]): string[] {
   const lower = name.toLowerCase();
   const same = candidates.find((c) => c.toLowerCase() === lower);
-  if (same !== undefined) return same;
+  if (same !== undefined) return [same];
   const limit = lower.length <= 3 ? 1 : 2;
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const c of candidates) {
-    const d = editDistance(c.toLowerCase(), lower);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  if (best !== undefined) return best;
+  const distances = candidates.map((c) => editDistance(c.toLowerCase(), lower));
+  const within = candidates.map((c, i) => ({ c, d: distances[i] as number })).filter((x) => x.d <= limit);
+  if (within.length > 0) return within.sort((a, b) => a.d - b.d).slice(0, 3).map((x) => x.c);
   const parts = (s: string): string[] => s.toLowerCase().split('_').filter((p) => p !== '');
   const partOf = candidates.filter((c) => parts(c).includes(lower) || parts(name).includes(c.toLowerCase()));
-  return partOf.length === 1 ? partOf[0] : undefined;
+  return partOf.length === 1 ? partOf : [];
+}
+
+/** The one name of `candidates` that `name` most likely meant, or undefined when none, or more than one, is. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  const close = closeNames(name, candidates);
+  return close.length === 1 ? close[0] : undefined;
+}
+
+/** `did you mean "a"?`, `did you mean "a" or "b"?` (each written by `show`), or undefined when no name is close. */
+export function didYouMean(name: string, candidates: readonly string[], show: (n: string) => string = (n) => `"${n}"`): string | undefined {
+  const close = closeNames(name, candidates).map(show);
+  if (close.length === 0) return undefined;
+  return `did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(', ')} or ${String(close[close.length - 1])}`}?`;
 }
 
 /** Names for a message: `a, b, c`, the first `max` and how many more. */
@@ -196,8 +203,8 @@ export function listNames(names: readonly string[], max = 12, quote = false): st
  * is close, else `name one of a, b, c` (or `none`'s words when there are no candidates).
  */
 export function nameRemedy(name: string, candidates: readonly string[], none: string, quote = true): string {
-  const close = closest(name, candidates);
-  if (close !== undefined) return `did you mean ${quote ? `"${close}"` : close}?`;
+  const meant = didYouMean(name, candidates, quote ? undefined : (n) => n);
+  if (meant !== undefined) return meant;
   if (candidates.length === 0) return none;
   return `name one of ${listNames(candidates, 12, quote)}`;
 }
@@ -233,13 +240,13 @@ export function undeclaredParamMessage(name: string, allowed: readonly string[],
   const listed = allowed.length > 0 ? `one of ${listNames(allowed.map((a) => `:${a}`))}` : 'declared';
   const note = 'note' in source && source.note ? source.note : '';
   const wrong = `uses :${name}, which is not ${listed}${note}`;
-  const meant = closest(name, allowed);
+  const meant = didYouMean(name, allowed, (n) => `:${n}`);
   if ('declareIn' in source) {
-    if (meant !== undefined) return `${wrong}: did you mean :${meant}? Otherwise declare "${name}" in ${source.declareIn}`;
+    if (meant !== undefined) return `${wrong}: ${meant} Otherwise declare "${name}" in ${source.declareIn}`;
     return allowed.length > 0 ? `${wrong}: declare "${name}" in ${source.declareIn}, or use one of those` : `${wrong}: declare "${name}" in ${source.declareIn}`;
   }
   if ('boundWith' in source) {
-    if (meant !== undefined) return `${wrong}: ${source.boundWith}; did you mean :${meant}?`;
+    if (meant !== undefined) return `${wrong}: ${source.boundWith}; ${meant}`;
     return `${wrong}: ${source.boundWith}; ${source.instead ?? 'use one of those, computing what this side stores from them in SQL'}`;
   }
   return `${wrong}: ${source.none}`;

@@ -1,6 +1,6 @@
 /** The shape check of a scenario: every field, with its path, before any SQL is looked at. */
 import { EFFECT_TYPES, POLICIES, SCENARIO_FORMAT, SCENARIO_VERSION, TOPOLOGIES, type Collection } from './format.ts';
-import { closest, describe, ID, listNames, MAX_SQL_CHARS, NAME, nameRemedy, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
+import { describe, didYouMean, ID, listNames, MAX_SQL_CHARS, NAME, nameRemedy, ShapeChecker, type Json, type Problem } from './shape-checker.ts';
 import { nullableKeyRef } from './validate-keys.ts';
 
 const PARAM_GENERATORS = ['const', 'oneOf', 'int', 'template', 'text', 'now', 'existing', 'nullable', 'object', 'list'] as const;
@@ -192,7 +192,7 @@ function unknownParamRef(text: string, params: Record<string, Json>, place: RefP
 function unknownParamName(name: string, params: Record<string, Json>): string {
   const names = Object.keys(params);
   const remedy = nameRemedy(name, names, 'the operation declares no parameters: declare it in the operation\'s "params"');
-  return `no parameter named "${name}": ${remedy}${closest(name, names) === undefined && names.length > 0 ? ', or declare it in the operation\'s "params"' : ''}`;
+  return `no parameter named "${name}": ${remedy}${didYouMean(name, names) === undefined && names.length > 0 ? ', or declare it in the operation\'s "params"' : ''}`;
 }
 
 /** No collection of that name: which one was meant. */
@@ -208,8 +208,8 @@ function unknownOperation(name: string, candidates: readonly string[], what = 'o
 /** `"stok" is not a field of "items" (its fields: name, stock, price_cents): did you mean "stock"?` */
 function notAColumn(col: string, what: string, collection: string, columns: readonly string[], its: string): string {
   const wrong = `"${col}" is not ${what} of "${collection}"${columns.length > 0 ? ` (${its}: ${listNames(columns)})` : ''}`;
-  const meant = closest(col, columns);
-  return meant !== undefined ? `${wrong}: did you mean "${meant}"?` : `${wrong}: use one of ${its}, or add "${col}" to the collection's ${what === 'a field' ? '"fields"' : '"key"'}`;
+  const meant = didYouMean(col, columns);
+  return meant !== undefined ? `${wrong}: ${meant}` : `${wrong}: use one of ${its}, or add "${col}" to the collection's ${what === 'a field' ? '"fields"' : '"key"'}`;
 }
 
 /** The names of the read operations of `collection`. */
@@ -384,9 +384,9 @@ export function validateShape(value: Json): Problem[] {
             if (!readParams.includes(param)) {
               const unmapped = readParams.filter((rp) => !(rp in mapping));
               // Only a parameter left unmapped can be the one meant; the only one is, however it is spelled.
-              const meant = closest(param, unmapped) ?? (unmapped.length === 1 ? unmapped[0] : undefined);
+              const meant = didYouMean(param, unmapped) ?? (unmapped.length === 1 ? `did you mean "${String(unmapped[0])}"?` : undefined);
               const its = readParams.length === 0 ? 'it takes no parameters' : `its parameters: ${listNames(readParams, 12, true)}${unmapped.length === 0 ? ', all mapped' : ''}`;
-              const remedy = meant !== undefined ? `did you mean "${meant}"?` : unmapped.length > 0 ? `map each of its parameters to a record column and remove "${param}"` : `remove "${param}"`;
+              const remedy = meant !== undefined ? meant : unmapped.length > 0 ? `map each of its parameters to a record column and remove "${param}"` : `remove "${param}"`;
               c.add(`${p}.check.params.${param}`, `"${readName}" has no parameter "${param}" (${its}): ${remedy}`);
             }
             if ((typeof col !== 'string' || !columns.includes(col)) && columnsKnown(coll)) {

@@ -2,7 +2,7 @@
 import { SqlError, type SqlDatabase, type SqlEngine } from '../sql.ts';
 import { scanParams } from '../sql-params.ts';
 import type { Collection, Scenario, Side, WriteOperation } from './format.ts';
-import { closest, listNames, undeclaredParamMessage, type ParamSource, type Problem } from './shape-checker.ts';
+import { closest, didYouMean, listNames, undeclaredParamMessage, type ParamSource, type Problem } from './shape-checker.ts';
 
 /** Prefix of the tables and parameters the engine owns. */
 export const RESERVED_PREFIX = '__cutover';
@@ -60,7 +60,7 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
       try {
         shape = dbs[side].describe(text);
       } catch (error) {
-        problems.push({ path, message: error instanceof SqlError ? error.message : String(error) });
+        problems.push({ path, message: error instanceof SqlError ? withSchemaRemedy(error.message, dbs[side], side, scenario.topology === 'shared') : String(error) });
         return;
       }
       const scan = scanParams(text);
@@ -120,6 +120,36 @@ export function validateSql(scenario: Scenario, sql: SqlEngine): Problem[] {
     if (dbs.new !== dbs.old) dbs.new.close();
   }
   return problems;
+}
+
+/**
+ * SQLite's "no such table" and "no such column" with what to change: the name meant, or the tables
+ * (the columns' tables) the side's database has. Other messages as SQLite gives them.
+ */
+function withSchemaRemedy(message: string, db: SqlDatabase, side: Side, shared: boolean): string {
+  const table = /^no such table: (?:\w+\.)?(\w+)$/.exec(message);
+  const column = /^no such column: (?:[\w.]+\.)?(\w+)$/.exec(message);
+  if (!table && !column) return message;
+  const schema = `schema.${side}`;
+  const where = shared ? 'the database' : `the ${side} side`;
+  const tables = db
+    .query("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_cutover%' ESCAPE '\\' ORDER BY name")
+    .map((r) => String(r.name));
+  if (table) {
+    const name = table[1] as string;
+    return `${message} — ${didYouMean(name, tables) ?? (tables.length > 0 ? `${where}'s tables are ${listNames(tables)}: name one of those, or create "${name}" in ${schema}` : `create "${name}" in ${schema}`)}`;
+  }
+  const name = (column as RegExpExecArray)[1] as string;
+  const owners = new Map<string, string[]>();
+  for (const t of tables) {
+    for (const r of db.query('SELECT name FROM pragma_table_info(:t)', { t })) owners.set(String(r.name), [...(owners.get(String(r.name)) ?? []), t]);
+  }
+  const exact = [...owners.keys()].find((c) => c.toLowerCase() === name.toLowerCase());
+  if (exact !== undefined) {
+    return `${message} — "${exact}" is a column of ${listNames(owners.get(exact) ?? [])}: read it from ${(owners.get(exact) ?? []).length === 1 ? 'that table' : 'one of those tables'} (check the table or alias before the dot), or add the column to the table that lacks it in ${schema}`;
+  }
+  const meant = didYouMean(name, [...owners.keys()], (c) => `"${c}" (${listNames(owners.get(c) ?? [])})`);
+  return `${message} — ${meant ?? `no table of ${where} has a column "${name}": name a column the statement's tables have, or add it in ${schema}`}`;
 }
 
 /**

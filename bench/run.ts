@@ -66,6 +66,15 @@ function source(): { commit: string; changedUnderSrc: string[] } {
   }
 }
 
+/** The Chromium the page part runs in (scripts/chromium.mjs: CHROMIUM_PATH or /usr/bin/chromium). */
+function chromiumVersion(): string {
+  try {
+    return execFileSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'not found';
+  }
+}
+
 async function machine() {
   const cpus = os.cpus();
   return {
@@ -76,6 +85,7 @@ async function machine() {
     node: process.version,
     sqlJs: await sqlJsVersion(),
     date: new Date().toISOString(),
+    chromium: chromiumVersion(),
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
     source: source(),
   };

@@ -203,7 +203,7 @@ const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/
 const HELP: Readonly<Record<string, string>> = {
   cutover_operations_total: 'Operations completed, by operation, kind and outcome.',
   cutover_writes_total: 'Writes per side, by result.',
-  cutover_dual_write_total: 'Dual writes, by result (succeeded, failed, compensated, compensation_failed).',
+  cutover_dual_write_total: 'Dual writes, by result (succeeded, failed, compensated, compensation_failed) and authoritative (the side written first, old or new; after a failed or uncompensated write the other side is behind).',
   cutover_reads_total: 'Reads, by the side that served them.',
   cutover_fallbacks_total: 'Reads served by the fallback side, by reason.',
   cutover_shadow_reads_total: 'Shadow reads, by result (match, mismatch).',

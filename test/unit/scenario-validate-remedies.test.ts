@@ -132,6 +132,13 @@ describe('text where a parameter name is expected (3)', () => {
     ]);
   });
 
+  it('an expression over no declared parameter lists them; a dash inside a name close to one is a misspelling', () => {
+    expect(problems((s) => (effect(s, 'sell').add = { stock: '-quantity' }))).toEqual([
+      'operations.sell.effect.add.stock: no parameter named "-quantity": a string here names a parameter; to compute a value from the parameters, write an expression with each parameter as :name (its parameters: :sku, :qty): { "expr": "…" }',
+    ]);
+    expect(problems((s) => (effect(s, 'sell').key = { sku: 'sk-u' }))).toEqual(['operations.sell.effect.key.sku: no parameter named "sk-u": did you mean "sku"?']);
+  });
+
   it('a name that is not declared: did you mean, or the names and where to declare it', () => {
     expect(problems((s) => (effect(s, 'reprice').set = { price_cents: 'prise' }))).toEqual(['operations.reprice.effect.set.price_cents: no parameter named "prise": did you mean "price"?']);
     expect(problems((s) => (effect(s, 'reprice').set = { price_cents: { param: 'amount', ifNull: 0 } }))).toEqual([

@@ -171,21 +171,29 @@ function checkValueRef(c: ShapeChecker, path: string, v: Json, params: Record<st
   c.add(path, `expected a parameter name, {"param", "ifNull"}, {"value"} or {"expr"}, found ${describe(v)}`);
 }
 
-/** Text that reads as SQL rather than as a name: a sign, an operator, a colon, a parenthesis or a space. */
-const LOOKS_LIKE_EXPRESSION = /^[-+]|[:()*/%+|<>=!\s-]/;
+/** Text that reads as SQL rather than as a name: a leading sign, an operator, a colon, a parenthesis or a space. */
+const LOOKS_LIKE_EXPRESSION = /^[-+]|[:()*/%+|<>=!\s]/;
 
 /** Why a string value reference names no parameter, and what to write instead. */
 function unknownParamRef(text: string, params: Record<string, Json>, place: RefPlace): string {
   const wrong = `no parameter named "${text}"`;
-  if (LOOKS_LIKE_EXPRESSION.test(text)) {
-    if (place === 'key') {
-      return `${wrong}: a string here names a parameter, and a key cannot be computed; compute the key in the parameter generator (e.g. {"template": "sku-{seq}"}) and name that parameter here`;
-    }
-    // The expression as it would be written: every declared parameter named bare gets its colon.
-    const expr = text.replace(/(^|[^:A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)/g, (m: string, before: string, word: string) => (word in params ? `${before}:${word}` : m));
-    return `${wrong}: a string here names a parameter; to compute a value from the parameters, write an expression with each parameter as :name: { "expr": ${JSON.stringify(expr)} }`;
+  const names = Object.keys(params);
+  // "job-id" is a misspelt "job_id" when one is that close; otherwise a subtraction.
+  const expression = LOOKS_LIKE_EXPRESSION.test(text) || (text.includes('-') && didYouMean(text, names) === undefined);
+  if (!expression) return unknownParamName(text, params);
+  if (place === 'key') {
+    return `${wrong}: a string here names a parameter, and a key cannot be computed; compute the key in the parameter generator (e.g. {"template": "sku-{seq}"}) and name that parameter here`;
   }
-  return unknownParamName(text, params);
+  const lead = `${wrong}: a string here names a parameter; to compute a value from the parameters, write an expression with each parameter as :name`;
+  // The expression as it would be written: every declared parameter named bare gets its colon.
+  let named = /:[A-Za-z_]/.test(text);
+  const expr = text.replace(/(^|[^:A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)/g, (m: string, before: string, word: string) => {
+    if (!Object.hasOwn(params, word)) return m;
+    named = true;
+    return `${before}:${word}`;
+  });
+  if (named) return `${lead}: { "expr": ${JSON.stringify(expr)} }`;
+  return `${lead} (${names.length > 0 ? `its parameters: ${listNames(names.map((n) => `:${n}`))}` : 'it declares none: declare them in the operation\'s "params"'}): { "expr": "…" }`;
 }
 
 /** No parameter of that name: which one was meant, or where to declare it. */

@@ -9,7 +9,7 @@
  *    plan (EXPLAIN QUERY PLAN) of each distinct query;
  * 2. the canonical key lookup of job-keys with and without an expression index on the key;
  * 3. raw sql.js with and without `PRAGMA locking_mode=EXCLUSIVE; journal_mode=MEMORY`, and
- *    BEGIN/COMMIT through `exec` against prepared once;
+ *    BEGIN/COMMIT through `exec` against prepared once; the raw floor under a dual write;
  * 4. the storage calls and bytes of one checkpoint, and what hashing and cloning cost per MiB.
  * Timings are interleaved CPU time (µs) medians of several rounds, as in bench/run.ts.
  */
@@ -322,6 +322,36 @@ console.log('\n# 3. sql.js settings and transaction control (raw, job-keys old s
   commit.free();
   dflt.close();
   tuned.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+console.log('\n# 3b. The floor under a dual write (consensus-artifacts, both schemas in one raw database)');
+{
+  const op = ca.operations.storeArtifact;
+  if (op?.kind !== 'write') throw new Error('storeArtifact is not a write');
+  const one = await RawDb.open([...ca.schema.old, ...ca.schema.new]);
+  const both = await RawDb.open([...ca.schema.old, ...ca.schema.new]);
+  let n = 0;
+  const m = await interleave(
+    7,
+    {
+      block: () => {
+        for (let i = 0; i < 200; i++) both.transaction([...op.old, ...op.new], artifactParams(`D${n}`, i));
+        n++;
+        return 200;
+      },
+    },
+    {
+      block: () => {
+        for (let i = 0; i < 200; i++) one.transaction(op.old, artifactParams(`D${n}`, i));
+        n++;
+        return 200;
+      },
+    },
+  );
+  console.log(`   storeArtifact's old and new SQL in one transaction: ${us(m.a.median)}; its old SQL alone: ${us(m.b.median)} (${(m.a.median / m.b.median).toFixed(2)}×: what a dual write costs before any engine work)`);
+  one.close();
+  both.close();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@
  */
 import { valueWords, type ConsistencyReport } from './checks/consistency.ts';
 import type { ControlState, ShadowNote } from './control-state.ts';
-import { PHASES, ROUTES, phaseIndex, type Phase } from './phases.ts';
+import { PHASES, ROUTES, phaseIndex, routeOf, type Phase } from './phases.ts';
 import type { GuardCheck, Hazard, RollbackPlan, ShadowGate } from './results.ts';
-import type { Scenario, ScenarioSettings } from './scenario/format.ts';
+import type { Scenario, ScenarioSettings, Side } from './scenario/format.ts';
 
 /** Why a forward move from the control state's phase to `to` would be refused (empty reasons when allowed). */
 export function checkGuard(control: Readonly<ControlState>, scenario: Scenario, settings: Required<ScenarioSettings>, to: Phase): GuardCheck {
@@ -32,6 +32,11 @@ export function checkGuard(control: Readonly<ControlState>, scenario: Scenario, 
     const shadow = shadowGate(control, settings, to);
     reasons.push(...shadowReasons(shadow));
     const warnings: string[] = [];
+    if (to === 'read-new' && settings.writeAuthorityInReadNew === 'old' && scenario.policy === 'best-effort') {
+      warnings.push(
+        'in read-new with writeAuthorityInReadNew "old", writes go to old first and reads are served by new: under best-effort a write whose new half fails is acknowledged, and reads from new miss it or return the record as it was until a backfill copies it; run backfill after failed writes (set settings.compareInReadNew to see the lag as shadow mismatches)',
+      );
+    }
     const deletes = Object.values(scenario.operations).some((op) => op.kind === 'write' && op.effect.type === 'delete');
     if (to === 'new-only' && deletes && !settings.fallbackHidesDeleted) {
       warnings.push(
@@ -145,8 +150,11 @@ export function assertRollback(from: Phase, to: Phase): void {
   if (phaseIndex(to) >= phaseIndex(from)) throw new Error(`cannot roll back from "${from}" to "${to}": it is not an earlier phase`);
 }
 
-/** Lists what goes wrong if the rehearsal rolls back from `from` to `to`, with counts and remedies. */
-export function planRollback(from: Phase, to: Phase, facts: RollbackFacts): RollbackPlan {
+/**
+ * Lists what goes wrong if the rehearsal rolls back from `from` to `to`, with counts and remedies.
+ * `settings` routes both phases (`writeAuthorityInReadNew` decides who takes writes first in read-new).
+ */
+export function planRollback(from: Phase, to: Phase, facts: RollbackFacts, settings: { readonly writeAuthorityInReadNew: Side }): RollbackPlan {
   assertRollback(from, to);
   const hazards: Hazard[] = [];
   if ('recordsSinceDrop' in facts) {
@@ -161,17 +169,31 @@ export function planRollback(from: Phase, to: Phase, facts: RollbackFacts): Roll
     return Object.freeze({ from, to, hazards: Object.freeze(hazards), blocked: true });
   }
   const { report } = facts;
-  // Writes with new authoritative may be missing or stale in old: after the rollback, reads
-  // served by old miss them. (Back to read-new, reads are still served by new, with the same
-  // fallback to old as in new-only: nothing a reader sees changes.)
+  // Writes with new authoritative may be missing or stale in old. Two rollbacks make that a loss:
+  // one to a phase whose reads old serves (readers miss them at once), and one that hands write
+  // authority back to old (new-only, or read-new with new authoritative, back to read-new with
+  // writeAuthorityInReadNew "old"): reads are still served by new, but an old-first write to a
+  // record old holds stale (a partial update) gives old the newest version, and the next backfill,
+  // which copies whatever side is newer, writes old's record over new's. Back to read-new with new
+  // keeping authority, nothing changes for readers or writers until a later rollback: a warning.
   if (phaseIndex(from) >= phaseIndex('read-new')) {
     const count = report.totals.newOnly + report.totals.newerInNew + report.totals.deletedInNew;
-    if (count > 0 && ROUTES[to].reads === 'old') {
+    const oldServes = ROUTES[to].reads === 'old';
+    const oldWritesFirstAgain = routeOf(from, settings).writes[0] === 'new' && routeOf(to, settings).writes[0] === 'old';
+    if (count > 0 && oldServes) {
       hazards.push({
         kind: 'old-missing-writes',
         count,
         severity: 'data',
         message: `${count} records written since the cut-over exist only in new or are newer there: after rollback, reads on the old path miss them — run reverse-sync first`,
+        remedy: 'reverse-sync',
+      });
+    } else if (count > 0 && oldWritesFirstAgain) {
+      hazards.push({
+        kind: 'old-missing-writes',
+        count,
+        severity: 'data',
+        message: `${count} records written since the cut-over exist only in new or are newer there, and old takes writes first again in ${to} (writeAuthorityInReadNew "old"): reads are still served by new, but an old-first write to one of them (a partial update) gives old's stale record the newest version, and the next backfill copies old's record over new's — run reverse-sync first`,
         remedy: 'reverse-sync',
       });
     } else if (count > 0) {

@@ -65,6 +65,18 @@ describe('checkGuard', () => {
     expect(guard.warnings?.length ?? 0).toBe(withDeletes ? 1 : 0);
   });
 
+  it('warns, without refusing, that under best-effort with old authoritative in read-new a failed write to new is read stale until a backfill', () => {
+    const ready = control({ phase: 'shadow', backfillValid: true, lastVerify: cleanVerify, shadowWindow: { reads: settings.minShadowReads, mismatches: 0, since: 'clean-verify', first: [] } });
+    const warning = /writeAuthorityInReadNew "old", writes go to old first and reads are served by new: under best-effort a write whose new half fails is acknowledged, and reads from new miss it or return the record as it was until a backfill/;
+    const bestEffort = { ...scenario, policy: 'best-effort' as const };
+    const guard = checkGuard(ready, bestEffort, { ...settings, writeAuthorityInReadNew: 'old' }, 'read-new');
+    expect(guard.ok).toBe(true);
+    expect(guard.warnings).toEqual([expect.stringMatching(warning)]);
+    // Not with new authoritative, nor under a policy that fails the write when new fails.
+    expect(checkGuard(ready, bestEffort, { ...settings, writeAuthorityInReadNew: 'new' }, 'read-new').warnings).toBeUndefined();
+    expect(checkGuard(ready, { ...scenario, policy: 'compensate' }, { ...settings, writeAuthorityInReadNew: 'old' }, 'read-new').warnings).toBeUndefined();
+  });
+
   it('refuses the drop with the count a current verify found, and never lets force override it', () => {
     const guard = checkGuard(control({ phase: 'new-only', backfillValid: true, lastVerify: { ...cleanVerify, clean: false, lostByDrop: 3 } }), scenario, settings, 'old-dropped');
     expect(guard).toMatchObject({ ok: false, recordsLost: 3, overridable: false });
@@ -80,29 +92,46 @@ describe('checkGuard', () => {
 
 describe('planRollback', () => {
   it('refuses a target that is not earlier', () => {
-    expect(() => planRollback('shadow', 'read-new', { report: report({}, {}) })).toThrow(/not an earlier phase/);
+    expect(() => planRollback('shadow', 'read-new', { report: report({}, {}) }, settings)).toThrow(/not an earlier phase/);
   });
 
   it('blocks a rollback to old reads while new holds writes old lacks, naming reverse-sync', () => {
-    const plan = planRollback('new-only', 'shadow', { report: report({ a: ['queued', 1] }, { a: ['done', 5], b: ['queued', 6] }) });
+    const plan = planRollback('new-only', 'shadow', { report: report({ a: ['queued', 1] }, { a: ['done', 5], b: ['queued', 6] }) }, settings);
     expect(plan.blocked).toBe(true);
     expect(plan.hazards[0]).toMatchObject({ kind: 'old-missing-writes', count: 2, severity: 'data', remedy: 'reverse-sync' });
   });
 
-  it('only warns when rolling back to read-new, where new still serves reads', () => {
-    const plan = planRollback('new-only', 'read-new', { report: report({}, { b: ['queued', 6] }) });
+  it('only warns when rolling back to read-new, where new still serves reads and (writeAuthorityInReadNew "new") takes writes first', () => {
+    const plan = planRollback('new-only', 'read-new', { report: report({}, { b: ['queued', 6] }) }, { writeAuthorityInReadNew: 'new' });
     expect(plan.blocked).toBe(false);
     expect(plan.hazards[0]).toMatchObject({ kind: 'old-missing-writes', count: 1, severity: 'warning' });
   });
 
+  it('blocks the rollback from new-only to read-new when old takes writes first there again (writeAuthorityInReadNew "old"), naming reverse-sync', () => {
+    const plan = planRollback('new-only', 'read-new', { report: report({ a: ['queued', 1] }, { a: ['done', 5], b: ['queued', 6] }) }, { writeAuthorityInReadNew: 'old' });
+    expect(plan.blocked).toBe(true);
+    expect(plan.hazards).toEqual([
+      {
+        kind: 'old-missing-writes',
+        count: 2,
+        severity: 'data',
+        remedy: 'reverse-sync',
+        message:
+          '2 records written since the cut-over exist only in new or are newer there, and old takes writes first again in read-new (writeAuthorityInReadNew "old"): reads are still served by new, but an old-first write to one of them (a partial update) gives old\'s stale record the newest version, and the next backfill copies old\'s record over new\'s — run reverse-sync first',
+      },
+    ]);
+    // Nothing to copy back: nothing blocks it.
+    expect(planRollback('new-only', 'read-new', { report: report({ a: ['done', 5] }, { a: ['done', 5] }) }, { writeAuthorityInReadNew: 'old' }).blocked).toBe(false);
+  });
+
   it('warns that new goes stale on the way back to old-only', () => {
-    const plan = planRollback('dual-write', 'old-only', { report: report({ a: ['queued', 1], b: ['queued', 1] }, { a: ['queued', 1] }) });
+    const plan = planRollback('dual-write', 'old-only', { report: report({ a: ['queued', 1], b: ['queued', 1] }, { a: ['queued', 1] }) }, settings);
     expect(plan.blocked).toBe(false);
     expect(plan.hazards).toEqual([expect.objectContaining({ kind: 'new-goes-stale', count: 1, remedy: 'backfill' })]);
   });
 
   it('from old-dropped, always asks for the backup first and counts what was written since the drop', () => {
-    const plan = planRollback('old-dropped', 'new-only', { recordsSinceDrop: 4 });
+    const plan = planRollback('old-dropped', 'new-only', { recordsSinceDrop: 4 }, settings);
     expect(plan.blocked).toBe(true);
     expect(plan.hazards[0]).toMatchObject({ kind: 'old-dropped', count: 4, remedy: 'restore-backup' });
     expect(plan.hazards[0]?.message).toContain('4 records written since the drop');

@@ -663,4 +663,50 @@ describe('reads in read-new when old stays authoritative for writes', () => {
       expect((await messages(rig)).map((m) => m.content), `reverse-sync first: ${remedy}`).toEqual(remedy ? ['written in new-only'] : []);
     }
   });
+
+  it('blocks the rollback from new-only to read-new under old authority until reverse-sync has run: a message appended in new-only survives a status update and a repair', async () => {
+    // The routing helper's reproduction: append in new-only, roll back, update the status (old
+    // first, so old takes the newest version), repair — the backfill copied old's record, without
+    // the message, over new's.
+    const append = (rig: Rig) => rig.rehearsal.execute('appendChatMessage', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, role: 'user', content: 'written in new-only', updated_at: '2025-11-13 10:30:00' });
+    const messages = async (rig: Rig) => (JSON.parse(String((await read(rig)).rows?.[0]?.messages)) as { content: string }[]).map((m) => m.content);
+    const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'old' } });
+    await rig.forceTo('dual-write');
+    await createSession(rig, 'sess-1');
+    await rig.forceTo('new-only');
+    expect((await append(rig)).outcome).toBe('ok');
+
+    const plan = await rig.rehearsal.planRollback('read-new');
+    expect(plan.blocked).toBe(true);
+    const hazard = plan.hazards.find((h) => h.kind === 'old-missing-writes');
+    expect(hazard).toMatchObject({ count: 1, severity: 'data', remedy: 'reverse-sync' });
+    expect(hazard?.message).toMatch(/old takes writes first again in read-new \(writeAuthorityInReadNew "old"\)/);
+    expect(hazard?.message).toMatch(/the next backfill copies old's record over new's/);
+    expect(hazard?.message).toMatch(/run reverse-sync first$/);
+
+    // Refused without the remedy, and the phase stays.
+    const refused = await rig.rehearsal.movePhase('read-new');
+    expect(refused.ok).toBe(false);
+    expect(refused.reasons).toEqual([hazard?.message]);
+    expect(rig.rehearsal.phase).toBe('new-only');
+
+    // The remedy unblocks it, and nothing new-only wrote is lost afterwards.
+    await rig.rehearsal.reverseSync.run();
+    expect((await rig.rehearsal.planRollback('read-new')).blocked).toBe(false);
+    expect((await rig.rehearsal.movePhase('read-new')).ok).toBe(true);
+    expect(sides(await update(rig, 'paused'))).toEqual(['write:old', 'write:new']);
+    await rig.repair();
+    expect(await messages(rig)).toEqual(['written in new-only']);
+  });
+
+  it('only warns on the rollback from new-only to read-new when new keeps write authority there', async () => {
+    const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'new' } });
+    await rig.forceTo('dual-write');
+    await createSession(rig, 'sess-1');
+    await rig.forceTo('new-only');
+    await rig.rehearsal.execute('appendChatMessage', { session_id: 'sess-1', workspace_path: WORKSPACE_PATH, role: 'user', content: 'written in new-only', updated_at: '2025-11-13 10:30:00' });
+    const plan = await rig.rehearsal.planRollback('read-new');
+    expect(plan.blocked).toBe(false);
+    expect(plan.hazards.find((h) => h.kind === 'old-missing-writes')).toMatchObject({ count: 1, severity: 'warning', remedy: 'reverse-sync' });
+  });
 });

@@ -38,7 +38,7 @@ function planRollbackNow(parts: EngineParts, to: Phase): RollbackPlan {
   const from = parts.control.phase;
   assertRollback(from, to);
   const facts: RollbackFacts = from === 'old-dropped' ? { recordsSinceDrop: recordsNewerThan(parts, 'new', parts.control.state.droppedAtVersion ?? 0) } : { report: consistencyReport(parts) };
-  return planRollback(from, to, facts);
+  return planRollback(from, to, facts, parts.settings);
 }
 
 async function moveInside(parts: EngineParts, copies: CopyPasses, to: Phase, options: MoveOptions): Promise<PhaseMove> {

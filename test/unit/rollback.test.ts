@@ -11,7 +11,8 @@ import { recordsLostByDrop, type ConsistencyReport } from '../../src/engine/chec
 import { corruptNewestSnapshot } from '../../src/engine/durability/corrupt.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { nodeSql } from '../support/node.ts';
-import { createSession, deleteSession, enqueue, getJob, getSession, storeArtifact, updateSession } from '../support/operations.ts';
+import { createSession, deleteSession, enqueue, getJob, getSession, storeArtifact, updateSession, WORKSPACE_PATH } from '../support/operations.ts';
+import { Driver } from '../../src/harness/driver.ts';
 import { openRig, type Rig } from '../support/rig.ts';
 
 let sql: SqlEngine;
@@ -159,6 +160,30 @@ describe('planRollback from each phase', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('the careful operator\'s rollback from new-only to read-new with writeAuthorityInReadNew "old"', () => {
+  it('runs reverse-sync first, because the plan blocks it: what new-only wrote survives an old-first update and a repair', async () => {
+    const rig = await openRig(sql, 'session-json', { settings: { writeAuthorityInReadNew: 'old' } });
+    await rig.forceTo('dual-write');
+    expect((await createSession(rig, 's1')).outcome).toBe('ok');
+    await rig.forceTo('new-only');
+    const append = { session_id: 's1', workspace_path: WORKSPACE_PATH, role: 'user', content: 'written in new-only', updated_at: '2025-11-13 10:30:00' };
+    expect((await rig.rehearsal.execute('appendChatMessage', append)).outcome).toBe('ok');
+    await rig.rehearsal.close();
+
+    const log: string[] = [];
+    const driver = new Driver({ scenario: rig.scenario, seed: 1, durability: 'strict', ports: rig.ports, random: createRandom(1), id: 'test', log: (line) => log.push(line) });
+    await driver.open();
+    expect((await driver.rollBack('read-new'))?.ok).toBe(true);
+    expect(log[0]).toMatch(/^rollback to read-new blocked: old-missing-writes \(1\); running remedies$/);
+    expect(driver.rehearsal.phase).toBe('read-new');
+    await driver.rehearsal.execute('updateSessionStatus', { session_id: 's1', workspace_path: WORKSPACE_PATH, status: 'paused', updated_at: '2025-11-13 12:00:00' });
+    await driver.repair();
+    const row = (await driver.rehearsal.execute('getSession', { session_id: 's1', workspace_path: WORKSPACE_PATH })).rows?.[0];
+    expect(row?.status).toBe('paused');
+    expect((JSON.parse(String(row?.messages)) as { content: string }[]).map((m) => m.content)).toEqual(['written in new-only']);
+  });
+});
 
 describe('movePhase backward', () => {
   it('rolls back without hazards and reports the plan', async () => {

@@ -215,7 +215,8 @@ describe('a missing key is reported once, at its path, with what to write (7)', 
     expect(problems((s) => delete op(s, 'sell').effect)).toEqual([
       'operations.sell.effect: is required: declare what the write does to one record: "effect": { "collection": …, "type": "insert" | "upsert" | "update" | "delete", "key": { <key column>: <parameter> }, "set": { … } }',
     ]);
-    expect(problems((s) => delete effect(s, 'sell').collection)).toEqual(['operations.sell.effect.collection: is required']);
+    expect(problems((s) => delete effect(s, 'sell').collection)).toEqual(['operations.sell.effect.collection: is required: name the collection of the record this write changes: "collection": "items"']);
+    expect(problems((s) => delete effect(s, 'sell').type)).toEqual(['operations.sell.effect.type: is required: what the write does to the record: one of "insert", "upsert", "update", "delete"']);
     expect(problems((s) => (s.seedData = [{ count: 5 }]))).toEqual(['seedData[0].operation: is required']);
   });
 

@@ -451,10 +451,17 @@ export function validateShape(value: Json): Problem[] {
       if ('old' in comp) c.stringArray(`${p}.compensate.old`, comp.old);
       if ('new' in comp) c.stringArray(`${p}.compensate.new`, comp.new);
     }
-    if (c.object(`${p}.effect`, o.effect, ['collection', 'type', 'key'], ['set', 'add', 'append'])) {
+    const collectionNames = Object.keys(collections);
+    const effectHints = {
+      collection: `name the collection of the record this write changes${collectionNames.length === 1 ? `: "collection": "${String(collectionNames[0])}"` : collectionNames.length > 1 ? ` (one of ${listNames(collectionNames, 12, true)})` : ''}`,
+      type: `what the write does to the record: one of ${EFFECT_TYPES.map((t) => `"${t}"`).join(', ')}`,
+      key: 'map each key column of the collection to the parameter that holds it: "key": { <key column>: <parameter> }',
+    };
+    if (c.object(`${p}.effect`, o.effect, ['collection', 'type', 'key'], ['set', 'add', 'append'], effectHints)) {
       const effect = o.effect as Record<string, Json>;
       const type = effect.type;
-      c.enumValue(`${p}.effect.type`, type, EFFECT_TYPES);
+      // A missing or unknown type is reported here; checks that depend on the type are skipped.
+      const typeKnown = c.enumValue(`${p}.effect.type`, type, EFFECT_TYPES);
       const coll = typeof effect.collection === 'string' && Object.hasOwn(collections, effect.collection) ? (collections[effect.collection] as Record<string, Json> | undefined) : undefined;
       if (!coll || typeof coll !== 'object') {
         if (typeof effect.collection !== 'string') c.add(`${p}.effect.collection`, `expected the name of a collection, found ${describe(effect.collection)}`);
@@ -477,7 +484,9 @@ export function validateShape(value: Json): Problem[] {
         }
       }
       if ('append' in effect) {
-        if (type !== 'update' && type !== 'upsert') c.add(`${p}.effect.append`, 'only "update" and "upsert" can append');
+        if (type !== 'update' && type !== 'upsert') {
+          if (typeKnown) c.add(`${p}.effect.append`, 'only "update" and "upsert" can append');
+        }
         else if (c.map(`${p}.effect.append`, effect.append, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
           for (const [col, item] of Object.entries(effect.append as Record<string, Json>)) {
             if (!fieldCols.includes(col)) c.add(`${p}.effect.append.${col}`, notAColumn(col, 'a field', String(effect.collection), fieldCols, 'its fields'));
@@ -505,7 +514,9 @@ export function validateShape(value: Json): Problem[] {
       if ('add' in effect && c.map(`${p}.effect.add`, effect.add, /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'fields')) {
         const addMap = effect.add as Record<string, Json>;
         const first = Object.keys(addMap)[0];
-        if (type !== 'update') c.add(`${p}.effect.add`, addTypeProblem(type, first ?? 'the field'));
+        if (type !== 'update') {
+          if (typeKnown) c.add(`${p}.effect.add`, addTypeProblem(type, first ?? 'the field'));
+        }
         else if (first === undefined) c.add(`${p}.effect.add`, 'names no field: add to at least one, or remove "add"');
         const setMap = typeof effect.set === 'object' && effect.set !== null ? (effect.set as Record<string, Json>) : {};
         const appendMap = typeof effect.append === 'object' && effect.append !== null ? (effect.append as Record<string, Json>) : {};

@@ -68,6 +68,14 @@ export interface VerifySummary {
   readonly clean: boolean;
   /** Records the canonical queries found different. */
   readonly diverged: number;
+  /** Of those, the ones both sides hold at equal versions, which no repair copies (absent when none, or before this was counted). */
+  readonly divergedEqualVersions?: number;
+  /** The first of those, in words (`items ["sku-3"] price_cents old 1998 new 1999`). */
+  readonly equalVersionExample?: string;
+  /** Keys a canonical query returned more than once (absent when none, or before this was counted). */
+  readonly duplicateKeys?: number;
+  /** The first of those, in words (`items ["sku-1"] 2 times in old's rows`). */
+  readonly duplicateKeyExample?: string;
   /** Records the application's check reads returned differently on the two sides (absent before this was checked). */
   readonly appReadMismatches?: number;
   /** Of those, the ones new holds a newer version of (not a hazard of the drop). */

@@ -67,8 +67,26 @@ function uncleanVerifyReasons(control: Readonly<ControlState>): string[] {
   const v = control.lastVerify;
   if (!v) return [];
   const out: string[] = [];
-  if (v.diverged > 0) out.push(`the last verify found ${v.diverged} records that differ: run backfill (and reverse-sync), then verify again`);
+  const equal = v.divergedEqualVersions ?? 0;
+  const example = v.equalVersionExample ? ` (${v.equalVersionExample})` : '';
+  const records = (n: number): string => (n === 1 ? '1 record that differs' : `${n} records that differ`);
+  if (v.diverged > 0 && equal >= v.diverged) {
+    // Backfill and reverse-sync copy only from the newer side: nothing they run changes these.
+    out.push(
+      `the last verify found ${records(v.diverged)} with equal versions${example}: backfill and reverse-sync copy a record only from the side with the newer version, so repair cannot change ${v.diverged === 1 ? 'it' : 'them'} — the scenario's SQL writes or reads ${v.diverged === 1 ? 'it' : 'them'} differently on the two sides (an upsert, a write's statements or a canonical rows query); fix the scenario's SQL, then verify again`,
+    );
+  } else if (v.diverged > 0) {
+    out.push(
+      `the last verify found ${records(v.diverged)}: run backfill (and reverse-sync), then verify again${equal > 0 ? `; ${equal} of them ${equal === 1 ? 'has' : 'have'} equal versions${example}, which repair cannot change: fix the scenario's SQL for ${equal === 1 ? 'it' : 'them'}` : ''}`,
+    );
+  }
   out.push(...appReadReasons(v));
+  const dups = v.duplicateKeys ?? 0;
+  if (dups > 0) {
+    out.push(
+      `the last verify found ${dups} ${dups === 1 ? 'key' : 'keys'} a canonical rows query returned more than once${v.duplicateKeyExample ? ` (${v.duplicateKeyExample})` : ''}: one record seen as several, as a join fanning out does; fix the query, then verify again`,
+    );
+  }
   if (out.length === 0) out.push('the last verify was not clean: a canonical rows query returned a key more than once (a join fanning out); fix the query, then verify again');
   return out;
 }

@@ -77,6 +77,39 @@ describe('checkGuard', () => {
     expect(checkGuard(ready, { ...scenario, policy: 'compensate' }, { ...settings, writeAuthorityInReadNew: 'old' }, 'read-new').warnings).toBeUndefined();
   });
 
+  it('says when every record that differs has equal versions: repair cannot help, the scenario\'s SQL must change', () => {
+    const lastVerify = { ...cleanVerify, clean: false, diverged: 8, divergedEqualVersions: 8, equalVersionExample: 'items ["sku-3"] price_cents old 1998 new 1999' };
+    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify }), scenario, settings, 'read-new');
+    expect(guard.ok).toBe(false);
+    const reason = guard.reasons[0] ?? '';
+    expect(reason).toBe(
+      'the last verify found 8 records that differ with equal versions (items ["sku-3"] price_cents old 1998 new 1999): backfill and reverse-sync copy a record only from the side with the newer version, so repair cannot change them — the scenario\'s SQL writes or reads them differently on the two sides (an upsert, a write\'s statements or a canonical rows query); fix the scenario\'s SQL, then verify again',
+    );
+    expect(reason).not.toMatch(/run backfill/);
+  });
+
+  it('asks for repair when some records differ by version, and names those with equal versions apart', () => {
+    const lastVerify = { ...cleanVerify, clean: false, diverged: 5, divergedEqualVersions: 2, equalVersionExample: 'users ["u-1"] name old "ada" new "ADA"' };
+    const guard = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify }), scenario, settings, 'read-new');
+    expect(guard.reasons[0]).toBe(
+      'the last verify found 5 records that differ: run backfill (and reverse-sync), then verify again; 2 of them have equal versions (users ["u-1"] name old "ada" new "ADA"), which repair cannot change: fix the scenario\'s SQL for them',
+    );
+    const plain = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: { ...cleanVerify, clean: false, diverged: 3 } }), scenario, settings, 'read-new');
+    expect(plain.reasons[0]).toBe('the last verify found 3 records that differ: run backfill (and reverse-sync), then verify again');
+  });
+
+  it('names the keys a canonical query returned more than once, beside any other reason, never "0 records that differ"', () => {
+    const lastVerify = { ...cleanVerify, clean: false, diverged: 0, duplicateKeys: 2, duplicateKeyExample: 'jobs ["job-1"] 2 times in new\'s rows' };
+    const alone = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify }), scenario, settings, 'read-new');
+    expect(alone.reasons[0]).toBe('the last verify found 2 keys a canonical rows query returned more than once (jobs ["job-1"] 2 times in new\'s rows): one record seen as several, as a join fanning out does; fix the query, then verify again');
+    expect(alone.reasons.join('\n')).not.toMatch(/0 records/);
+    const withDiffs = checkGuard(control({ phase: 'shadow', backfillValid: true, lastVerify: { ...lastVerify, diverged: 1 } }), scenario, settings, 'read-new');
+    expect(withDiffs.reasons.slice(0, 2)).toEqual([
+      'the last verify found 1 record that differs: run backfill (and reverse-sync), then verify again',
+      expect.stringMatching(/^the last verify found 2 keys a canonical rows query returned more than once/),
+    ]);
+  });
+
   it('refuses the drop with the count a current verify found, and never lets force override it', () => {
     const guard = checkGuard(control({ phase: 'new-only', backfillValid: true, lastVerify: { ...cleanVerify, clean: false, lostByDrop: 3 } }), scenario, settings, 'old-dropped');
     expect(guard).toMatchObject({ ok: false, recordsLost: 3, overridable: false });

@@ -10,6 +10,7 @@ import {
   type AppReadsReport,
   type CollectionState,
   type ConsistencyReport,
+  valueWords,
 } from '../checks/consistency.ts';
 import type { VerifySummary } from '../control-state.ts';
 import { freshShadowWindow } from '../control.ts';
@@ -36,9 +37,18 @@ export function verify(parts: EngineParts): Promise<ConsistencyReport> {
     const clean = isConsistent(full);
     // The example the guards quote: one that new holding a newer version does not explain, if any.
     const example = appReads.first.find((m) => m.newer !== 'new') ?? appReads.first[0];
+    // What repair cannot fix, named for the guards: records at equal versions, keys returned twice.
+    const t = report.totals;
+    const equalVersions = t.inconsistent - t.newerInOld - t.newerInNew;
+    const equalExample = report.discrepancies.find((d) => d.kind === 'inconsistent' && d.newer === 'unknown');
+    const duplicate = report.duplicateKeys?.[0];
     const summary: VerifySummary = {
       clean,
       diverged: report.totals.total - report.totals.consistent,
+      ...(equalVersions > 0 ? { divergedEqualVersions: equalVersions } : {}),
+      ...(equalExample ? { equalVersionExample: `${equalExample.collection} ${equalExample.key} ${equalExample.fields.map((f) => `${f.field} old ${valueWords(f.old)} new ${valueWords(f.new)}`).join(', ')}` } : {}),
+      ...(report.duplicateKeys ? { duplicateKeys: report.duplicateKeys.length } : {}),
+      ...(duplicate ? { duplicateKeyExample: `${duplicate.collection} ${duplicate.key} ${duplicate.count} times in ${duplicate.side}'s rows` } : {}),
       appReadMismatches: appReads.mismatches,
       appReadNewerInNew: appReads.newerInNew,
       ...(example ? { appReadExample: describeAppReadMismatch(example) } : {}),

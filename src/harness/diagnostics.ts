@@ -8,10 +8,9 @@
 import type { ConsistencyReport, DiscrepancyKind, FieldDiff } from '../engine/checks/consistency.ts';
 import type { HistoryOp } from '../engine/checks/history.ts';
 import type { HistoryReport, LostWrite, UnexpectedValue } from '../engine/checks/history-checker.ts';
-import { applyEffect, stateId, writeTarget, type RecordState } from '../engine/checks/model.ts';
-import type { Expressions } from '../engine/expressions.ts';
+import { stateId, type RecordState } from '../engine/checks/model.ts';
 import type { Phase } from '../engine/phases.ts';
-import type { Collection, Scenario, Side, WriteOperation } from '../engine/scenario/format.ts';
+import type { Collection, Scenario, Side } from '../engine/scenario/format.ts';
 import { sqlValuesEqual, sqlValueToJson } from '../engine/sql.ts';
 import { equalVersionCount, equalVersionsDiffer } from './convergence.ts';
 
@@ -20,9 +19,6 @@ export const DIAGNOSTIC_LIMIT = 5;
 
 /** How many allowed states a listed value shows. */
 const ALLOWED_SHOWN = 4;
-
-/** Bound on the states followed per record, as the history checker's. */
-const MAX_STATES = 64;
 
 type Json = ReturnType<typeof sqlValueToJson>;
 
@@ -105,37 +101,6 @@ const toJson = (state: RecordState): JsonState => {
   return out;
 };
 
-/**
- * The states a record may be in at a read: writes invoked before the read completed (`until`,
- * a history position), applied in invocation order; those acknowledged before the read began
- * (`certainBefore`) surely, failed ones never, the rest either way. The history checker also
- * tries every order of overlapping writes; for showing what a read should have returned, the
- * invocation order is what a reader expects.
- */
-export function allowedStates(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions, collection: string, key: string, until: number, certainBefore: number): RecordState[] {
-  const c = scenario.collections[collection] as Collection | undefined;
-  if (!c) return [null];
-  let states = new Map<string, RecordState>([['null', null]]);
-  const writes = ops
-    .filter((op) => op.kind === 'write' && op.outcome !== 'fail' && op.invokedPos < until)
-    .filter((op) => {
-      const t = writeTarget(scenario, scenario.operations[op.name] as WriteOperation, op.params);
-      return t.collection === collection && t.key === key;
-    })
-    .sort((a, b) => a.invokedPos - b.invokedPos);
-  for (const op of writes) {
-    const certain = op.outcome === 'ok' && op.completedPos !== undefined && op.completedPos < certainBefore;
-    const next = new Map<string, RecordState>();
-    for (const st of states.values()) {
-      for (const candidate of certain ? [applyEffect(c, scenario.operations[op.name] as WriteOperation, op.params, st, expressions)] : [applyEffect(c, scenario.operations[op.name] as WriteOperation, op.params, st, expressions), st]) {
-        if (next.size < MAX_STATES) next.set(stateId(candidate), candidate);
-      }
-    }
-    states = next;
-  }
-  return [...states.values()];
-}
-
 /** The fields of `read` that differ from the closest of `allowed` (fewest differing fields; the first on a tie). */
 function mismatches(fields: readonly string[], read: RecordState, allowed: readonly RecordState[]): FieldMismatch[] {
   if (read === null) return [];
@@ -162,11 +127,14 @@ function mismatches(fields: readonly string[], read: RecordState, allowed: reado
   });
 }
 
-/** The diagnostics of one unexpected value. */
-function unexpectedDiagnostic(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions, u: UnexpectedValue): ValueDiagnostic {
+/**
+ * The diagnostics of one unexpected value, against the states the checker allowed at that read
+ * (every order of overlapping writes tried, as it judged the value).
+ */
+function unexpectedDiagnostic(scenario: Scenario, ops: readonly HistoryOp[], u: UnexpectedValue): ValueDiagnostic {
   const c = scenario.collections[u.collection] as Collection;
   const read = u.where === 'final' ? undefined : ops[u.where];
-  const allowed = allowedStates(scenario, ops, expressions, u.collection, u.key, read?.completedPos ?? Number.POSITIVE_INFINITY, read?.invokedPos ?? Number.POSITIVE_INFINITY);
+  const allowed = u.allowed;
   return {
     collection: u.collection,
     key: u.key,
@@ -192,7 +160,7 @@ function lostDiagnostic(scenario: Scenario, l: LostWrite): LostDiagnostic {
 }
 
 /** The first few unexpected values (one per record and value read) and lost writes, with counts. */
-export function historyDiagnostics(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions, check: HistoryReport): Pick<RunDiagnostics, 'unexpected' | 'lost'> {
+export function historyDiagnostics(scenario: Scenario, ops: readonly HistoryOp[], check: HistoryReport): Pick<RunDiagnostics, 'unexpected' | 'lost'> {
   const out: { unexpected?: RunDiagnostics['unexpected']; lost?: RunDiagnostics['lost'] } = {};
   if (check.unexpected.length > 0) {
     const shown = new Set<string>();
@@ -202,7 +170,7 @@ export function historyDiagnostics(scenario: Scenario, ops: readonly HistoryOp[]
       const id = `${u.collection}\u0000${u.key}\u0000${stateId(u.found)}`;
       if (shown.has(id)) continue;
       shown.add(id);
-      first.push(unexpectedDiagnostic(scenario, ops, expressions, u));
+      first.push(unexpectedDiagnostic(scenario, ops, u));
     }
     out.unexpected = { total: check.unexpected.length, first };
   }

@@ -392,7 +392,7 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
 
     const diagnose = (h: typeof check): RunDiagnostics => {
       const differences = lastVerify && inconsistentRows > 0 ? differenceDiagnostics(lastVerify.report, lastVerify.step) : undefined;
-      return { ...historyDiagnostics(scenario, driver.history.ops, driver.expressions, h), ...(differences ? { differences } : {}) };
+      return { ...historyDiagnostics(scenario, driver.history.ops, h), ...(differences ? { differences } : {}) };
     };
     const crashPoints: Record<string, number> = {};
     for (const p of driver.crashes) crashPoints[p] = (crashPoints[p] ?? 0) + 1;

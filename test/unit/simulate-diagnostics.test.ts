@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConsistencyReport, Discrepancy } from '../../src/engine/checks/consistency.ts';
+import { History, type HistoryOp } from '../../src/engine/checks/history.ts';
+import { checkHistory } from '../../src/engine/checks/history-checker.ts';
 import type { Scenario } from '../../src/engine/scenario/format.ts';
-import type { SqlEngine } from '../../src/engine/sql.ts';
+import type { Row, SqlEngine } from '../../src/engine/sql.ts';
 import { main } from '../../src/harness/cli.ts';
 import { CONVERGENCE_ROUNDS, ConvergenceWatch, STALLED_MOVES } from '../../src/harness/convergence.ts';
-import { DIAGNOSTIC_LIMIT } from '../../src/harness/diagnostics.ts';
+import { DIAGNOSTIC_LIMIT, historyDiagnostics } from '../../src/harness/diagnostics.ts';
 import { simulate, type RunReport, type SimulationReport } from '../../src/harness/simulate.ts';
 import { formatSummary } from '../../src/harness/summary.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
@@ -182,6 +184,44 @@ describe('diagnostics of the history check', () => {
     const reasons = ['shadow reads disagreed 3 times in 20', 'verify again: something may have changed since the last one'];
     const short: SimulationReport = { ...report, runs: [{ ...run, finalPhase: 'read-new', endedIn: { phase: 'read-new', refused: { to: 'new-only', times: 6, reasons }, detail: 'ended in read-new: the move to new-only was refused 6 times' } }] };
     expect(formatSummary(short)).toContain(['Runs that did not reach old-dropped (1):', `  seed ${run.seed} ended in read-new: the move to new-only was refused 6 times:`, ...reasons.map((r) => `    ${r}`)].join('\n'));
+  });
+});
+
+describe('the states an unexpected value is shown against', () => {
+  /** A history of UNREPAIRABLE_SCENARIO: u-1 signed up, then two overlapping email changes, both acknowledged, then a read. */
+  function overlapping(readEmail: string) {
+    const h = new History();
+    let t = 0;
+    const complete = (op: HistoryOp, rows?: Row[]) => h.complete(op, { id: op.index, name: op.name, kind: op.kind, phase: op.phase, params: op.params, outcome: 'ok', observations: [], durationMs: 0, ...(rows ? { rows } : {}) }, t++);
+    complete(h.invoke('signUp', 'write', { user_id: 'u-1', name: 'ada', email: 'first@example.com' }, 'old-only', t++));
+    const a = h.invoke('changeEmail', 'write', { user_id: 'u-1', email: 'a@example.org' }, 'old-only', t++);
+    const b = h.invoke('changeEmail', 'write', { user_id: 'u-1', email: 'b@example.org' }, 'old-only', t++);
+    complete(a);
+    complete(b);
+    complete(h.invoke('getUser', 'read', { user_id: 'u-1' }, 'old-only', t++), [{ user_id: 'u-1', name: 'ada', email: readEmail }]);
+    return h;
+  }
+
+  it('are the ones the history checker judged the value against: every order of overlapping writes, not invocation order only', () => {
+    // Invoked a then b, overlapping: either may have taken effect last, so a's address is allowed too.
+    expect(checkHistory(UNREPAIRABLE_SCENARIO, overlapping('a@example.org').ops, []).unexpected).toEqual([]);
+    const h = overlapping('c@example.org');
+    const check = checkHistory(UNREPAIRABLE_SCENARIO, h.ops, []);
+    expect(check.unexpected).toHaveLength(1);
+    const emails = (states: readonly ({ readonly email?: unknown } | null)[] | undefined) => states?.map((s) => s?.email);
+    expect(emails(check.unexpected[0]?.allowed)).toEqual(['b@example.org', 'a@example.org']);
+    const shown = historyDiagnostics(UNREPAIRABLE_SCENARIO, h.ops, check).unexpected?.first[0];
+    expect(shown?.where).toEqual({ index: 3, operation: 'getUser', phase: 'old-only' });
+    expect(emails(shown?.allowed)).toEqual(['b@example.org', 'a@example.org']);
+    expect(shown?.fields).toEqual([{ field: 'email', read: 'c@example.org', allowed: ['b@example.org', 'a@example.org'] }]);
+  });
+
+  it('is no record for a record no write made', () => {
+    const h = new History();
+    const read = h.invoke('getUser', 'read', { user_id: 'u-9' }, 'old-only', 0);
+    h.complete(read, { id: 0, name: 'getUser', kind: 'read', phase: 'old-only', params: read.params, outcome: 'ok', observations: [], durationMs: 0, rows: [{ user_id: 'u-9', name: 'ghost', email: null }] }, 1);
+    const check = checkHistory(UNREPAIRABLE_SCENARIO, h.ops, []);
+    expect(check.unexpected.map((u) => u.allowed)).toEqual([[null]]);
   });
 });
 

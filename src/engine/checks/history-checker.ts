@@ -24,7 +24,7 @@ export interface LostWrite {
   readonly key: string;
   /** The last acknowledged write on the record. */
   readonly operation: { readonly index: number; readonly name: string; readonly params: Params; readonly phase: string };
-  /** States the record may be in (up to 8). */
+  /** States the record may be in (up to `STATES_LISTED`). */
   readonly expected: readonly RecordState[];
   /** What the read path returned (null: nothing). */
   readonly found: RecordState;
@@ -37,6 +37,11 @@ export interface UnexpectedValue {
   readonly found: RecordState;
   /** History index of the read that returned it, or "final". */
   readonly where: number | 'final';
+  /**
+   * States the checker allowed at that read (up to 8): the possible states it judged the value
+   * against, every order of overlapping writes tried; `[null]` (no record) when no write made it.
+   */
+  readonly allowed: readonly RecordState[];
 }
 
 /** What the checker found. */
@@ -77,6 +82,11 @@ export interface FinalObservation extends FinalRead {
 }
 
 const MAX_STATES = 64;
+
+/** States a lost write or an unexpected value lists. */
+const STATES_LISTED = 8;
+
+const listed = (possible: ReadonlyMap<string, RecordState>): RecordState[] => [...possible.values()].slice(0, STATES_LISTED);
 
 interface KeyHistory {
   readonly collection: string;
@@ -337,14 +347,14 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       const found = fieldsOf(collection, row);
       if (!h) {
         unexpectedReads++;
-        unexpected.push({ collection: read.collection, key, found, where: r.index });
+        unexpected.push({ collection: read.collection, key, found, where: r.index, allowed: [null] });
         continue;
       }
       const { possible, ever, undecided } = possibleStates(scenario, expressions, h, r.completedPos ?? Number.POSITIVE_INFINITY, r.invokedPos);
       const id = stateId(found);
       if (!produced(scenario, expressions, h, found, ever, undecided)) {
         unexpectedReads++;
-        unexpected.push({ collection: read.collection, key, found, where: r.index });
+        unexpected.push({ collection: read.collection, key, found, where: r.index, allowed: listed(possible) });
       } else if (!possible.has(id) && !undecided) stale = true;
     }
     // The check read of a collection must return every record of its group that surely exists.
@@ -380,7 +390,7 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
       collection: h.collection,
       key: h.key,
       operation: { index: lastAck.index, name: lastAck.name, params: lastAck.params, phase: lastAck.phase },
-      expected: [...possible.values()].slice(0, 8),
+      expected: listed(possible),
       found,
     });
   };
@@ -389,14 +399,14 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
     const [collectionName, key] = id.split('\u0000') as [string, string];
     const h = histories.get(id);
     if (!h) {
-      unexpected.push({ collection: collectionName, key, found, where: 'final' });
+      unexpected.push({ collection: collectionName, key, found, where: 'final', allowed: [null] });
       continue;
     }
     const { possible, settled, ever, undecided } = possibleStates(scenario, expressions, h, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     const fid = stateId(found);
     if (possible.has(fid)) {
       if (!settled.has(fid)) recovered++;
-    } else if (!produced(scenario, expressions, h, found, ever, undecided)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final' });
+    } else if (!produced(scenario, expressions, h, found, ever, undecided)) unexpected.push({ collection: h.collection, key: h.key, found, where: 'final', allowed: listed(possible) });
     else if (!undecided) lostOf(h, possible, found);
     if (undecided) undecidedKeys.add(id);
   }

@@ -66,7 +66,7 @@ describe('cl-invariant-badge', () => {
   });
 
   it('shows unexpected values and recovered writes as secondary text', async () => {
-    const el = await mount({ report: report({ unexpected: [{ collection: 'sessions', key: '["s9"]', found: { state: 'zombie' }, where: 'final' }], unexpectedReads: 2, valid: false }) });
+    const el = await mount({ report: report({ unexpected: [{ collection: 'sessions', key: '["s9"]', found: { state: 'zombie' }, where: 'final', allowed: [null] }], unexpectedReads: 2, valid: false }) });
     const details = text(root(el).querySelector('[part="details"]'));
     expect(details).toContain('55 acknowledged writes checked');
     expect(details).toContain('unexpected values: 1 (in 2 reads)');

@@ -2,6 +2,20 @@ import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { hasSqliteHeader, SqlError, type Params, type Row, type SqlDatabase, type SqlEngine, type StatementShape } from '../engine/sql.ts';
 import { scanParams } from '../engine/sql-params.ts';
 
+/**
+ * Set on every database this port opens. sql.js keeps the file in Emscripten's in-memory file
+ * system, and by default SQLite looks the rollback-journal file up, creates and deletes it around
+ * every transaction, and stats it (the hot-journal check) before every autocommit read: a fifth
+ * of a small write's CPU and up to a fifth of a point read's. Holding the file's lock for the
+ * connection's life (nothing else ever opens it) and keeping the rollback journal in memory
+ * removes those calls. ROLLBACK still undoes a transaction, which is all the engine asks of
+ * SQLite's journal: a crash loses the whole process, the in-memory file with it, and durability
+ * is the engine's own journal and snapshots (`src/engine/durability`). Neither setting is stored
+ * in the file: `export()` copies pages through the backup API and marks the image as a
+ * rollback-journal database, so the bytes open anywhere with the defaults.
+ */
+export const CONNECTION_PRAGMAS = ['PRAGMA locking_mode=EXCLUSIVE', 'PRAGMA journal_mode=MEMORY'] as const;
+
 /** The SQL port on sql.js. `SQL` is the initialised module: loading it differs in Node and the browser. */
 export function createSqlJsEngine(SQL: SqlJsStatic): SqlEngine {
   return {
@@ -11,6 +25,12 @@ export function createSqlJsEngine(SQL: SqlJsStatic): SqlEngine {
         if (!hasSqliteHeader(bytes)) throw new SqlError('not a SQLite database (the file header is missing)', '');
       }
       const db = new SQL.Database(bytes && bytes.length > 0 ? bytes : undefined);
+      try {
+        for (const pragma of CONNECTION_PRAGMAS) db.exec(pragma);
+      } catch (error) {
+        db.close();
+        throw new SqlError(`not a usable SQLite database: ${(error as Error).message}`, '');
+      }
       const wrapped = new SqlJsDatabase(db);
       if (bytes && bytes.length > 0) {
         try {
@@ -45,6 +65,8 @@ class SqlJsDatabase implements SqlDatabase {
   // sql.js does not export sqlite3_get_autocommit; the engine opens and closes transactions only
   // through exec('BEGIN' | 'COMMIT' | 'ROLLBACK'), so tracking them here is exact.
   #inTransaction = false;
+  /** BEGIN, COMMIT and ROLLBACK, each prepared once (every write runs two of them). */
+  readonly #control = new Map<string, Statement>();
 
   get inTransaction(): boolean {
     return this.#inTransaction;
@@ -99,12 +121,29 @@ class SqlJsDatabase implements SqlDatabase {
     this.#assertOpen();
     const upper = script.trim().toUpperCase();
     try {
-      this.#db.exec(script);
+      if (upper === 'BEGIN' || upper === 'COMMIT' || upper === 'ROLLBACK') {
+        const st = this.#controlStatement(upper);
+        try {
+          st.step();
+        } finally {
+          // A failed COMMIT (a deferred constraint) must not leave the statement active.
+          st.reset();
+        }
+      } else this.#db.exec(script);
     } catch (error) {
       throw new SqlError((error as Error).message, script);
     }
     if (upper === 'BEGIN' || upper.startsWith('BEGIN ')) this.#inTransaction = true;
     else if (upper === 'COMMIT' || upper === 'ROLLBACK' || upper === 'END') this.#inTransaction = false;
+  }
+
+  #controlStatement(sql: string): Statement {
+    let st = this.#control.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#control.set(sql, st);
+    }
+    return st;
   }
 
   describe(sql: string): StatementShape {
@@ -156,8 +195,9 @@ class SqlJsDatabase implements SqlDatabase {
 
   close(): void {
     if (this.#closed) return;
-    for (const st of this.#cache.values()) st.free();
+    for (const st of [...this.#cache.values(), ...this.#control.values()]) st.free();
     this.#cache.clear();
+    this.#control.clear();
     this.#db.close();
     this.#closed = true;
   }

@@ -61,6 +61,22 @@ function keyMatch(collection: Collection): string {
   return collection.key.map((k) => `"${k}" IS :${keyParam(k)}`).join(' AND ');
 }
 
+/**
+ * The query that finds one record by key on `side`: the canonical `rows` query filtered by key.
+ * SQLite flattens the subquery (or pushes the WHERE down into it), so the key terms reach the
+ * tables' indexes: with `rows` computing the key (`json_extract(value, '$.job_id') AS job_id`) an
+ * index on that expression turns the lookup from `SCAN` into `SEARCH`. `IS` keeps the match
+ * null-safe and is used for an index as `=` is (`query-plans.ts` checks the plan).
+ */
+export function keyLookupSql(collection: Collection, side: Side): string {
+  return `SELECT * FROM (${collection.rows[side]}) WHERE ${keyMatch(collection)} LIMIT 2`;
+}
+
+/** The parameters of `keyLookupSql` for one record's key values. */
+export function keyLookupParams(collection: Collection, key: Readonly<Record<string, SqlValue>>): Record<string, SqlValue> {
+  return keyParams(collection, key);
+}
+
 function keyParams(collection: Collection, key: Readonly<Record<string, SqlValue>>): Record<string, SqlValue> {
   const out: Record<string, SqlValue> = {};
   for (const k of collection.key) out[keyParam(k)] = key[k] ?? null;
@@ -75,7 +91,15 @@ export interface VersionInfo {
 
 /** Reads and writes canonical records and their versions on the databases of a scenario. */
 export class RecordAccess {
+  readonly #lookups = new Map<Collection, { old?: string; new?: string }>();
+
   constructor(private readonly scenario: Scenario) {}
+
+  #lookupSql(c: Collection, side: Side): string {
+    let entry = this.#lookups.get(c);
+    if (!entry) this.#lookups.set(c, (entry = {}));
+    return (entry[side] ??= keyLookupSql(c, side));
+  }
 
   collection(name: string): Collection {
     const c = this.scenario.collections[name];
@@ -86,8 +110,7 @@ export class RecordAccess {
   /** The canonical record with `key` on `side`, or undefined. */
   readRecord(db: SqlDatabase, side: Side, collectionName: string, key: Readonly<Record<string, SqlValue>>): Row | undefined {
     const c = this.collection(collectionName);
-    const rows = db.query(`SELECT * FROM (${c.rows[side]}) WHERE ${keyMatch(c)} LIMIT 2`, keyParams(c, key));
-    return rows[0];
+    return db.query(this.#lookupSql(c, side), keyParams(c, key), 1)[0];
   }
 
   /** Every canonical record of a collection on `side`, in key order. */

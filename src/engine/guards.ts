@@ -153,7 +153,11 @@ export function describeShadowNote(n: ShadowNote): string {
     }
   });
   const more = n.diffCount > n.diffs.length ? ` (+${n.diffCount - n.diffs.length} more)` : '';
-  return `${n.operation} ${JSON.stringify(n.params)} ${diffs.join(', ')}${more}`;
+  // Parameters as JSON, a NULL as NULL: values read the same as in the diffs.
+  const params = `{${Object.entries(n.params)
+    .map(([k, x]) => `${JSON.stringify(k)}:${valueWords(x)}`)
+    .join(',')}}`;
+  return `${n.operation} ${params} ${diffs.join(', ')}${more}`;
 }
 
 /** What a rollback plan needs to know of the databases. */

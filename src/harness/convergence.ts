@@ -91,11 +91,17 @@ export class ConvergenceWatch {
   }
 }
 
-/** A `PhaseMove` as `guarded` returns it, told apart from the other results it passes through. */
-function isRefusedForwardMove(value: unknown): value is PhaseMove {
+/** A forward `PhaseMove` as `guarded` returns it, told apart from the other results it passes through. */
+function isForwardMove(value: unknown): value is PhaseMove {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Partial<PhaseMove>;
-  return m.ok === false && Array.isArray(m.reasons) && Array.isArray(m.hazards) && typeof m.from === 'string' && typeof m.to === 'string' && phaseIndex(m.to) > phaseIndex(m.from);
+  return typeof m.ok === 'boolean' && Array.isArray(m.reasons) && Array.isArray(m.hazards) && typeof m.from === 'string' && typeof m.to === 'string' && phaseIndex(m.to) > phaseIndex(m.from);
+}
+
+/** A warning a forward move's guard gave (the move was made): `checkGuard`'s `warnings`. */
+export interface MoveWarning {
+  readonly to: Phase;
+  readonly warning: string;
 }
 
 /**
@@ -107,6 +113,7 @@ function isRefusedForwardMove(value: unknown): value is PhaseMove {
 export class WatchedDriver extends Driver {
   readonly convergence = new ConvergenceWatch();
   #refusal: Refusal | undefined;
+  readonly #warnings: MoveWarning[] = [];
   #failedMoves = 0;
   #stop: Stop | undefined;
 
@@ -117,14 +124,27 @@ export class WatchedDriver extends Driver {
     return report;
   }
 
-  /** The driver's `guarded`, noting every forward move the engine refuses (the driver's `moveForward` runs its moves through it). */
+  /**
+   * The driver's `guarded`, noting every forward move the engine refuses and the warnings of those
+   * it makes (the driver's `moveForward` runs its moves through it).
+   */
   override async guarded<T>(what: string, fn: (r: Rehearsal) => Promise<T>): Promise<T | undefined> {
     const result = await super.guarded(what, fn);
-    if (isRefusedForwardMove(result)) {
+    if (isForwardMove(result) && result.ok) {
+      for (const warning of result.warnings ?? []) {
+        if (!this.#warnings.some((w) => w.to === result.to && w.warning === warning)) this.#warnings.push({ to: result.to, warning });
+      }
+    }
+    if (isForwardMove(result) && !result.ok) {
       const same = this.#refusal?.from === result.from && this.#refusal.to === result.to;
       this.#refusal = { from: result.from, to: result.to, times: same ? (this.#refusal?.times ?? 0) + 1 : 1, reasons: [...result.reasons] };
     }
     return result;
+  }
+
+  /** The distinct warnings of the forward moves made, in the order first given. */
+  get warnings(): readonly MoveWarning[] {
+    return this.#warnings;
   }
 
   /** The last refused forward move, with how many times in a row it was refused. */

@@ -87,11 +87,39 @@ export interface DifferenceDiagnostics {
   readonly first: readonly DifferenceDiagnostic[];
 }
 
+/** One record the application's own read (the collection's check read) returns differently on the two sides. */
+export interface AppReadDiagnostic {
+  readonly collection: string;
+  readonly key: string;
+  /** The check read, and the parameters of the read that returned the record. */
+  readonly read: string;
+  readonly params: Readonly<Record<string, Json>>;
+  /** Field by field (empty when only one side's read returned the record). */
+  readonly fields: readonly FieldDiff[];
+  /** The only side whose read returned the record. */
+  readonly onlyIn?: Side;
+  /** Which side holds the newer version; `unknown` is equal versions (what a copy through a wrong canonical query leaves). */
+  readonly newer: Side | 'unknown';
+}
+
+/** Records verify read differently through the application's reads, apart from the canonical queries. */
+export interface AppReadDiagnostics {
+  /** Where the report comes from, as for `differences`. */
+  readonly step: string;
+  /** Every record whose check read differs between the sides. */
+  readonly total: number;
+  /** Of those, the ones new holds a newer version of (writes to new alone leave these; new is right). */
+  readonly newerInNew: number;
+  /** Up to 5: those new does not hold newer first (equal versions, then newer in old), then the rest, each group by collection and key. */
+  readonly first: readonly AppReadDiagnostic[];
+}
+
 /** What a failing seed lists, each part present only when it has something. */
 export interface RunDiagnostics {
   readonly unexpected?: { readonly total: number; readonly first: readonly ValueDiagnostic[] };
   readonly lost?: { readonly total: number; readonly first: readonly LostDiagnostic[] };
   readonly differences?: DifferenceDiagnostics;
+  readonly appReads?: AppReadDiagnostics;
 }
 
 const toJson = (state: RecordState): JsonState => {
@@ -206,6 +234,34 @@ export function differenceDiagnostics(report: ConsistencyReport, step: string): 
       newer: d.newer,
       fields: d.fields,
       ...(d.kind === 'inconsistent' ? {} : { record: d.old ?? d.new }),
+    })),
+  };
+}
+
+const NEWER_ORDER: Readonly<Record<Side | 'unknown', number>> = { unknown: 0, old: 1, new: 2 };
+
+/**
+ * The records a verify read differently through the collections' check reads (the application's
+ * own reads, which the canonical queries may not agree with): the total and the first few; undefined
+ * when it read none differently or made no such reads.
+ */
+export function appReadDiagnostics(report: ConsistencyReport, step: string): AppReadDiagnostics | undefined {
+  const a = report.appReads;
+  if (!a || a.mismatches === 0) return undefined;
+  // What repair does not explain first: equal versions, then old newer; new newer is what new-only writes leave.
+  const ordered = a.first.map((m, i) => ({ m, i })).sort((x, y) => NEWER_ORDER[x.m.newer] - NEWER_ORDER[y.m.newer] || x.i - y.i);
+  return {
+    step,
+    total: a.mismatches,
+    newerInNew: a.newerInNew,
+    first: ordered.slice(0, DIAGNOSTIC_LIMIT).map(({ m }) => ({
+      collection: m.collection,
+      key: m.key,
+      read: m.read,
+      params: m.params,
+      fields: m.fields,
+      ...(m.onlyIn ? { onlyIn: m.onlyIn } : {}),
+      newer: m.newer,
     })),
   };
 }

@@ -17,9 +17,9 @@ import type { Scenario } from '../engine/scenario/format.ts';
 import type { SqlEngine } from '../engine/sql.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
 import { MemoryBackend } from '../store/memory-backend.ts';
-import { equalVersionCount, unconvergedText, WatchedDriver, type Refusal, type Stop } from './convergence.ts';
+import { equalVersionCount, unconvergedText, WatchedDriver, type MoveWarning, type Refusal, type Stop } from './convergence.ts';
 import { withCostModel } from './cost-model.ts';
-import { differenceDiagnostics, historyDiagnostics, type RunDiagnostics } from './diagnostics.ts';
+import { appReadDiagnostics, differenceDiagnostics, historyDiagnostics, type RunDiagnostics } from './diagnostics.ts';
 
 /** 2025-11-13 00:00:00 UTC, the day of seeds 000 and 001: simulated timestamps start here. */
 export const SIMULATION_EPOCH_MS = Date.UTC(2025, 10, 13);
@@ -80,7 +80,11 @@ export interface RunReport {
   readonly failures: readonly Failure[];
   /** Why the run ended before `old-dropped`; absent when it reached it. */
   readonly endedIn?: EndedIn;
-  /** Which records and fields failed, kept only when the run failed. */
+  /**
+   * Which records and fields failed, kept only when the run failed; for a run that did not reach
+   * `old-dropped` without failing, the records its last verify read differently through the
+   * application's reads (`appReads`), when there are some.
+   */
   readonly diagnostics?: RunDiagnostics;
   /** The run's steps, kept only when it failed. */
   readonly log?: readonly string[];
@@ -123,16 +127,37 @@ export interface SimulationReport {
   /** Every lost write, with the operation that wrote it. */
   readonly lost: readonly (LostWrite & { readonly seed: number })[];
   readonly failures: readonly Failure[];
+  /**
+   * The distinct warnings the guards gave on forward moves that were made (a move's `warnings`),
+   * each once for the whole simulation, with how many runs made that move and were given it;
+   * absent when no move warned.
+   */
+  readonly warnings?: readonly SimulationWarning[];
   readonly runs: readonly RunReport[];
+}
+
+/** A guard's warning on a forward move, once per simulation. */
+export interface SimulationWarning {
+  /** The phase the move went to. */
+  readonly to: Phase;
+  readonly warning: string;
+  /** Runs that were given it. */
+  readonly runs: number;
 }
 
 /** Runs the simulation. */
 export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
   const seedStart = options.seedStart ?? 1;
   const runs: RunReport[] = [];
+  const warnings: { to: Phase; warning: string; runs: number }[] = [];
   for (let i = 0; i < options.seeds; i++) {
-    const run = await simulateSeed(options, seedStart + i);
+    const { run, warnings: given } = await simulateSeed(options, seedStart + i);
     runs.push(run);
+    for (const w of given) {
+      const seen = warnings.find((x) => x.to === w.to && x.warning === w.warning);
+      if (seen) seen.runs++;
+      else warnings.push({ to: w.to, warning: w.warning, runs: 1 });
+    }
     options.onRun?.(run, i + 1);
   }
   const sum = (f: (r: RunReport) => number): number => runs.reduce((n, r) => n + f(r), 0);
@@ -161,6 +186,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     crashPoints,
     lost: runs.flatMap((r) => r.lostWrites.map((l) => ({ seed: r.seed, ...l }))),
     failures: runs.flatMap((r) => r.failures),
+    ...(warnings.length > 0 ? { warnings } : {}),
     runs,
   };
 }
@@ -216,7 +242,7 @@ function randomFault(random: Random, scenario: Scenario): FaultSpec | 'corrupt-a
   }
 }
 
-async function simulateSeed(options: SimulateOptions, seed: number): Promise<RunReport> {
+async function simulateSeed(options: SimulateOptions, seed: number): Promise<{ run: RunReport; warnings: readonly MoveWarning[] }> {
   const { ops: total, faultRate } = options;
   const random = createRandom(`${options.scenario.id}:${seed}`);
   const walk = random.fork('walk');
@@ -371,12 +397,14 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
     }
     if (check.duplicates.length > 0) failures.push({ seed, step: 'final history check', invariant: 'duplicates', detail: `${check.duplicates.length} records returned twice`, command });
     const stop = driver.stop;
-    if (stop?.kind === 'unconverged') {
-      // The verdict of the repair rounds, counted again on the final repair (operations may have written some records since;
-      // if they rewrote every one of them, the count of the rounds that gave up stands).
+    // The verdict of the repair rounds, counted again on the final repair (operations may have written some records since;
+    // if they rewrote every one of them, the count of the rounds that gave up stands): the one count the header, the
+    // failure and the list of records share.
+    const finalEqual = lastVerify ? equalVersionCount(lastVerify.report) : 0;
+    const unconverged = stop?.kind === 'unconverged' ? { count: finalEqual > 0 ? finalEqual : stop.verdict.count, atGiveUp: stop.verdict.count } : undefined;
+    if (stop?.kind === 'unconverged' && unconverged) {
       const v = stop.verdict;
-      const final = lastVerify ? equalVersionCount(lastVerify.report) : 0;
-      const count = final > 0 ? final : v.count;
+      const count = unconverged.count;
       failures.push({
         seed,
         step: `move ${v.move.from} -> ${v.move.to}`,
@@ -390,13 +418,16 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       failures.push({ seed, step: lastVerify?.step ?? 'final verify', invariant: 'inconsistent-rows', detail, command });
     }
 
+    // The records the application reads differently: what a canonical query that agrees with itself hides.
+    const appReads = lastVerify ? appReadDiagnostics(lastVerify.report, lastVerify.step) : undefined;
     const diagnose = (h: typeof check): RunDiagnostics => {
       const differences = lastVerify && inconsistentRows > 0 ? differenceDiagnostics(lastVerify.report, lastVerify.step) : undefined;
-      return { ...historyDiagnostics(scenario, driver.history.ops, h), ...(differences ? { differences } : {}) };
+      return { ...historyDiagnostics(scenario, driver.history.ops, h), ...(differences ? { differences } : {}), ...(appReads ? { appReads } : {}) };
     };
+    const ended = endedIn(driver.rehearsal.phase, driver.refusal, stop, unconverged);
     const crashPoints: Record<string, number> = {};
     for (const p of driver.crashes) crashPoints[p] = (crashPoints[p] ?? 0) + 1;
-    return {
+    const run: RunReport = {
       seed,
       operations: check.operations,
       acknowledgedWrites: check.acknowledgedWrites,
@@ -418,12 +449,13 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       snapshotsSkipped: driver.recoveryProblems.filter((p) => p.startsWith('snapshot generation')).length,
       lostAcknowledgements: driver.lostAcks,
       failures,
-      ...endedIn(driver.rehearsal.phase, driver.refusal, stop),
-      ...(failures.length > 0 ? { diagnostics: diagnose(check), log: log.slice(-400) } : {}),
+      ...ended,
+      ...(failures.length > 0 ? { diagnostics: diagnose(check), log: log.slice(-400) } : ended.endedIn && appReads ? { diagnostics: { appReads } } : {}),
     };
+    return { run, warnings: driver.warnings };
   } catch (error) {
     const e = error as Error;
-    return {
+    const run: RunReport = {
       seed,
       operations: driver.history.ops.length,
       acknowledgedWrites: 0,
@@ -448,18 +480,27 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<Run
       ...endedIn(driver.phase ?? 'old-only', driver.refusal, driver.stop),
       log: [...log.slice(-400), String(e.stack ?? e)],
     };
+    return { run, warnings: driver.warnings };
   }
 }
 
-/** Why a run ended before `old-dropped`, in data and words; nothing when it reached it. */
-function endedIn(phase: Phase, refusal: Refusal | undefined, stop: Stop | undefined): { endedIn?: EndedIn } {
+/**
+ * Why a run ended before `old-dropped`, in data and words; nothing when it reached it. `unconverged`
+ * is the count of records differing with equal versions the run's failure reports (the final
+ * repair's), and the count when the move was given up, when they differ.
+ */
+function endedIn(phase: Phase, refusal: Refusal | undefined, stop: Stop | undefined, unconverged?: { readonly count: number; readonly atGiveUp: number }): { endedIn?: EndedIn } {
   if (phase === 'old-dropped') return {};
   const refused = refusal && refusal.from === phase ? { to: refusal.to, times: refusal.times, reasons: refusal.reasons } : undefined;
   const stopped = stop?.kind === 'unconverged' ? 'unrepairable-divergence' : stop?.kind;
   let detail = `ended in ${phase}`;
   if (refused) detail += `: the move to ${refused.to} was refused ${refused.times === 1 ? 'once' : `${refused.times} times`}`;
   else if (stop?.kind === 'stalled' && stop.from === phase) detail += `: the move to ${stop.to} failed ${stop.failedMoves} times (crashes or errors, no refusal)`;
-  if (stop?.kind === 'unconverged') detail += `; given up: ${unconvergedText(stop.verdict.count)}`;
+  if (stop?.kind === 'unconverged') {
+    const count = unconverged?.count ?? stop.verdict.count;
+    const atGiveUp = unconverged?.atGiveUp ?? count;
+    detail += `; given up: ${unconvergedText(count)}${atGiveUp !== count ? ` (counted by the final repair; ${atGiveUp} when the move was given up)` : ''}`;
+  }
   else if (stop?.kind === 'stalled') detail += `; given up after ${stop.failedMoves} tries, each with its repairs`;
   return { endedIn: { phase, ...(refused ? { refused } : {}), ...(stopped ? { stopped } : {}), detail } };
 }

@@ -2,14 +2,16 @@
  * Issue 10, items 4 and 5: a failing seed says which record and field, and a divergence no
  * repair can fix ends the seed with a verdict instead of a loop of repairs.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConsistencyReport, Discrepancy } from '../../src/engine/checks/consistency.ts';
 import { History, type HistoryOp } from '../../src/engine/checks/history.ts';
 import { checkHistory } from '../../src/engine/checks/history-checker.ts';
 import type { Scenario } from '../../src/engine/scenario/format.ts';
+import { parseScenario } from '../../src/engine/scenario/validate.ts';
+import { describeShadowNote } from '../../src/engine/guards.ts';
 import type { Row, SqlEngine } from '../../src/engine/sql.ts';
 import { main } from '../../src/harness/cli.ts';
 import { CONVERGENCE_ROUNDS, ConvergenceWatch, STALLED_MOVES } from '../../src/harness/convergence.ts';
@@ -184,6 +186,162 @@ describe('diagnostics of the history check', () => {
     const reasons = ['shadow reads disagreed 3 times in 20', 'verify again: something may have changed since the last one'];
     const short: SimulationReport = { ...report, runs: [{ ...run, finalPhase: 'read-new', endedIn: { phase: 'read-new', refused: { to: 'new-only', times: 6, reasons }, detail: 'ended in read-new: the move to new-only was refused 6 times' } }] };
     expect(formatSummary(short)).toContain(['Runs that did not reach old-dropped (1):', `  seed ${run.seed} ended in read-new: the move to new-only was refused 6 times:`, ...reasons.map((r) => `    ${r}`)].join('\n'));
+  });
+});
+
+describe('the newcomer\'s run of docs/examples/inventory-truncating.json', () => {
+  let report: SimulationReport;
+  let text: string;
+  beforeAll(async () => {
+    const v = parseScenario(await readFile(resolve(import.meta.dirname, '../../docs/examples/inventory-truncating.json'), 'utf8'), sql);
+    if (!v.ok) throw new Error('the example does not validate');
+    // Seed 3 is the one whose header said 8 while its failure and its list said 10.
+    report = await simulate({ scenario: v.scenario, sql, seeds: 2, seedStart: 2, ops: 200, faultRate: 0.1, durability: 'strict', scenarioArg: 'docs/examples/inventory-truncating.json' });
+    text = formatSummary(report);
+  }, 120_000);
+
+  /** The lines of one seed's block in the summary. */
+  const block = (seed: number): string[] => {
+    const lines = text.split('\n');
+    const start = lines.indexOf(lines.find((l) => l.startsWith(`Seed ${seed} — `)) ?? '');
+    const end = lines.indexOf('', start);
+    return lines.slice(start, end);
+  };
+
+  it('prints every refusal reason whole, the remedy included, on wrapped lines', () => {
+    for (const run of report.runs) {
+      const reasons = run.endedIn?.refused?.reasons ?? [];
+      expect(reasons.some((r) => r.length > 300)).toBe(true);
+      const lines = block(run.seed);
+      const from = lines.indexOf('  the last refusal said:') + 1;
+      const to = lines.findIndex((l, i) => i >= from && !l.startsWith('    '));
+      const printed = lines.slice(from, to);
+      // Each reason starts at 4 spaces, continues at 6, and reads back exactly as the JSON has it.
+      const joined: string[] = [];
+      for (const l of printed) {
+        if (l.startsWith('      ')) joined[joined.length - 1] += ` ${l.trim()}`;
+        else joined.push(l.trim());
+      }
+      expect(joined).toEqual(reasons);
+      expect(printed.every((l) => l.length <= 110 || !l.trim().includes(' '))).toBe(true);
+      expect(joined.join('\n')).toContain("fix the scenario's SQL, repair, then verify again");
+      expect(printed.join('\n')).not.toMatch(/…$/m);
+    }
+  });
+
+  it('lists the records the application reads differently (the ones backfill damaged), with their total, in the text and the JSON', () => {
+    for (const run of report.runs) {
+      const a = run.diagnostics?.appReads;
+      expect(a?.step).toBe('final verify');
+      expect(a?.total).toBeGreaterThan(0);
+      expect(a?.first.length).toBe(Math.min(DIAGNOSTIC_LIMIT, a?.total ?? 0));
+      for (const m of a?.first ?? []) {
+        // Backfilled through the truncating canonical query: new holds one cent less than old's application read rounds to.
+        expect(m).toMatchObject({ collection: 'items', read: 'getItem', newer: 'unknown' });
+        expect(m.fields.map((f) => f.field)).toEqual(['price_cents']);
+        expect(Number(m.fields[0]?.old) - Number(m.fields[0]?.new)).toBe(1);
+        expect(m.params).toEqual({ sku: JSON.parse(m.key)[0] });
+      }
+      const first = a?.first[0];
+      const lines = block(run.seed);
+      expect(lines).toContain(`  records the application reads differently after the final repair (${a?.total}, by verify's check reads):`);
+      expect(lines).toContain(`    items ${first?.key} through getItem, equal versions: price_cents old ${Number(first?.fields[0]?.old)}, new ${Number(first?.fields[0]?.new)}`);
+      if ((a?.total ?? 0) > DIAGNOSTIC_LIMIT) expect(lines).toContain(`    … and ${(a?.total ?? 0) - DIAGNOSTIC_LIMIT} more`);
+    }
+  });
+
+  it('gives one count of the records no repair converges in the header, the failure and the list, and says when the move was given up on fewer', () => {
+    for (const run of report.runs) {
+      const failure = run.failures.find((f) => f.invariant === 'unrepairable-divergence');
+      const count = Number(VERDICT.exec(failure?.detail ?? '')?.[1]);
+      expect(count).toBe(run.diagnostics?.differences?.equalVersions);
+      expect(run.endedIn?.detail).toContain(`given up: ${count} records differ and repair cannot converge`);
+    }
+    const seed3 = report.runs.find((r) => r.seed === 3);
+    expect(seed3?.endedIn?.detail).toMatch(/; given up: 10 records differ and repair cannot converge: equal versions, different contents \(counted by the final repair; 8 when the move was given up\)$/);
+    expect(block(3)).toContain('  records that differ after the final repair (10: inconsistent 10, with equal versions 10):');
+    expect(text).toContain('  seed 3, move shadow -> read-new: 10 records differ and repair cannot converge');
+  });
+});
+
+describe('a run that ended short of old-dropped without failing', () => {
+  it('carries the records its last verify read differently through the application, and the summary lists them under the run', async () => {
+    // The new side's getItem adds a cent: the canonical queries agree, the application's read on new does not,
+    // so the move to read-new is refused until the walk gives up; reads never reach new, so nothing else fails.
+    const v = parseScenario(await readFile(resolve(import.meta.dirname, '../../docs/examples/inventory.json'), 'utf8'), sql);
+    if (!v.ok) throw new Error('the example does not validate');
+    const scenario = mutated(v.scenario, (s) => {
+      const read = (s.operations as Record<string, { new: string }>).getItem!;
+      read.new = read.new.replace('p.price_cents AS price_cents', 'p.price_cents + 1 AS price_cents');
+      s.id = 'inventory-new-read-off';
+    }) as unknown as Scenario;
+    const report = await simulate({ scenario, sql, seeds: 1, ops: 200, faultRate: 0.1, durability: 'strict' });
+    const run = report.runs[0] as RunReport;
+    expect(run.failures).toEqual([]);
+    expect(run.endedIn?.phase).toBe('shadow');
+    expect(Object.keys(run.diagnostics ?? {})).toEqual(['appReads']);
+    const a = run.diagnostics?.appReads;
+    expect(a?.total).toBeGreaterThan(DIAGNOSTIC_LIMIT);
+    for (const m of a?.first ?? []) expect(Number(m.fields[0]?.new) - Number(m.fields[0]?.old)).toBe(1);
+    const text = formatSummary(report);
+    expect(text).toContain(`    records the application reads differently after the final repair (${a?.total}, by verify's check reads):\n      items ${a?.first[0]?.key} through getItem, equal versions: price_cents old `);
+    expect(text).toMatch(/All invariants held\.$/);
+  });
+});
+
+describe('NULL in the summary', () => {
+  it('prints a database NULL as NULL in every list, as the shadow diffs and the guards do', () => {
+    const note = describeShadowNote({ operation: 'getItem', params: { sku: null }, phase: 'shadow', diffCount: 1, diffs: [{ key: '["sku-1"]', kind: 'changed', fields: [{ field: 'name', old: null, new: 'x' }] }] });
+    expect(note).toBe('getItem {"sku":NULL} ["sku-1"] name old NULL new "x"');
+    const run: RunReport = {
+      seed: 1, operations: 10, acknowledgedWrites: 1, failedWrites: 0, indeterminateWrites: 0, unexpectedReads: 1, staleReads: 0, inconsistentRows: 1, recovered: 0, undecided: 0, duplicates: 0,
+      crashes: 0, crashPoints: {}, faultsArmed: 0, rollbacks: 0, phaseMoves: 0, finalPhase: 'shadow', snapshotsSkipped: 0, lostAcknowledgements: 0,
+      lostWrites: [{ collection: 'users', key: '["u-1"]', operation: { index: 3, name: 'signUp', params: { user_id: 'u-1', email: null }, phase: 'dual-write' }, expected: [{ name: 'ada', email: null }], found: { name: 'ada', email: 'x' } }],
+      failures: [{ seed: 1, step: 'final verify', invariant: 'inconsistent-rows', detail: '1 records differ', command: 'npx cutover-lab simulate' }],
+      endedIn: { phase: 'shadow', refused: { to: 'read-new', times: 1, reasons: [note] }, detail: 'ended in shadow: the move to read-new was refused once' },
+      diagnostics: {
+        unexpected: { total: 1, first: [{ collection: 'users', key: '["u-2"]', where: 'final', read: { name: null, email: 'e' }, fields: [{ field: 'name', read: null, allowed: ['ada', null] }], allowed: [{ name: 'ada', email: 'e' }, { name: null, email: null }] }] },
+        lost: { total: 1, first: [{ collection: 'users', key: '["u-1"]', where: 'final', read: null, fields: [], allowed: [{ name: 'ada', email: null }], operation: { index: 3, name: 'signUp', phase: 'dual-write' } }] },
+        differences: { step: 'final verify', total: 2, byKind: { inconsistent: 1, 'old-only': 1 }, equalVersions: 1, first: [
+          { collection: 'users', key: '["u-3"]', kind: 'inconsistent', newer: 'unknown', fields: [{ field: 'email', old: null, new: 'e' }] },
+          { collection: 'users', key: '["u-4"]', kind: 'old-only', newer: 'old', fields: [], record: { user_id: 'u-4', name: 'bo', email: null } },
+        ] },
+        appReads: { step: 'final verify', total: 1, newerInNew: 0, first: [{ collection: 'users', key: '["u-5"]', read: 'getUser', params: { user_id: 'u-5' }, fields: [{ field: 'email', old: 'e', new: null }], newer: 'old' }] },
+      },
+    };
+    const sim: SimulationReport = {
+      format: 'cutover-lab/simulation', version: 1, scenario: 'users', settings: { seeds: 1, seedStart: 1, ops: 10, faultRate: 0, durability: 'strict', careless: false },
+      totals: { runs: 1, operations: 10, acknowledgedWrites: 1, lostWrites: 1, unexpectedReads: 1, staleReads: 0, inconsistentRows: 1, recovered: 0, undecided: 0, duplicates: 0, crashes: 0, rollbacks: 0, snapshotsSkipped: 0 },
+      crashPoints: {}, lost: run.lostWrites.map((l) => ({ seed: 1, ...l })), failures: run.failures, runs: [run],
+    };
+    const out = formatSummary(sim);
+    expect(out).not.toMatch(/\bnull\b/);
+    for (const line of [
+      '  seed 1: users ["u-1"] — signUp #3 in dual-write {"user_id":"u-1","email":NULL}; read back {"name":"ada","email":"x"}',
+      '    getItem {"sku":NULL} ["sku-1"] name old NULL new "x"',
+      '    users ["u-2"], final read: name NULL, the history allows "ada" or NULL',
+      '    users ["u-1"] (signUp #3 in dual-write): read back nothing; the history allows {"name":"ada","email":NULL}',
+      '    users ["u-3"] inconsistent, equal versions: email old NULL, new "e"',
+      '    users ["u-4"] old-only: {"user_id":"u-4","name":"bo","email":NULL}',
+      '    users ["u-5"] through getUser, newer in old: email old "e", new NULL',
+    ]) expect(out.split('\n')).toContain(line);
+  });
+});
+
+describe('guard warnings in the summary', () => {
+  it('prints each distinct warning of the moves once per simulation, with the runs that were given it, in the text and the JSON', async () => {
+    // session-json deletes sessions and does not set fallbackHidesDeleted: the move to new-only warns.
+    const warned = await simulate({ scenario: BUILT_IN_SCENARIOS['session-json']!, sql, seeds: 2, ops: 120, faultRate: 0.1, durability: 'strict' });
+    expect(warned.runs.every((r) => r.finalPhase === 'old-dropped')).toBe(true);
+    expect(warned.warnings).toEqual([{ to: 'new-only', warning: expect.stringMatching(/^in new-only, reads fall back to read-only old when new has no rows: a record deleted from now on comes back from old/), runs: 2 }]);
+    const out = formatSummary(warned);
+    expect(out.match(/^Warnings of the moves made/gm)).toHaveLength(1);
+    expect(out).toContain('Warnings of the moves made (1, each once; the guards allowed the moves):\n  to new-only, in 2 runs: in new-only, reads fall back to read-only old when new has no rows:');
+    expect(out.match(/comes back from old/g)).toHaveLength(1);
+    // job-keys has no deletes and is compensate: no move warns, and the report has no warnings at all.
+    const quiet = await simulate({ scenario: BUILT_IN_SCENARIOS['job-keys']!, sql, seeds: 1, ops: 120, faultRate: 0.1, durability: 'strict' });
+    expect(Object.keys(quiet)).not.toContain('warnings');
+    expect(formatSummary(quiet)).not.toMatch(/^Warnings/m);
   });
 });
 

@@ -193,11 +193,11 @@ export function planRollback(from: Phase, to: Phase, facts: RollbackFacts, setti
   const { report } = facts;
   // Writes with new authoritative may be missing or stale in old. Two rollbacks make that a loss:
   // one to a phase whose reads old serves (readers miss them at once), and one that hands write
-  // authority back to old (new-only, or read-new with new authoritative, back to read-new with
-  // writeAuthorityInReadNew "old"): reads are still served by new, but an old-first write to a
-  // record old holds stale (a partial update) gives old the newest version, and the next backfill,
-  // which copies whatever side is newer, writes old's record over new's. Back to read-new with new
-  // keeping authority, nothing changes for readers or writers until a later rollback: a warning.
+  // authority back to old while new still serves reads — new-only back to read-new with
+  // writeAuthorityInReadNew "old": an old-first write to a record old holds stale (a partial
+  // update) gives old the newest version, and the next backfill, which copies whichever side is
+  // newer, writes old's record over new's. Back to read-new with new keeping authority (the
+  // default), readers and writers see nothing change until a later rollback: a warning.
   if (phaseIndex(from) >= phaseIndex('read-new')) {
     const count = report.totals.newOnly + report.totals.newerInNew + report.totals.deletedInNew;
     const oldServes = ROUTES[to].reads === 'old';

@@ -101,7 +101,7 @@ function artifacts(batch: number): Spec {
 /** job-keys' new schema in an attached database `new`, for the raw INSERT … SELECT across the two key spaces. */
 function attachNew(raw: RawDb, s: Scenario): void {
   raw.db.exec(`ATTACH ':memory:' AS new`);
-  for (const sql of s.schema.new) raw.db.exec(sql.replace(/^CREATE (TABLE|TRIGGER) (\w+)/, 'CREATE $1 new.$2'));
+  for (const sql of s.schema.new) raw.db.exec(sql.replace(/^CREATE (TABLE|TRIGGER|INDEX|UNIQUE INDEX) (\w+)/, 'CREATE $1 new.$2'));
 }
 
 function jobsInsertSelect(s: Scenario): string {

@@ -3,7 +3,9 @@
  * DESIGN.md section 5: commit in sql.js, append the committed transaction to the journal, and
  * acknowledge when the durable store says so. Checkpoints and reloads from durable state live here.
  */
+import { checkpointDue } from './checkpoints.ts';
 import type { DurableStore, RecoveredFile } from './durability/durable-store.ts';
+import { statementsBytes } from './durability/journal-size.ts';
 import { ReadOnlyError, StorageError } from './durability/types.ts';
 import type { CrashPoint } from './faults.ts';
 import { engineTablesDdl } from './records.ts';
@@ -15,7 +17,16 @@ export type FileName = 'main' | 'old' | 'new';
 interface OpenFile {
   db: SqlDatabase;
   seq: number;
+  /** Journal entries since the last checkpoint. */
   sinceCheckpoint: number;
+  /** Their size (`journalEntryBytes`). */
+  journalBytes: number;
+  /** Size of the last snapshot, 0 when there is none. */
+  fileBytes: number;
+}
+
+function opened(r: RecoveredFile): OpenFile {
+  return { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed, journalBytes: r.replayedBytes, fileBytes: r.fileBytes };
 }
 
 /** A committed transaction and when it is safe to acknowledge. */
@@ -79,7 +90,7 @@ export class DatabaseFiles {
       problems.push(...r.problems);
       fresh &&= r.fresh;
       if (r.fresh) freshFiles.push(name);
-      this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
+      this.#files.set(name, opened(r));
     }
     // Each file that has nothing stored gets its schemas, whatever the others have: a crash while
     // a split rehearsal was being created can leave one file with its schemas and the other empty.
@@ -106,6 +117,7 @@ export class DatabaseFiles {
     this.hooks.crashPoint('before-persist');
     f.seq += 1;
     f.sinceCheckpoint += 1;
+    f.journalBytes += statementsBytes(statements);
     const durable = this.store.append(file, { seq: f.seq, statements });
     return { file, seq: f.seq, durable };
   }
@@ -124,7 +136,7 @@ export class DatabaseFiles {
       const old = this.#files.get(name);
       const r = await this.store.recover(name, this.sql);
       old?.db.close();
-      this.#files.set(name, { db: r.db, seq: r.seq, sinceCheckpoint: r.replayed });
+      this.#files.set(name, opened(r));
       this.store.clearBroken(name);
     }
     return broken;
@@ -150,16 +162,18 @@ export class DatabaseFiles {
     f.db = db;
     old.close();
     f.sinceCheckpoint = 0;
+    f.journalBytes = 0;
+    f.fileBytes = image.length;
     await this.store.checkpoint(file, image, f.seq);
   }
 
-  /** Checkpoints files whose journal grew past the threshold. */
+  /** Checkpoints files whose journal grew past the threshold (`checkpointDue`). */
   async maybeCheckpoint(): Promise<number> {
     if (this.store.readOnly) return 0;
     let written = 0;
     for (const name of this.names) {
       const f = this.#open(name);
-      if (f.sinceCheckpoint >= this.checkpointEvery && !this.store.isBroken(name)) {
+      if (checkpointDue({ entries: f.sinceCheckpoint, journalBytes: f.journalBytes, fileBytes: f.fileBytes }, this.checkpointEvery) && !this.store.isBroken(name)) {
         await this.checkpoint(name);
         written++;
       }
@@ -173,6 +187,8 @@ export class DatabaseFiles {
     const seq = f.seq;
     const bytes = f.db.export();
     f.sinceCheckpoint = 0;
+    f.journalBytes = 0;
+    f.fileBytes = bytes.length;
     await this.store.checkpoint(file, bytes, seq);
   }
 

@@ -472,7 +472,11 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       const files = r.scenario.topology === 'shared' ? ['main'] : ['old', 'new'];
       for (const file of files) {
         const done = await corruptNewestSnapshot(ports.backend, `rehearsal/${r.id}`, file, corruption, createRandom(Date.now()));
-        if (done) return `damaged snapshot generation ${done.generation} of "${file}" (${corruption}); the next recovery must notice`;
+        if (done) {
+          // The store knew that generation good (it wrote it): it must read it back again.
+          r.store.snapshotChanged(done.key);
+          return `damaged snapshot generation ${done.generation} of "${file}" (${corruption}); the next recovery must notice`;
+        }
       }
       return 'no snapshot yet: a checkpoint is written every few hundred changes';
     },

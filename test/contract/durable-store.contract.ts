@@ -53,12 +53,24 @@ export class ObservedBackend extends BackendWrapper {
   readonly started: BackendWrite[] = [];
   /** Writes the inner backend finished. */
   completed = 0;
+  /** Every key read with `get`, in call order. */
+  readonly gets: string[] = [];
   /** Keys whose write finished. */
   readonly durableKeys = new Set<string>();
   /** When set, each write waits for `release()` before reaching the inner backend. */
   #gated = false;
   #waiting: (() => void)[] = [];
   #waiters: (() => void)[] = [];
+
+  override get(key: string): Promise<unknown> {
+    this.gets.push(key);
+    return this.inner.get(key);
+  }
+
+  /** Snapshot keys read with `get`, in call order. */
+  snapshotGets(): string[] {
+    return this.gets.filter((k) => k.includes('/s/'));
+  }
 
   override async write(change: BackendWrite): Promise<void> {
     this.started.push(change);
@@ -593,6 +605,110 @@ export function durableStoreContract(name: string, makeBackend: BackendFactory, 
           expect(r.problems.join('\n')).toMatch(/generation 2/);
         });
       }
+
+      describe('generations known good without reading them back', () => {
+        const snapshotKey = (s: Setup, generation: number, seq: number): string =>
+          `${s.namespace}/f/${FILE}/s/${String(generation).padStart(8, '0')}-${String(seq).padStart(12, '0')}`;
+
+        it('a checkpoint reads back no generation this store wrote itself, and keeps the same generations and journal', async () => {
+          const s = await setup((b) => new ObservedBackend(b));
+          const store = s.store();
+          const writer = new Writer(s.sql);
+          for (const n of [3, 2, 2, 2]) {
+            await writer.appendMany(store, n);
+            await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          }
+          expect(s.backend.snapshotGets()).toEqual([]);
+          expect(await store.describeFile(FILE)).toEqual({ generations: [4, 3], journal: [8, 9] });
+          const r = await recovered(s);
+          expect(r).toMatchObject({ generation: 4, seq: 9, problems: [] });
+          expect(r.rows).toEqual(expectedRows(9));
+        });
+
+        it('after a restart it reads each generation once: recovery checks the one it uses, the first checkpoint looks at the older one before deleting it, later ones read none', async () => {
+          const s = await setup((b) => new ObservedBackend(b));
+          const { writer } = await twoGenerations(s); // generation 1 at entry 3, 2 at entry 5, entries up to 7
+          s.backend.gets.length = 0;
+          const store = s.store();
+          const r = await store.recover(FILE, s.sql);
+          r.db.close();
+          expect(s.backend.snapshotGets()).toEqual([snapshotKey(s, 2, 5)]);
+          await writer.appendMany(store, 2);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          expect(s.backend.snapshotGets()).toEqual([snapshotKey(s, 2, 5), snapshotKey(s, 1, 3)]);
+          await writer.appendMany(store, 2);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          expect(s.backend.snapshotGets()).toEqual([snapshotKey(s, 2, 5), snapshotKey(s, 1, 3)]);
+          expect(await store.describeFile(FILE)).toEqual({ generations: [4, 3], journal: [10, 11] });
+        });
+
+        for (const corruption of CORRUPTIONS) {
+          it(`the same store reads back a generation its fault hook wrote ${corruption}, and never trims the journal back to it`, async () => {
+            const s = await setup((b) => new ObservedBackend(b));
+            const random = createRandom(`same-store-${corruption}`);
+            const store = s.store('strict', { damageSnapshot: (record) => (record.generation === 2 ? damageSnapshot(record, corruption, random) : undefined) });
+            const writer = new Writer(s.sql);
+            for (const n of [3, 2, 2]) {
+              await writer.appendMany(store, n);
+              await store.checkpoint(FILE, writer.db.export(), writer.seq);
+            }
+            // Generation 3's checkpoint read generation 2 back (it was damaged as it was written), not generation 1.
+            expect(s.backend.snapshotGets()).toEqual([snapshotKey(s, 2, 5)]);
+            await writer.appendMany(store, 1);
+            const newest = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(9));
+            expect(newest?.generation).toBe(3);
+            const r = await recovered(s);
+            expect(r.generation).toBe(1);
+            expect(r.seq).toBe(writer.seq);
+            expect(r.rows).toEqual(expectedRows(writer.seq));
+          });
+        }
+
+        it('a generation damaged at rest after this store wrote it: once told (snapshotChanged), the next checkpoint reads it back and keeps the one before', async () => {
+          const s = await setup();
+          const store = s.store();
+          const writer = new Writer(s.sql);
+          for (const n of [3, 2]) {
+            await writer.appendMany(store, n);
+            await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          }
+          const damaged = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(11));
+          expect(damaged?.generation).toBe(2);
+          store.snapshotChanged(damaged?.key as string);
+          await writer.appendMany(store, 2);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          // Generation 2 failed its check, so generation 1 is the one kept, with the journal since it.
+          expect(await store.describeFile(FILE)).toEqual({ generations: [3, 2, 1], journal: [4, 5, 6, 7] });
+          await writer.appendMany(store, 1);
+          const newest = await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'truncate', createRandom(12));
+          expect(newest?.generation).toBe(3);
+          const r = await recovered(s);
+          expect(r.generation).toBe(1);
+          expect(r.seq).toBe(8);
+          expect(r.rows).toEqual(expectedRows(8));
+        });
+
+        it('not told, it trusts what it wrote: when that generation and the newer one are both damaged, recovery refuses and changes nothing rather than rebuild without committed changes', async () => {
+          const s = await setup();
+          const store = s.store();
+          const writer = new Writer(s.sql);
+          for (const n of [3, 2]) {
+            await writer.appendMany(store, n);
+            await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          }
+          await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'bit-flip', createRandom(13));
+          await writer.appendMany(store, 2);
+          await store.checkpoint(FILE, writer.db.export(), writer.seq);
+          // Trimmed up to generation 2, which this store wrote: the documented limit (design notes).
+          expect(await store.describeFile(FILE)).toEqual({ generations: [3, 2], journal: [6, 7] });
+          await corruptNewestSnapshot(s.backend, s.namespace, FILE, 'truncate', createRandom(14));
+          const before = await dump(s.backend, s.namespace);
+          const error = await rejection(s.store().recover(FILE, s.sql));
+          expect(error).toBeInstanceOf(RecoveryError);
+          expect((error as RecoveryError).message).toMatch(/nothing was changed/);
+          expect(await dump(s.backend, s.namespace)).toEqual(before);
+        });
+      });
 
       it('refuses to rebuild when every snapshot is corrupt and the journal was trimmed, changing nothing', async () => {
         const s = await setup();

@@ -169,6 +169,16 @@ export class DurableStore {
     return this.#generations.recover(file, sql);
   }
 
+  /**
+   * Tells the store that the stored snapshot under `key` was changed behind its back (the
+   * `snapshot-corrupt` fault at rest, `corruptNewestSnapshot`): it forgets having known that
+   * generation good, so the next checkpoint reads it back and falls back past it if it is damaged.
+   * A store thrown away after the damage (a crash) needs no telling: recovery reads everything.
+   */
+  snapshotChanged(key: string): void {
+    this.#generations.distrust(key);
+  }
+
   /** Newest generation and journal length of `file`, for figures and tests. */
   async describeFile(file: string): Promise<{ generations: number[]; journal: number[] }> {
     return {

@@ -8,6 +8,7 @@
  */
 import { hasSqliteHeader, runInTransaction, type SqlDatabase, type SqlEngine } from '../sql.ts';
 import { describeError } from './describe-error.ts';
+import { journalEntryBytes } from './journal-size.ts';
 import { checkSnapshot } from './snapshot-check.ts';
 import { listJournal, listSnapshots, type SnapshotKey, type StoreKeys } from './store-keys.ts';
 import { RecoveryError, SNAPSHOT_FORMAT, type Digest, type JournalEntry, type KeyValueBackend, type SnapshotRecord } from './types.ts';
@@ -24,6 +25,10 @@ export interface RecoveredFile {
   readonly generation: number;
   /** Journal entries replayed on top of the snapshot. */
   readonly replayed: number;
+  /** Their size as `journalEntryBytes` counts it. */
+  readonly replayedBytes: number;
+  /** Size of the snapshot used, 0 when replayed from empty. */
+  readonly fileBytes: number;
   /** True when nothing was stored yet. */
   readonly fresh: boolean;
   /** Everything found wrong and skipped, each naming what was wrong. */
@@ -65,6 +70,13 @@ export class SnapshotGenerations {
   readonly #protected = new Set<string>();
   /** Generations recovery found damaged: never chosen as the one to fall back to. */
   readonly #bad = new Set<string>();
+  /**
+   * Generations known good in this incarnation, without reading them again: written here from
+   * bytes hashed here (and not damaged by the fault hook), or read back and checked here (by
+   * recovery, or by a checkpoint looking for one to keep). See docs/design-notes.md, "Checkpoints
+   * that do not read back".
+   */
+  readonly #known = new Set<string>();
 
   constructor(options: SnapshotGenerationsOptions) {
     this.#backend = options.backend;
@@ -85,20 +97,28 @@ export class SnapshotGenerations {
     this.#onStep?.(file, 'before-snapshot');
     const index = await listSnapshots(this.#backend, this.#keys, file);
     const generation = (index[0]?.generation ?? 0) + 1;
+    const byteLength = bytes.length;
     const record: SnapshotRecord = {
       format: SNAPSHOT_FORMAT,
       generation,
       seq,
+      // The one hash of these bytes: they are handed to the backend as they are, never copied here.
       checksum: await this.#digest(bytes),
-      byteLength: bytes.length,
+      byteLength,
       bytes,
     };
-    await this.#backend.write({ set: [[this.#keys.snapshot(file, generation, seq), this.#damage?.(record) ?? record]] });
+    const key = this.#keys.snapshot(file, generation, seq);
+    const damaged = this.#damage?.(record);
+    await this.#backend.write({ set: [[key, damaged ?? record]] });
+    // Stored as hashed, unless the fault hook damaged it: that one is read back and judged at the
+    // next checkpoint like a generation this incarnation never saw.
+    if (damaged === undefined) this.#known.add(key);
     this.#onStep?.(file, 'snapshot-written');
 
-    // Keep this generation and the one before it, with the journal since the one before. The one
-    // before is read back and checked first: recovery may have to fall back on it (this one may
-    // have been written damaged), so the journal is trimmed only up to a snapshot known to be good.
+    // Keep this generation and the one before it, with the journal since the one before. Recovery
+    // may have to fall back on the one before (this one may be damaged), so the journal is trimmed
+    // only up to a snapshot known to be good: written or checked in this incarnation, or else read
+    // back and checked now.
     const previous = await this.#newestGoodBefore(index, seq);
     const trimUpTo = previous ? previous.seq : 0;
     const deletions: string[] = [];
@@ -106,11 +126,14 @@ export class SnapshotGenerations {
       for (const old of index) {
         if (old.generation >= previous.generation || this.#protected.has(old.key)) continue;
         // Recovery stops at the first good generation, so an older one of a newer format may
-        // never have been looked at in this incarnation: look before deleting.
-        const record = (await this.#backend.get(old.key)) as Partial<SnapshotRecord> | undefined;
-        if (typeof record?.format === 'number' && record.format > SNAPSHOT_FORMAT) {
-          this.#protected.add(old.key);
-          continue;
+        // never have been looked at in this incarnation: look before deleting (one known good
+        // here is of this build's format).
+        if (!this.#known.has(old.key)) {
+          const record = (await this.#backend.get(old.key)) as Partial<SnapshotRecord> | undefined;
+          if (typeof record?.format === 'number' && record.format > SNAPSHOT_FORMAT) {
+            this.#protected.add(old.key);
+            continue;
+          }
         }
         deletions.push(old.key);
       }
@@ -122,19 +145,34 @@ export class SnapshotGenerations {
         trimmed++;
       }
     }
-    if (deletions.length > 0) await this.#backend.write({ delete: deletions });
+    if (deletions.length > 0) {
+      await this.#backend.write({ delete: deletions });
+      for (const deleted of deletions) this.#known.delete(deleted);
+    }
     this.#onStep?.(file, 'journal-trimmed');
-    return { generation, seq, bytes: bytes.length, trimmed };
+    return { generation, seq, bytes: byteLength, trimmed };
+  }
+
+  /**
+   * Forgets what this incarnation knew of `key` (a snapshot about to be changed behind the store's
+   * back, as the `snapshot-corrupt` fault does at rest): the next checkpoint reads it back again.
+   */
+  distrust(key: string): void {
+    this.#known.delete(key);
   }
 
   /** The newest generation in `index` up to `seq` that passes every check, or undefined. */
   async #newestGoodBefore(index: readonly SnapshotKey[], seq: number): Promise<SnapshotKey | undefined> {
     for (const x of index) {
       if (x.seq > seq || this.#protected.has(x.key) || this.#bad.has(x.key)) continue;
+      if (this.#known.has(x.key)) return x;
       const verdict = await checkSnapshot(await this.#backend.get(x.key), x.generation, this.#digest);
       if (verdict.newerFormat) this.#protected.add(x.key);
       else if (verdict.problem) this.#bad.add(x.key);
-      else return x;
+      else {
+        this.#known.add(x.key);
+        return x;
+      }
     }
     return undefined;
   }
@@ -148,7 +186,7 @@ export class SnapshotGenerations {
     const problems: string[] = [];
     const snapshots = await listSnapshots(this.#backend, this.#keys, file);
     const journal = await listJournal(this.#backend, this.#keys, file);
-    let base: { db: SqlDatabase; generation: number; seq: number } | undefined;
+    let base: { db: SqlDatabase; generation: number; seq: number; fileBytes: number } | undefined;
 
     for (const snap of snapshots) {
       const record = await this.#backend.get(snap.key);
@@ -170,7 +208,8 @@ export class SnapshotGenerations {
           problems.push(`snapshot generation ${snap.generation} of "${file}" failed PRAGMA integrity_check: ${String(first)}`);
           continue;
         }
-        base = { db, generation: snap.generation, seq: snap.seq };
+        this.#known.add(snap.key);
+        base = { db, generation: snap.generation, seq: snap.seq, fileBytes: bytes.length };
         break;
       } catch (error) {
         this.#bad.add(snap.key);
@@ -188,11 +227,12 @@ export class SnapshotGenerations {
           problems,
         );
       }
-      base = { db: sql.open(), generation: 0, seq: 0 };
+      base = { db: sql.open(), generation: 0, seq: 0, fileBytes: 0 };
     }
 
     let seq = base.seq;
     let replayed = 0;
+    let replayedBytes = 0;
     try {
       for (const j of journal) {
         if (j.seq <= seq) continue;
@@ -211,6 +251,7 @@ export class SnapshotGenerations {
             base.db.close();
             base = { ...base, db: restored };
           } else runInTransaction(base.db, entry.statements);
+          replayedBytes += journalEntryBytes(entry);
         } catch (error) {
           throw new RecoveryError(`cannot rebuild "${file}": journal entry ${j.seq} failed to replay: ${describeError(error)}`, problems);
         }
@@ -230,6 +271,6 @@ export class SnapshotGenerations {
     }
     // A broken file stays broken until the caller has swapped the rebuilt database in
     // (clearBroken): a commit in between would run on the stale one.
-    return { db: base.db, seq, generation: base.generation, replayed, fresh, problems };
+    return { db: base.db, seq, generation: base.generation, replayed, replayedBytes, fileBytes: base.fileBytes, fresh, problems };
   }
 }

@@ -48,7 +48,7 @@ export interface Failure {
   readonly seed: number;
   /** Where it was found. */
   readonly step: string;
-  readonly invariant: 'lost-writes' | 'unexpected-values' | 'duplicates' | 'inconsistent-rows' | 'unrepairable-divergence' | 'error';
+  readonly invariant: 'lost-writes' | 'unexpected-values' | 'duplicates' | 'inconsistent-rows' | 'unrepairable-divergence' | 'application-reads' | 'error';
   readonly detail: string;
   /** The exact command that replays this seed. */
   readonly command: string;
@@ -416,6 +416,16 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<{ r
       const equal = lastVerify ? equalVersionCount(lastVerify.report) : 0;
       const detail = `${inconsistentRows} records differ between the sides after backfill and reverse-sync${equal > 0 ? `; ${equal} of them with equal versions, which repair cannot change` : ''}`;
       failures.push({ seed, step: lastVerify?.step ?? 'final verify', invariant: 'inconsistent-rows', detail, command });
+    } else if (lastVerify?.report.appReads) {
+      // The canonical queries agree, but the application reads the sides differently: a wrong
+      // normalisation that held the cut-over back (or would have) is a failure of the plan, not a pass.
+      const a = lastVerify.report.appReads;
+      const unexplained = a.mismatches - a.newerInNew;
+      const first = a.first.find((m) => m.newer !== 'new');
+      if (unexplained > 0) {
+        const example = first ? ` (first: ${first.collection} ${first.key} through ${first.read}${first.fields[0] ? `, ${first.fields[0].field} old ${JSON.stringify(first.fields[0].old)} new ${JSON.stringify(first.fields[0].new)}` : first.onlyIn ? `, only in ${first.onlyIn}` : ''})` : '';
+        failures.push({ seed, step: lastVerify.step, invariant: 'application-reads', detail: `${unexplained} records the application's own read returns differently on old and new after backfill and reverse-sync, though the canonical queries agree${example}; the run ended in ${driver.rehearsal.phase}`, command });
+      }
     }
 
     // The records the application reads differently: what a canonical query that agrees with itself hides.

@@ -88,3 +88,19 @@ describe('docs/examples/inventory-truncating.json', () => {
     }
   });
 });
+
+describe('a run the canonical queries call consistent while the application reads the sides differently', () => {
+  it('fails simulate with the application-reads invariant instead of passing short of the cut-over', async () => {
+    const text = await readFile(resolve(import.meta.dirname, '../../docs/examples/inventory.json'), 'utf8');
+    const json = JSON.parse(text) as { operations: { getItem: { new: string } } };
+    // New's read adds a cent: backfill and verify's canonical comparison never see it.
+    json.operations.getItem.new = json.operations.getItem.new.replace('p.price_cents AS price_cents', 'p.price_cents + 1 AS price_cents');
+    const v = parseScenario(JSON.stringify(json), sql);
+    if (!v.ok) throw new Error(formatProblems(v.problems));
+    const report = await simulate({ scenario: v.scenario, sql, seeds: 2, ops: 120, faultRate: 0.05, durability: 'strict' });
+    expect(report.failures.map((f) => f.invariant)).toEqual(['application-reads', 'application-reads']);
+    expect(report.failures[0]?.detail).toMatch(/^\d+ records the application's own read returns differently on old and new after backfill and reverse-sync, though the canonical queries agree \(first: items \["sku-\d+"\] through getItem, price_cents old (\d+) new (\d+)\); the run ended in shadow$/);
+    const [, oldCents, newCents] = /price_cents old (\d+) new (\d+)/.exec(report.failures[0]?.detail ?? '') ?? [];
+    expect(Number(newCents) - Number(oldCents)).toBe(1);
+  });
+});

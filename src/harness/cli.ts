@@ -2,7 +2,8 @@
  * `cutover-lab`, the command line: validate scenarios and run simulations headless.
  *
  *   cutover-lab validate <scenario.json>
- *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--json]
+ *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--threads T] [--shard i/n] [--json]
+ *   cutover-lab merge <report.json>…
  *   cutover-lab scenarios
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { formatProblems, MAX_SCENARIO_CHARS, parseScenario, validateScenario, ty
 import type { SqlEngine } from '../engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 import { loadNodeSqlEngine } from './node-sql.ts';
-import { simulate } from './simulate.ts';
+import { defaultThreads, mergeReports, shardSeeds, simulateParallel } from './parallel.ts';
+import type { SimulationReport } from './simulate.ts';
 import { formatSummary } from './summary.ts';
 
 const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
@@ -34,7 +36,17 @@ Usage:
       --fault-rate R       probability per operation of arming a fault (default 0.1)
       --durability MODE    strict | group | unsafe-ack-first (default strict)
       --careless           skip remedies and override guards, to see what they prevent
+      --threads T          worker threads running seeds in parallel (default: one per core,
+                           here ${defaultThreads()}); 1 runs them in this thread. The report is
+                           the same bytes whatever T
+      --shard i/n          run only the i-th of n contiguous blocks of the seeds (for a CI matrix);
+                           \`cutover-lab merge\` joins the blocks' --json reports into one
       --json               print the report as JSON (the same seed gives the same bytes)
+
+  cutover-lab merge <report.json>… [--json]
+      Join simulate --json reports of contiguous blocks of seeds (the shards of --shard, or runs
+      whose --seed-start/--seeds meet) into the report of all the seeds, as one run would give it.
+      Exit 1 when an invariant failed in any; 2 when the reports do not fit together.
 
   cutover-lab scenarios
       List the built-in scenarios.
@@ -146,6 +158,8 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
         'fault-rate': { type: 'string' },
         durability: { type: 'string' },
         careless: { type: 'boolean' },
+        threads: { type: 'string' },
+        shard: { type: 'string' },
         json: { type: 'boolean' },
       },
       allowPositionals: false,
@@ -162,27 +176,67 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   const durability = (v.durability ?? 'strict') as DurabilityMode;
   if (!(DURABILITY_MODES as readonly string[]).includes(durability)) throw new UsageError(`--durability ${durability}: use ${DURABILITY_MODES.join(', ')}`);
 
+  const threads = number(v.threads, 'threads', defaultThreads(), (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'a whole number from 1 to 256');
+  let block = { seeds, seedStart };
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard);
+    const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (!m || n < 1 || i < 1 || i > n) throw new UsageError(`--shard ${v.shard}: use i/n, a block i from 1 to n (1/4 … 4/4)`);
+    if (n > seeds) throw new UsageError(`--shard ${v.shard}: ${seeds} seed${seeds === 1 ? '' : 's'} cannot make ${n} blocks; use at most --shard i/${seeds}`);
+    block = shardSeeds(seeds, seedStart, i, n);
+  }
+
   const sql = await loadNodeSqlEngine();
   const scenario = await loadScenario(v.scenario, sql);
   const progress = process.stderr.isTTY && !v.json;
-  const report = await simulate({
+  const total = block.seeds;
+  const report = await simulateParallel({
     scenario,
     sql,
-    seeds,
-    seedStart,
+    threads,
+    seeds: total,
+    seedStart: block.seedStart,
     ops,
     faultRate,
     durability,
     careless: v.careless ?? false,
     scenarioArg: v.scenario,
     onRun: (run, done) => {
-      if (progress) process.stderr.write(`\r  seed ${done}/${seeds} — ${run.lostWrites.length ? `${run.lostWrites.length} lost` : run.failures.length ? `failed (${run.failures[0]?.invariant ?? ''})` : 'ok'}      `);
-      else if (!v.json && done % Math.max(1, Math.floor(seeds / 10)) === 0) err(`  ${done}/${seeds} seeds`);
+      if (progress) process.stderr.write(`\r  seed ${done}/${total} — ${run.lostWrites.length ? `${run.lostWrites.length} lost` : run.failures.length ? `failed (${run.failures[0]?.invariant ?? ''})` : 'ok'}      `);
+      else if (!v.json && done % Math.max(1, Math.floor(total / 10)) === 0) err(`  ${done}/${total} seeds`);
     },
   });
   if (progress) process.stderr.write('\r\x1b[K');
   if (v.json) out(JSON.stringify(report, null, 2));
   else out(formatSummary(report));
+  return report.failures.length > 0 ? 1 : 0;
+}
+
+async function mergeCommand(args: string[], out: (s: string) => void): Promise<number> {
+  const json = args.includes('--json');
+  const paths = args.filter((a) => a !== '--json');
+  if (paths.length === 0 || paths.some((p) => p.startsWith('-'))) throw new UsageError('usage: cutover-lab merge <report.json>… [--json]');
+  const reports: SimulationReport[] = [];
+  for (const path of paths) {
+    let text;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${path}: ${unreadable(e)}`);
+    }
+    try {
+      reports.push(JSON.parse(text) as SimulationReport);
+    } catch (e) {
+      throw new UsageError(`${path}: not JSON (${(e as Error).message})`);
+    }
+  }
+  let report;
+  try {
+    report = mergeReports(reports);
+  } catch (e) {
+    throw new UsageError(`merge: ${(e as Error).message}`);
+  }
+  out(json ? JSON.stringify(report, null, 2) : formatSummary(report));
   return report.failures.length > 0 ? 1 : 0;
 }
 
@@ -195,6 +249,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
         return await validateCommand(rest, out);
       case 'simulate':
         return await simulateCommand(rest, out, err);
+      case 'merge':
+        return await mergeCommand(rest, out);
       case 'scenarios':
         for (const s of Object.values(BUILT_IN_SCENARIOS)) out(`${s.id.padEnd(22)} ${s.title}`);
         return 0;

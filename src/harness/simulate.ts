@@ -145,29 +145,49 @@ export interface SimulationWarning {
   readonly runs: number;
 }
 
+/** One seed's run and the warnings its moves were given: what a worker thread sends back. */
+export interface SeedResult {
+  readonly run: RunReport;
+  readonly warnings: readonly MoveWarning[];
+}
+
 /** Runs the simulation. */
 export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
   const seedStart = options.seedStart ?? 1;
-  const runs: RunReport[] = [];
-  const warnings: { to: Phase; warning: string; runs: number }[] = [];
+  const results: SeedResult[] = [];
   for (let i = 0; i < options.seeds; i++) {
-    const { run, warnings: given } = await simulateSeed(options, seedStart + i);
-    runs.push(run);
+    const result = await simulateSeed(options, seedStart + i);
+    results.push(result);
+    options.onRun?.(result.run, i + 1);
+  }
+  return simulationReport(options, results);
+}
+
+/** The report of seeds run from `options.seedStart` upwards, `results` in seed order (however they were run). */
+export function simulationReport(options: Omit<SimulateOptions, 'sql'>, results: readonly SeedResult[]): SimulationReport {
+  const seedStart = options.seedStart ?? 1;
+  const runs = results.map((r) => r.run);
+  const warnings: { to: Phase; warning: string; runs: number }[] = [];
+  for (const { warnings: given } of results) {
     for (const w of given) {
       const seen = warnings.find((x) => x.to === w.to && x.warning === w.warning);
       if (seen) seen.runs++;
       else warnings.push({ to: w.to, warning: w.warning, runs: 1 });
     }
-    options.onRun?.(run, i + 1);
   }
+  return reportOf(options.scenario.id, { seeds: options.seeds, seedStart, ops: options.ops, faultRate: options.faultRate, durability: options.durability, careless: options.careless ?? false }, runs, warnings);
+}
+
+/** The report of these runs (in seed order) and warnings (in the order first given): the totals are summed from the runs. */
+export function reportOf(scenario: string, settings: SimulationReport['settings'], runs: readonly RunReport[], warnings: readonly SimulationWarning[]): SimulationReport {
   const sum = (f: (r: RunReport) => number): number => runs.reduce((n, r) => n + f(r), 0);
   const crashPoints: Record<string, number> = {};
   for (const p of [...CRASH_POINTS, 'now', 'storage']) crashPoints[p] = sum((r) => r.crashPoints[p] ?? 0);
   return {
     format: 'cutover-lab/simulation',
     version: 1,
-    scenario: options.scenario.id,
-    settings: { seeds: options.seeds, seedStart, ops: options.ops, faultRate: options.faultRate, durability: options.durability, careless: options.careless ?? false },
+    scenario,
+    settings,
     totals: {
       runs: runs.length,
       operations: sum((r) => r.operations),
@@ -187,7 +207,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     lost: runs.flatMap((r) => r.lostWrites.map((l) => ({ seed: r.seed, ...l }))),
     failures: runs.flatMap((r) => r.failures),
     ...(warnings.length > 0 ? { warnings } : {}),
-    runs,
+    runs: [...runs],
   };
 }
 
@@ -242,7 +262,8 @@ function randomFault(random: Random, scenario: Scenario): FaultSpec | 'corrupt-a
   }
 }
 
-async function simulateSeed(options: SimulateOptions, seed: number): Promise<{ run: RunReport; warnings: readonly MoveWarning[] }> {
+/** One seed, on its own: nothing is shared between seeds but the SQL engine, so seeds may run in any thread. */
+export async function simulateSeed(options: SimulateOptions, seed: number): Promise<SeedResult> {
   const { ops: total, faultRate } = options;
   const random = createRandom(`${options.scenario.id}:${seed}`);
   const walk = random.fork('walk');
@@ -488,10 +509,21 @@ async function simulateSeed(options: SimulateOptions, seed: number): Promise<{ r
       lostAcknowledgements: driver.lostAcks,
       failures: [{ seed, step: `operation ${driver.history.ops.length}`, invariant: 'error', detail: `${e.name}: ${e.message}`, command: replayCommand(options, seed) }],
       ...endedIn(driver.phase ?? 'old-only', driver.refusal, driver.stop),
-      log: [...log.slice(-400), String(e.stack ?? e)],
+      log: [...log.slice(-400), stackUpToSeed(e)],
     };
     return { run, warnings: driver.warnings };
   }
+}
+
+/**
+ * An error's stack as far as this seed's own frame: what called the seed (the in-process loop or a
+ * worker thread) is left out, so the report is the same bytes however the seeds were run.
+ */
+function stackUpToSeed(e: Error): string {
+  if (typeof e.stack !== 'string') return String(e);
+  const lines = e.stack.split('\n');
+  const at = lines.findIndex((l) => /\bsimulateSeed\b/.test(l));
+  return (at >= 0 ? lines.slice(0, at + 1) : lines).join('\n');
 }
 
 /**

@@ -7,7 +7,7 @@ import type { EngineContext } from '../context.ts';
 import { parseRecordKey, pick, recordKey, stateTable, versionTable } from '../records.ts';
 import type { Phase } from '../phases.ts';
 import type { CopyProgress } from '../results.ts';
-import type { Side } from '../scenario/format.ts';
+import type { Collection, Side } from '../scenario/format.ts';
 import type { BoundStatement, Row, SqlValue } from '../sql.ts';
 
 export type CopyAction = 'backfill' | 'reverse-sync';
@@ -239,7 +239,7 @@ export class RecordCopier {
 
     if (s.stage === 'rows') {
       // Read the batch from the source ...
-      const batch = this.ctx.records.recordsAfter(sourceDb, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit);
+      const batch = this.ctx.records.recordsAfter(sourceDb, this.source, name, (s.after as Record<string, SqlValue> | null) ?? undefined, limit, { keysOnly: true });
       // ... a crash or live writes may come between reading and writing, as with any real backfill.
       await Promise.resolve();
       this.ctx.crashPoint('mid-backfill-batch');
@@ -253,24 +253,53 @@ export class RecordCopier {
         const targetDb = this.ctx.files.db(this.target);
         const statements: BoundStatement[] = [];
         const processed: Row[] = [];
+        const versions: { key: string; version: number; deleted: boolean }[] = [];
+        const copies: Row[] = [];
         let copied = 0;
         let skipped = 0;
-        for (const read of batch) {
-          // Read again under the lock: the version decides at write time, against the target's.
-          const key = recordKey(c, read);
-          const r = this.ctx.records.readRecord(source, this.source, name, pick(read, c.key));
-          if (!r) {
-            skipped++; // deleted meanwhile: the tombstone stage carries the delete
-            continue;
+        const lastRead = batch[batch.length - 1];
+        if (lastRead) {
+          // Read again under the lock, set-based: the batch's key range on the source joined with
+          // its versions, the same range's keys on the target and the target's versions, three
+          // queries a batch; the version decides at write time, against the target's. Only the
+          // batch's own keys count: a record written into the range meanwhile is not locked, and
+          // the next pass copies it.
+          const after = (s.after as Record<string, SqlValue> | null) ?? undefined;
+          const keys = batch.map((r) => recordKey(c, r));
+          const lastKey = pick(lastRead, c.key);
+          const joined = this.ctx.records.recordsThroughWithVersions(source, this.source, name, after, lastKey);
+          const now = byKey(c, joined?.rows ?? this.ctx.records.recordsThrough(source, this.source, name, after, lastKey));
+          const sourceVersions = joined?.versions ?? this.ctx.records.versionsOf(source, this.source, name, keys);
+          const there = byKey(c, this.ctx.records.recordsThrough(targetDb, this.target, name, after, lastKey, { keysOnly: true }));
+          const targetVersions = this.ctx.records.versionsOf(targetDb, this.target, name, keys);
+          for (const key of keys) {
+            const r = now.get(key);
+            if (!r) {
+              skipped++; // deleted meanwhile: the tombstone stage carries the delete
+              continue;
+            }
+            processed.push(r);
+            const sourceVersion = sourceVersions.get(key)?.version ?? 0;
+            const targetInfo = targetVersions.get(key);
+            const exists = there.has(key);
+            // The fields decide only when neither side has a version (data written outside the engine): read them then.
+            const differs = () => {
+              const existing = this.ctx.records.readRecord(targetDb, this.target, name, pick(r, c.key));
+              return existing !== undefined && !sameFields(c.fields, r, existing);
+            };
+            if (shouldCopy(sourceVersion, targetInfo, exists, differs)) {
+              copies.push(r);
+              versions.push({ key, version: sourceVersion, deleted: false });
+              copied++;
+            } else skipped++;
           }
-          processed.push(r);
-          const sourceVersion = this.ctx.records.readVersion(source, this.source, name, key)?.version ?? 0;
-          const targetInfo = this.ctx.records.readVersion(targetDb, this.target, name, key);
-          const existing = this.ctx.records.readRecord(targetDb, this.target, name, pick(r, c.key));
-          if (shouldCopy(sourceVersion, targetInfo, existing !== undefined, existing !== undefined && !sameFields(c.fields, r, existing))) {
-            statements.push(...this.ctx.records.upsertStatements(this.target, name, r, sourceVersion));
-            copied++;
-          } else skipped++;
+        }
+        if (copies.length > 0) {
+          // One INSERT for the batch when the upserts allow it, else each record's statements.
+          const batched = copies.length > 1 ? this.ctx.records.batchUpsertStatements(targetDb, this.target, name, copies) : undefined;
+          if (batched) statements.push(...batched);
+          else for (const r of copies) statements.push(...this.ctx.records.upsertStatements(this.target, name, r, 0, { withVersion: false }));
+          statements.push(this.ctx.records.versionsStatement(this.target, name, versions));
         }
         const last = batch[batch.length - 1];
         const next: StoredCopyState = {
@@ -312,28 +341,38 @@ export class RecordCopier {
       const source = this.ctx.files.db(this.source);
       const targetDb = this.ctx.files.db(this.target);
       const statements: BoundStatement[] = [];
+      const versions: { key: string; version: number; deleted: boolean }[] = [];
       let removed = 0;
       let skipped = 0;
+      // Both sides' versions in one query each; the target record is looked up only for a delete
+      // the target has not seen (after the first pass, hardly any).
+      const keys = tombstones.map((t) => t.key);
+      const sourceVersions = this.ctx.records.versionsOf(source, this.source, name, keys);
+      const targetVersions = this.ctx.records.versionsOf(targetDb, this.target, name, keys);
       for (const t of tombstones) {
-        const now = this.ctx.records.readVersion(source, this.source, name, t.key);
+        const now = sourceVersions.get(t.key);
         if (!now?.deleted) {
           skipped++; // written again meanwhile: the next pass copies it
           continue;
         }
+        const targetInfo = targetVersions.get(t.key);
+        if ((targetInfo?.version ?? 0) >= now.version) {
+          skipped++;
+          continue;
+        }
         const keyValues = parseRecordKey(c, t.key);
-        const targetInfo = this.ctx.records.readVersion(targetDb, this.target, name, t.key);
         const exists = this.ctx.records.readRecord(targetDb, this.target, name, keyValues) !== undefined;
-        if ((targetInfo?.version ?? 0) < now.version && (exists || !targetInfo?.deleted)) {
-          if (exists) {
-            statements.push(...this.ctx.records.removeStatements(this.target, name, keyValues, now.version));
-            removed++;
-          } else {
-            // Remember the delete so a later copy of an older version is refused.
-            statements.push(this.ctx.records.versionStatement(this.target, name, t.key, now.version, true));
-            skipped++;
-          }
+        if (exists) {
+          statements.push(...this.ctx.records.removeStatements(this.target, name, keyValues, now.version, { withVersion: false }));
+          versions.push({ key: t.key, version: now.version, deleted: true });
+          removed++;
+        } else if (!targetInfo?.deleted) {
+          // Remember the delete so a later copy of an older version is refused.
+          versions.push({ key: t.key, version: now.version, deleted: true });
+          skipped++;
         } else skipped++;
       }
+      if (versions.length > 0) statements.push(this.ctx.records.versionsStatement(this.target, name, versions));
       const lastT = tombstones[tombstones.length - 1];
       const done = tombstones.length < limit;
       const next: StoredCopyState = {
@@ -365,7 +404,7 @@ export class RecordCopier {
 }
 
 /** Newest version wins; a tombstone newer than the source version wins too. */
-function shouldCopy(sourceVersion: number, target: { version: number; deleted: boolean } | undefined, targetHasRecord: boolean, differs: boolean): boolean {
+function shouldCopy(sourceVersion: number, target: { version: number; deleted: boolean } | undefined, targetHasRecord: boolean, differs: () => boolean): boolean {
   const targetVersion = target?.version ?? 0;
   if (!targetHasRecord) {
     if (target?.deleted && targetVersion >= sourceVersion) return false;
@@ -373,7 +412,17 @@ function shouldCopy(sourceVersion: number, target: { version: number; deleted: b
   }
   if (sourceVersion > targetVersion) return true;
   // Neither side has a version (data written outside the engine): the source wins when they differ.
-  return sourceVersion === 0 && targetVersion === 0 && differs;
+  return sourceVersion === 0 && targetVersion === 0 && differs();
+}
+
+/** Rows by record key; the first row of a key a canonical query returns twice. */
+function byKey(c: Collection, rows: readonly Row[]): Map<string, Row> {
+  const out = new Map<string, Row>();
+  for (const r of rows) {
+    const key = recordKey(c, r);
+    if (!out.has(key)) out.set(key, r);
+  }
+  return out;
 }
 
 function sameFields(fields: readonly string[], a: Row, b: Row): boolean {

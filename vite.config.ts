@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { sizeBudget } from './scripts/size-budget.mjs';
 
 /**
  * The Content-Security-Policy the playground is served with: WebAssembly compilation for sql.js
@@ -33,7 +34,8 @@ const cspMeta: Plugin = {
 };
 
 export default defineConfig({
-  plugins: [cspMeta],
+  // sizeBudget: the build fails when the page's initial JavaScript is over package.json's sizeBudget.
+  plugins: [cspMeta, sizeBudget()],
   build: { target: 'es2022', sourcemap: true },
   worker: { format: 'es' },
   preview: {

@@ -56,10 +56,13 @@ const frames = (): Promise<void> => new Promise((resolve) => requestAnimationFra
 /** The directives of the app's Content-Security-Policy (vite.config.ts) that a document can set in a <meta>. */
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'";
 
+/** Makes the frame's `import()` work under Vitest (the charts' library is imported on demand). */
+const FRAME_IMPORTS = new URL('../../../test/browser/support/frame-dynamic-import.ts', import.meta.url).pathname;
+
 /** A frame under the app's CSP with `module` loaded; collects the frame's CSP violations. */
 async function frameWithCsp(module: string): Promise<{ win: Window & typeof globalThis; violations: string[] }> {
   const iframe = document.createElement('iframe');
-  iframe.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${CSP}"><body><script type="module" src="${module}"></script></body>`;
+  iframe.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${CSP}"><body><script type="module" src="${FRAME_IMPORTS}"></script><script type="module" src="${module}"></script></body>`;
   document.body.append(iframe);
   await new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
   const win = iframe.contentWindow as Window & typeof globalThis;

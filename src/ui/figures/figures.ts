@@ -22,7 +22,8 @@
  * @cssproperty --cl-figures-plot-height - height of each plot (default 150px)
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import uPlot from 'uplot';
+// uPlot is loaded when the first chart is drawn, not with the page.
+import type uPlot from 'uplot';
 import type { MetricsSnapshot, Side } from '../../engine/vocabulary.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
@@ -49,6 +50,8 @@ export class ClFigures extends LitElement {
   declare windowSeconds: number;
 
   readonly #charts = new Map<ChartId, uPlot>();
+  /** uPlot being loaded and the charts created; `updateComplete` waits for it. */
+  #creating: Promise<void> | null = null;
   /** The window of the series, worked out once per change of `metrics` for captions and charts. */
   #window: WindowData = windowData([], 1);
   #resizeObserver: ResizeObserver | undefined;
@@ -82,6 +85,13 @@ export class ClFigures extends LitElement {
     this.#resizeObserver = undefined;
     for (const chart of this.#charts.values()) chart.destroy();
     this.#charts.clear();
+  }
+
+  /** Also waits for the charts, whose library is loaded on demand, to be drawn. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const done = await super.getUpdateComplete();
+    if (this.#creating) await this.#creating;
+    return done;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -224,13 +234,28 @@ export class ClFigures extends LitElement {
   }
 
   #createCharts(): void {
+    if (this.#creating) return;
+    this.#creating = import('uplot').then(
+      ({ default: UPlot }) => {
+        this.#creating = null;
+        if (this.isConnected && this.#charts.size === 0) this.#drawCharts(UPlot);
+      },
+      (error: unknown) => {
+        this.#creating = null;
+        // The captions and tables carry every figure; only the plots are missing.
+        console.warn(`cl-figures: the charts could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }
+
+  #drawCharts(UPlot: typeof uPlot): void {
     this.#readPalette();
     const data = this.#alignedData();
     this.#resizeObserver = new ResizeObserver((entries) => this.#handleResize(entries));
     for (const id of CHART_IDS) {
       const target = this.renderRoot.querySelector<HTMLElement>(`[data-plot="${id}"]`);
       if (!target) continue;
-      const chart = new uPlot(chartOptions(id, { width: target.clientWidth, height: target.clientHeight }, () => this.#palette, this.labels), data[id], target);
+      const chart = new UPlot(chartOptions(id, { width: target.clientWidth, height: target.clientHeight }, () => this.#palette, this.labels), data[id], target);
       this.#charts.set(id, chart);
       this.#resizeObserver.observe(target);
     }

@@ -74,6 +74,32 @@ describe('cl-sql-console', () => {
     expect(editorOf(el).state.doc.toString()).toBe('SELECT 2');
   });
 
+  it('loads the editor on demand, in a box as tall as the empty editor, and gives it the focus asked for while loading', async () => {
+    const el = document.createElement('cl-sql-console');
+    el.value = 'SELECT 1';
+    document.body.append(el);
+    mounted.push(el);
+    el.focus(); // before the editor module has arrived, as the `e` shortcut may
+    await el.updateComplete; // waits for the editor too
+    expect(shadow(el).activeElement).toBe(shadow(el).querySelector('.cm-content'));
+    expect(editorOf(el).state.doc.toString()).toBe('SELECT 1');
+    const status = shadow(el).querySelector<HTMLElement>('.editor-status')!;
+    expect(status.hidden).toBe(true);
+    expect(shadow(el).querySelector('.editor')?.classList.contains('loading')).toBe(false);
+  });
+
+  it('does not take the focus back when the user moved it while the editor loaded', async () => {
+    const el = document.createElement('cl-sql-console');
+    const other = document.createElement('button');
+    document.body.append(el, other);
+    mounted.push(el, other);
+    el.focus();
+    other.focus();
+    await el.updateComplete;
+    expect(document.activeElement).toBe(other);
+    expect(shadow(el).querySelector('.cm-editor')).not.toBeNull();
+  });
+
   it('fires cl-run-query with the side and the typed SQL when Run is pressed', async () => {
     const el = await mount();
     const runs = recordRuns();

@@ -22,8 +22,6 @@
  * @cssproperty --cl-sql-console-schema-width - Width of the schema browser beside the workspace (default 17rem).
  * @cssproperty --cl-sql-console-cell-max-width - Widest a result cell grows before wrapping (default 40ch).
  */
-import { Compartment } from '@codemirror/state';
-import type { EditorView } from '@codemirror/view';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { SIDES, sqlValueToText, type Side, type SqlValue } from '../../engine/vocabulary.ts';
 import { CONSOLE_LIMITS, type QueryResult, type SchemaInfo, type SchemaObject } from '../../worker/protocol.ts';
@@ -31,10 +29,17 @@ import { fire } from '../events.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
 import { sqlConsoleStyles } from './sql-console.styles.ts';
-import { createSqlEditor, sqlIdentifier, sqliteLanguage } from './sql-editor.ts';
+// CodeMirror is most of the page's JavaScript: the editor module is loaded when a console first renders.
+import type { SqlEditorHandle } from './sql-editor.ts';
 
 const TYPE_ORDER: Readonly<Record<SchemaObject['type'], number>> = { table: 0, view: 1, index: 2, trigger: 3 };
 const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+/** The focused element, inside shadow roots. */
+function deepActiveElement(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
 const isApple = (): boolean => /Mac|iPhone|iPad/.test(navigator.platform);
 
 /** The SQL console of one rehearsal. */
@@ -47,6 +52,7 @@ export class ClSqlConsole extends LitElement {
     running: { type: Boolean, reflect: true },
     side: { type: String, reflect: true },
     value: { type: String },
+    _editorError: { state: true },
   };
 
   /** Names of the sides, shown in the side selector and the schema browser. */
@@ -64,8 +70,13 @@ export class ClSqlConsole extends LitElement {
   /** The editor's text; setting it replaces the text. */
   declare value: string;
 
-  #editor: EditorView | null = null;
-  readonly #language = new Compartment();
+  #editor: SqlEditorHandle | null = null;
+  /** The editor module being loaded and mounted; `updateComplete` waits for it. */
+  #mounting: Promise<void> | null = null;
+  /** focus() was called before the editor was there: where focus was then (it moves to the editor unless the user moved it since). */
+  #focusWanted: { readonly from: Element | null } | null = null;
+  /** Why the editor module could not be loaded (shown in its place). */
+  declare private _editorError: string | null;
 
   constructor() {
     super();
@@ -76,12 +87,16 @@ export class ClSqlConsole extends LitElement {
     this.running = false;
     this.side = 'new';
     this.value = '';
+    this._editorError = null;
   }
 
   /** Moves keyboard focus into the editor. */
   override focus(options?: FocusOptions): void {
     if (this.#editor) this.#editor.focus();
-    else super.focus(options);
+    else {
+      this.#focusWanted = this.isConnected ? { from: deepActiveElement() } : null;
+      super.focus(options);
+    }
   }
 
   override connectedCallback(): void {
@@ -94,6 +109,14 @@ export class ClSqlConsole extends LitElement {
     super.disconnectedCallback();
     this.#editor?.destroy();
     this.#editor = null;
+    this.#focusWanted = null;
+  }
+
+  /** Also waits for the editor, loaded on demand, to be mounted. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const done = await super.getUpdateComplete();
+    if (this.#mounting) await this.#mounting;
+    return done;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -107,12 +130,8 @@ export class ClSqlConsole extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     const editor = this.#editor;
     if (!editor) return;
-    if (changed.has('value') && editor.state.doc.toString() !== this.value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: this.value }, selection: { anchor: this.value.length } });
-    }
-    if (changed.has('schema') || changed.has('side')) {
-      editor.dispatch({ effects: this.#language.reconfigure(sqliteLanguage(this.#objects(this.side))) });
-    }
+    if (changed.has('value')) editor.setDoc(this.value);
+    if (changed.has('schema') || changed.has('side')) editor.setSchema(this.#objects(this.side));
   }
 
   get #oldDropped(): boolean {
@@ -131,20 +150,37 @@ export class ClSqlConsole extends LitElement {
     return null;
   }
 
+  /** Loads the editor module (once per page) and mounts the editor with the text and schema of the moment. */
   #mountEditor(): void {
-    const parent = this.renderRoot.querySelector('.editor');
-    if (!(parent instanceof HTMLElement) || !(this.renderRoot instanceof ShadowRoot)) return;
-    this.#editor = createSqlEditor({
-      doc: this.value,
-      root: this.renderRoot,
-      parent,
-      label: 'SQL statement',
-      describedBy: 'run-hint',
-      language: this.#language,
-      languageSupport: sqliteLanguage(this.#objects(this.side)),
-      onRun: () => this.handleRun(),
-      onChange: (doc) => (this.value = doc),
-    });
+    if (this.#mounting) return;
+    const mounting = import('./sql-editor.ts').then(
+      ({ mountSqlEditor }) => {
+        this.#mounting = null;
+        const parent = this.renderRoot.querySelector('.editor');
+        if (this.#editor || !this.isConnected || !(parent instanceof HTMLElement) || !(this.renderRoot instanceof ShadowRoot)) return;
+        this.#editor = mountSqlEditor({
+          doc: this.value,
+          root: this.renderRoot,
+          parent,
+          label: 'SQL statement',
+          describedBy: 'run-hint',
+          objects: this.#objects(this.side),
+          onRun: () => this.handleRun(),
+          onChange: (doc) => (this.value = doc),
+        });
+        this._editorError = null;
+        const focusWanted = this.#focusWanted;
+        this.#focusWanted = null;
+        // Keyboard focus asked for while loading (the `e` shortcut) lands in the editor.
+        if (focusWanted && focusWanted.from === deepActiveElement()) this.#editor.focus();
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        this.#mounting = null;
+        this._editorError = error instanceof Error ? error.message : String(error);
+      },
+    );
+    this.#mounting = mounting;
   }
 
   private handleRun(): void {
@@ -158,10 +194,7 @@ export class ClSqlConsole extends LitElement {
   }
 
   private handleInsertName(name: string): void {
-    const editor = this.#editor;
-    if (!editor) return;
-    editor.dispatch(editor.state.replaceSelection(sqlIdentifier(name)), { scrollIntoView: true });
-    editor.focus();
+    this.#editor?.insertName(name);
   }
 
   protected override render(): TemplateResult {
@@ -169,7 +202,12 @@ export class ClSqlConsole extends LitElement {
       <div class="layout" part="base">
         <div class="workspace">
           ${this.renderToolbar()}
-          <div class="editor" part="editor"></div>
+          <!-- CodeMirror mounts after the status line, which is static so that Lit never clears the box. -->
+          <div class="editor ${this.#editor ? '' : 'loading'}" part="editor"><p class="editor-status muted" role=${this._editorError ? 'alert' : nothing} ?hidden=${this.#editor !== null}>${this.#editor
+            ? nothing
+            : this._editorError
+              ? `The editor could not be loaded (${this._editorError}). Reload the page to try again.`
+              : 'Loading the editor…'}</p></div>
           ${this.renderLimitNotice()}
           <div class="error" part="error" role="alert">${this.error ? html`<p>${this.error}</p>` : nothing}</div>
           ${this.renderResult()}

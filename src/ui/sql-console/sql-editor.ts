@@ -156,3 +156,37 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function sqlIdentifier(name: string): string {
   return PLAIN_IDENTIFIER.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
+
+/** What the console needs of a mounted editor (the console imports this module on demand). */
+export interface SqlEditorHandle {
+  readonly view: EditorView;
+  /** Replaces the text, the cursor at its end. */
+  setDoc(doc: string): void;
+  /** Completes the names in `objects` from now on. */
+  setSchema(objects: readonly SchemaObject[] | null | undefined): void;
+  /** Types `name` (quoted when it must be) at the cursor and focuses the editor. */
+  insertName(name: string): void;
+  focus(): void;
+  destroy(): void;
+}
+
+/** `createSqlEditor` with its own language compartment, for a component that loads this module lazily. */
+export function mountSqlEditor(options: Omit<SqlEditorOptions, 'language' | 'languageSupport'> & { readonly objects: readonly SchemaObject[] | null | undefined }): SqlEditorHandle {
+  const language = new Compartment();
+  const view = createSqlEditor({ ...options, language, languageSupport: sqliteLanguage(options.objects) });
+  return {
+    view,
+    setDoc(doc) {
+      if (view.state.doc.toString() !== doc) view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: doc }, selection: { anchor: doc.length } });
+    },
+    setSchema(objects) {
+      view.dispatch({ effects: language.reconfigure(sqliteLanguage(objects)) });
+    },
+    insertName(name) {
+      view.dispatch(view.state.replaceSelection(sqlIdentifier(name)), { scrollIntoView: true });
+      view.focus();
+    },
+    focus: () => view.focus(),
+    destroy: () => view.destroy(),
+  };
+}

@@ -12,7 +12,7 @@ const modes = ['strict', 'unsafe-ack-first'];
 
 function run(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/cutover-lab.mjs', 'simulate', ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['bin/cutover-lab.mjs', 'simulate', ...args, '--threads', '1', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);

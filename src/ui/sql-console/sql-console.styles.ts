@@ -69,10 +69,10 @@ export const sqlConsoleStyles = css`
   .hint {
     font-size: 0.85rem;
   }
-  /* While CodeMirror loads: a box of the editor's empty height, so nothing moves when it arrives. */
+  /* While CodeMirror loads: a box of the empty editor's height (its content's min-height and a 1px border), so nothing moves when it arrives. */
   .editor.loading {
     box-sizing: border-box;
-    min-height: calc(var(--cl-sql-console-editor-min-height, 6rem) + 10px);
+    min-height: calc(var(--cl-sql-console-editor-min-height, 6rem) + 2px);
     border: 1px dashed var(--cl-border);
     border-radius: var(--cl-radius);
     padding: 0.5rem 0.7rem;

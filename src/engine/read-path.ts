@@ -125,7 +125,8 @@ export class ReadPath {
         phase,
         params,
         outcome: served.obs.ok ? 'ok' : 'fail',
-        ...(served.obs.ok ? { rows: Object.freeze(served.rows.map((r) => Object.freeze({ ...r }))) } : { error: served.obs.error as SideError }),
+        // The rows are the query's own fresh objects, handed to nobody else: frozen where they are.
+        ...(served.obs.ok ? { rows: Object.freeze(served.rows.map((r) => Object.freeze(r))) } : { error: served.obs.error as SideError }),
         servedBy,
         ...(fallback ? { fallback } : {}),
         ...(shadow ? { shadow } : {}),

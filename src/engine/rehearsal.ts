@@ -290,7 +290,9 @@ export class Rehearsal {
   async execute(name: string, params: Params): Promise<OperationResult> {
     const op = this.scenario.operations[name];
     if (!op) throw new Error(`no operation named "${name}"`);
-    const missing = Object.keys(op.params).filter((p) => !(p in params));
+    let complete = true;
+    for (const p in op.params) if (!(p in params)) complete = false;
+    const missing = complete ? [] : Object.keys(op.params).filter((p) => !(p in params));
     if (missing.length > 0) {
       const all = Object.keys(op.params).map((p) => `:${p}`).join(', ');
       throw new Error(`"${name}" needs ${missing.map((p) => `:${p}`).join(', ')} (its parameters: ${all}); pass null for a parameter meant to be NULL, or draw them all with workload.invocation("${name}")`);

@@ -68,7 +68,11 @@ export class SideCalls {
       metrics.observeLatency(side, durationMs, clock.now());
       if (access === 'write') metrics.inc('cutover_writes_total', { side, result: error ? 'failed' : 'ok' });
       if (error?.kind === 'storage') await lifecycle.reloadBrokenFiles();
-      return Object.freeze({ side, access: observed, ok: !error, attempts, durationMs, ...(rows !== undefined && access === 'read' ? { rows } : {}), ...(error ? { error } : {}) });
+      // Built in place (no spread of temporary objects), keys in the order results have always had.
+      const observation: { -readonly [K in keyof Observation]: Observation[K] } = { side, access: observed, ok: !error, attempts, durationMs };
+      if (rows !== undefined && access === 'read') observation.rows = rows;
+      if (error) observation.error = error;
+      return Object.freeze(observation);
     }
   }
 

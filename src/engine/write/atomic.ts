@@ -3,6 +3,7 @@
  * `shared` topology. The sides never diverge: a failure on either rolls back both.
  */
 import { injectedError } from '../side-calls.ts';
+import type { VersionInfo } from '../records.ts';
 import type { Observation, SideError } from '../results.ts';
 import type { Side } from '../scenario/format.ts';
 import type { DualWrite, DualWritePolicy } from './dual-write.ts';
@@ -40,8 +41,10 @@ async function writeBothInOneTransaction(w: DualWrite, sides: [Side, Side]): Pro
       try {
         await lifecycle.reloadBrokenFiles();
         const db = files.db(sides[0]);
-        const base = records.readVersion(db, sides[0], w.op.effect.collection, w.recordKey);
-        const statements = sides.flatMap((side, i) => sideStatements(records, side, db, w.op[side], w, i === 0 ? 'self' : base));
+        // The first side's version before the write, read (once) only if the second side's change is partial.
+        let base: { v: VersionInfo | undefined } | undefined;
+        const readBase = (): VersionInfo | undefined => (base ??= { v: records.readVersion(db, sides[0], w.op.effect.collection, w.recordKey) }).v;
+        const statements = sides.flatMap((side, i) => sideStatements(records, side, db, w.op[side], w, i === 0 ? 'self' : readBase));
         await files.commit(files.fileOf(sides[0]), statements).durable;
       } catch (e) {
         error = sideCalls.classify(e);

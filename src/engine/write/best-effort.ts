@@ -17,5 +17,5 @@ export const bestEffort = {
       return w.acknowledge([authoritative, second], {
         note: `second write to ${w.second} failed (${second.error?.message}); counted, and the operation succeeded (best-effort): ${w.second} is behind until ${repairOf(w.second)} repairs it${unseen}`,
       });
-    }),
+    }, { previousRecord: false, previousVersion: false }), // nothing is undone: what was there is not needed
 } satisfies DualWritePolicy;

@@ -6,7 +6,7 @@
  */
 import type { SideError } from '../results.ts';
 import { repairOf, writeInOrder, type DualWritePolicy } from './dual-write.ts';
-import { compensationStatements } from './statements.ts';
+import { compensationRestoresRecord, compensationStatements } from './statements.ts';
 
 /** Undoes the authoritative write when the second one fails. */
 export const compensate = {
@@ -30,5 +30,5 @@ export const compensate = {
         error: compensation.error as SideError,
         note: `second write to ${w.second} failed and undoing the write to ${w.authoritative} failed too: ${w.authoritative} holds an orphan until ${repairOf(w.second)} repairs it`,
       });
-    }),
+    }, { previousRecord: compensationRestoresRecord(w.op, w.authoritative), previousVersion: true }),
 } satisfies DualWritePolicy;

@@ -7,12 +7,12 @@ import type { EngineParts } from '../parts.ts';
 import type { Observation, OperationResult, Outcome, SideError } from '../results.ts';
 import type { Side } from '../scenario/format.ts';
 import type { BoundStatement } from '../sql.ts';
-import type { BaseVersion, PreviousRecord, SideWrite } from './statements.ts';
+import { isPartial, type BaseVersion, type PreviousRecord, type SideWrite } from './statements.ts';
 
 /** How one side is written. */
 export interface WriteSideOptions {
-  /** Told the record and version as they were, before the statements run. */
-  readonly capture?: (previous: PreviousRecord) => void;
+  /** Told the record and the version as they were before the statements run (each read only when asked for). */
+  readonly capture?: { readonly record: boolean; readonly version: boolean; readonly to: (previous: PreviousRecord) => void };
   /** Statements to run instead of the operation's own (a compensation). */
   readonly statements?: BoundStatement[];
   /** The authoritative side's version before this write; 'self' (the default) on the authoritative side. */
@@ -61,12 +61,26 @@ export interface FailedSecondHalf {
  * write fails the operation fails and the second side is not written; if the second fails, the
  * policy's `onSecondFailed` decides.
  */
-export async function writeInOrder(w: DualWrite, onSecondFailed: (halves: FailedSecondHalf) => Promise<OperationResult>): Promise<OperationResult> {
+export async function writeInOrder(
+  w: DualWrite,
+  onSecondFailed: (halves: FailedSecondHalf) => Promise<OperationResult>,
+  /**
+   * What `onSecondFailed` needs of the authoritative side as it was: the record (a compensation
+   * that puts it back) and the version (a compensation restores it). The version is read anyway
+   * when the write is partial: the second side takes the new version only when it was at it.
+   */
+  options: { readonly previousRecord: boolean; readonly previousVersion: boolean },
+): Promise<OperationResult> {
   let previous: PreviousRecord | undefined;
-  const authoritative = await w.writeSide(w.authoritative, 'write', { capture: (p) => (previous = p), base: 'self' });
+  const capture = { record: options.previousRecord, version: options.previousVersion || isPartial(w.op), to: (p: PreviousRecord) => (previous = p) };
+  const authoritative = await w.writeSide(w.authoritative, 'write', { capture, base: 'self' });
   if (!authoritative.ok) return w.finish('fail', [authoritative], { error: authoritative.error as SideError });
   w.parts.lifecycle.crashPoint('between-writes');
-  const second = await w.writeSide(w.second, 'write', { base: previous?.version });
+  const read = previous as PreviousRecord | undefined;
+  const base = read?.versionRead ? read.version : () => {
+    throw new Error(`"${w.name}": the second side's version check needs the authoritative side's version before the write, which was not read`);
+  };
+  const second = await w.writeSide(w.second, 'write', { base });
   if (second.ok) {
     w.parts.metrics.inc('cutover_dual_write_total', { result: 'succeeded', authoritative: w.authoritative });
     return w.acknowledge([authoritative, second]);

@@ -6,12 +6,26 @@ import type { BoundStatement, Params, Row, SqlDatabase, SqlValue } from '../sql.
 
 /** A record and its version as they were before a write, for a compensation to put back. */
 export interface PreviousRecord {
+  /** The record before the write (undefined: absent); read only when `recordRead`. */
   readonly record: Row | undefined;
+  /** Whether `record` was read: a compensation with statements of its own, or none at all, does not need it. */
+  readonly recordRead: boolean;
+  /** The version before the write (undefined: never written); read only when `versionRead`. */
   readonly version: VersionInfo | undefined;
+  /** Whether `version` was read: only a compensation and a partial change on the second side need it. */
+  readonly versionRead: boolean;
 }
 
-/** The authoritative side's version before this write, or 'self' when this is the authoritative side. */
-export type BaseVersion = VersionInfo | undefined | 'self';
+/** Whether `op` changes only part of a record (an update, or an upsert that appends): the second side takes its version only when in step. */
+export function isPartial(op: WriteOperation): boolean {
+  return op.effect.type === 'update' || (op.effect.type === 'upsert' && op.effect.append !== undefined);
+}
+
+/**
+ * The authoritative side's version before this write, or 'self' when this is the authoritative
+ * side; a function reads it only when it is needed (a partial change on the second side).
+ */
+export type BaseVersion = VersionInfo | undefined | 'self' | (() => VersionInfo | undefined);
 
 const paramCache = new Map<string, readonly string[]>();
 
@@ -54,22 +68,30 @@ export function sideStatements(records: RecordAccess, side: Side, db: SqlDatabas
   const type = op.effect.type;
   const existed = type === 'insert' || type === 'update' ? records.readRecord(db, side, op.effect.collection, key) !== undefined : undefined;
   const statements = bindAll(sqls, params);
-  const partial = type === 'update' || (type === 'upsert' && op.effect.append !== undefined);
-  const inStep = base === 'self' || sameVersion(base, records.readVersion(db, side, op.effect.collection, recordKey));
-  const writesVersion = (type === 'upsert' || type === 'delete' || (type === 'insert' && !existed) || (type === 'update' && existed)) && (!partial || inStep);
-  if (writesVersion) statements.push(records.versionStatement(side, op.effect.collection, recordKey, version, type === 'delete'));
+  const partial = isPartial(op);
+  const changes = type === 'upsert' || type === 'delete' || (type === 'insert' && !existed) || (type === 'update' && existed);
+  // Versions are read only for a partial change on the second side, the one case they decide.
+  const inStep = () => base === 'self' || sameVersion(typeof base === 'function' ? base() : base, records.readVersion(db, side, op.effect.collection, recordKey));
+  if (changes && (!partial || inStep())) statements.push(records.versionStatement(side, op.effect.collection, recordKey, version, type === 'delete'));
   return statements;
+}
+
+/** Whether a compensation of `op` on `side` puts the previous record back (the op has no compensate statements there). */
+export function compensationRestoresRecord(op: WriteOperation, side: Side): boolean {
+  return (op.compensate?.[side]?.length ?? 0) === 0;
 }
 
 /** Statements that undo a write on `side`: the scenario's own compensation, or the previous record put back. */
 export function compensationStatements(records: RecordAccess, side: Side, write: SideWrite, previous: PreviousRecord | undefined): BoundStatement[] {
   const { op, params, recordKey } = write;
   const collection = op.effect.collection;
+  if (previous && !previous.versionRead) throw new Error(`compensating "${collection}" on ${side} needs the version before the write, which was not read`);
   const restoreVersion = previous?.version
     ? records.versionStatement(side, collection, recordKey, previous.version.version, previous.version.deleted)
     : records.clearVersionStatement(side, collection, recordKey);
   const custom = op.compensate?.[side];
   if (custom && custom.length > 0) return [...bindAll(custom, params), restoreVersion];
+  if (previous && !previous.recordRead) throw new Error(`compensating "${collection}" on ${side} needs the record as it was before the write, which was not read`);
   const c = records.collection(collection);
   if (previous?.record) {
     return [...c.upsert[side].map((sql) => ({ sql, params: pick(previous.record as Row, [...c.key, ...c.fields]) })), restoreVersion];

@@ -68,7 +68,12 @@ export class WritePath {
     const writeSide = (side: Side, access: 'write' | 'compensate', options: WriteSideOptions): Promise<Observation> =>
       parts.sideCalls.call(side, 'write', name, access, async () => {
         const db = parts.files.db(side);
-        options.capture?.({ record: parts.records.readRecord(db, side, write.op.effect.collection, write.key), version: parts.records.readVersion(db, side, write.op.effect.collection, write.recordKey) });
+        const capture = options.capture;
+        if (capture) {
+          const record = capture.record ? parts.records.readRecord(db, side, write.op.effect.collection, write.key) : undefined;
+          const version = capture.version ? parts.records.readVersion(db, side, write.op.effect.collection, write.recordKey) : undefined;
+          capture.to({ record, recordRead: capture.record, version, versionRead: capture.version });
+        }
         const statements = options.statements ?? sideStatements(parts.records, side, db, write.op[side], write, 'base' in options ? options.base : 'self');
         await parts.files.commit(parts.files.fileOf(side), statements).durable;
         return undefined;

@@ -6,6 +6,7 @@
 import type { SqlEngine } from '../sql.ts';
 import type { Operation, ParamSpec, Scenario, ValueRef } from './format.ts';
 import type { Problem } from './shape-checker.ts';
+import { planWarning, scenarioPlanChecks } from '../query-plans.ts';
 import { dryRun } from './validate-dry-run.ts';
 import { validateExpressions } from './validate-expr.ts';
 import { validateShape } from './validate-shape.ts';
@@ -53,7 +54,30 @@ export function validateScenario(value: unknown, sql: SqlEngine): Validation {
   const found = dryRun(scenario, sql);
   if (found.problems.length > 0) return { ok: false, problems: found.problems };
   remember(scenario);
-  return { ok: true, scenario, warnings: found.warnings };
+  return { ok: true, scenario, warnings: [...found.warnings, ...scanWarnings(scenario, sql)] };
+}
+
+/**
+ * Warnings for a collection's key lookup or a read whose plan reads a whole table where an index
+ * would make it a search (the index to declare is named): such a scenario rehearses at a cost that
+ * grows with the data, as its application would. Planned on fresh databases holding the schemas.
+ */
+function scanWarnings(scenario: Scenario, sql: SqlEngine): Problem[] {
+  const oldDb = sql.open();
+  const newDb = scenario.topology === 'shared' ? oldDb : sql.open();
+  try {
+    for (const ddl of scenario.schema.old) oldDb.exec(ddl);
+    for (const ddl of scenario.schema.new) newDb.exec(ddl);
+    const out: Problem[] = [];
+    for (const entry of scenarioPlanChecks(scenario, (side) => (side === 'old' ? oldDb : newDb))) {
+      const message = planWarning(entry);
+      if (message) out.push({ path: entry.path, message });
+    }
+    return out;
+  } finally {
+    oldDb.close();
+    if (newDb !== oldDb) newDb.close();
+  }
 }
 
 /** A scenario that does not pass the validator, with every problem found. */

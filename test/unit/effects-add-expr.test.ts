@@ -5,15 +5,14 @@
  * and a simulation in strict durability.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { History, type HistoryOp } from '../../src/engine/checks/history.ts';
 import { checkHistory, finalReads, type FinalObservation } from '../../src/engine/checks/history-checker.ts';
 import { applyEffect } from '../../src/engine/checks/model.ts';
 import { NO_EXPRESSIONS, sqlExpressions, type Expressions } from '../../src/engine/expressions.ts';
-import type { OperationResult, Outcome } from '../../src/engine/results.ts';
 import type { Collection, Scenario, WriteOperation } from '../../src/engine/scenario/format.ts';
 import { formatProblems, validateScenario } from '../../src/engine/scenario/validate.ts';
 import type { Params, Row, SqlEngine } from '../../src/engine/sql.ts';
 import { simulate } from '../../src/harness/simulate.ts';
+import { HistoryBuilder } from '../support/history-builder.ts';
 import { inventoryScenario, PRICE_CENTS } from '../support/inventory-scenario.ts';
 import { nodeSql } from '../support/node.ts';
 import { mutated, rejection, type Json } from '../support/scenario-mutations.ts';
@@ -87,28 +86,9 @@ describe('applyEffect with add and expr', () => {
 // The history checker on hand-built inventory histories
 
 /** A history of the inventory; invocations and completions are recorded in the order the test calls them. */
-class Hist {
-  readonly h = new History();
-  #t = 0;
-
-  invoke(name: string, params: Params): HistoryOp {
-    const kind = inventory.operations[name]?.kind as 'read' | 'write';
-    return this.h.invoke(name, kind, params, 'old-only', this.#t++);
-  }
-
-  complete(op: HistoryOp, outcome: Outcome, rows?: readonly Row[]): void {
-    const result: OperationResult = { id: op.index, name: op.name, kind: op.kind, phase: op.phase, params: op.params, outcome, observations: [], durationMs: 0, ...(rows ? { rows } : {}) };
-    this.h.complete(op, result, this.#t++);
-  }
-
-  indeterminate(op: HistoryOp): void {
-    this.h.indeterminate(op, this.#t++, 'crashed at between-writes');
-  }
-
-  run(name: string, params: Params, outcome: Outcome = 'ok', rows?: readonly Row[]): HistoryOp {
-    const op = this.invoke(name, params);
-    this.complete(op, outcome, rows);
-    return op;
+class Hist extends HistoryBuilder {
+  constructor() {
+    super(inventory);
   }
 
   /** The check with what the final reads return, by sku (missing: no rows). */

@@ -3,11 +3,10 @@
  * and end to end: it must find the writes `unsafe-ack-first` loses in a crash, and none in `strict`.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { History, type HistoryOp } from '../../src/engine/checks/history.ts';
 import { checkHistory, finalReads, type FinalObservation } from '../../src/engine/checks/history-checker.ts';
-import type { OperationResult, Outcome } from '../../src/engine/results.ts';
 import type { Scenario } from '../../src/engine/scenario/format.ts';
 import type { Params, Row, SqlEngine } from '../../src/engine/sql.ts';
+import { HistoryBuilder } from '../support/history-builder.ts';
 import { nodeSql } from '../support/node.ts';
 import { Rig, scenarioFor } from '../support/rig.ts';
 
@@ -35,31 +34,9 @@ function job(id: string, fields: Partial<Record<'status' | 'result' | 'created_a
 }
 
 /** A history with a clock; invocations and completions are recorded in the order the test calls them. */
-class Hist {
-  readonly h = new History();
-  #t = 0;
-
-  constructor(readonly scenario: Scenario = jobKeys()) {}
-
-  invoke(name: string, params: Params): HistoryOp {
-    const kind = this.scenario.operations[name]?.kind as 'read' | 'write';
-    return this.h.invoke(name, kind, params, 'old-only', this.#t++);
-  }
-
-  complete(op: HistoryOp, outcome: Outcome, rows?: readonly Row[]): void {
-    const result: OperationResult = { id: op.index, name: op.name, kind: op.kind, phase: op.phase, params: op.params, outcome, observations: [], durationMs: 0, ...(rows ? { rows } : {}) };
-    this.h.complete(op, result, this.#t++);
-  }
-
-  indeterminate(op: HistoryOp): void {
-    this.h.indeterminate(op, this.#t++, 'crashed at between-writes');
-  }
-
-  /** Invokes and completes one operation. */
-  run(name: string, params: Params, outcome: Outcome = 'ok', rows?: readonly Row[]): HistoryOp {
-    const op = this.invoke(name, params);
-    this.complete(op, outcome, rows);
-    return op;
+class Hist extends HistoryBuilder {
+  constructor(scenario: Scenario = jobKeys()) {
+    super(scenario);
   }
 
   /** The check with what each final read returns, by job id (missing: no rows). */

@@ -102,6 +102,37 @@ describe('cl-history', () => {
     expect(visibleRows(el)[0]?.dataset['index']).toBe('99999');
   });
 
+  it('with 10,000 entries, renders a window of rows and the filter finds exactly the matching entries', async () => {
+    const log = makeLog(10_000);
+    const el = await mount(log);
+    expect(rows(el).length).toBeGreaterThan(0);
+    expect(rows(el).length).toBeLessThan(200);
+    const search = root(el).querySelector('input[type="search"]') as HTMLInputElement;
+
+    // Typed a key at a time: each keystroke starts a filter that may be applied over several tasks.
+    await userEvent.click(search);
+    await userEvent.keyboard('spec-77');
+    await el.updateComplete;
+    expect(el.filtering).toBe(false);
+    const expected = log.filter((e) => e.kind === 'operation' && String(e.params['spec_id']).toLowerCase().includes('spec-77')).map((e) => String(e.index));
+    expect(expected.length).toBe(100); // 77, 770–778, 7700–7799 but the events (…9)
+    expect(el.shownCount).toBe(expected.length);
+    expect(countText(el)).toBe('10,000 entries (100 shown)');
+    expect(rows(el).length).toBeLessThan(200);
+    expect(rows(el).slice(0, 5).map((r) => r.dataset['index'])).toEqual(expected.slice(-5).reverse());
+
+    await scrollListTo(el, list(el).scrollHeight);
+    expect(visibleRows(el).at(-1)?.dataset['index']).toBe('77');
+
+    // Deleting widens the filter again (the whole log is tested again).
+    await userEvent.keyboard('{Backspace}{Backspace}');
+    await el.updateComplete;
+    expect(el.shownCount).toBe(log.filter((e) => e.kind === 'operation' && String(e.params['spec_id']).toLowerCase().includes('spec-')).length);
+    await userEvent.fill(search, '');
+    await el.updateComplete;
+    expect(countText(el)).toBe('10,000 entries (10,000 shown)');
+  });
+
   it('shows time, phase, operation, access, outcome, serving side with fallback, and the error or note', async () => {
     const result: OperationResult = {
       id: 1,
@@ -309,6 +340,55 @@ describe('ShownEntries', () => {
       expect(shown.size).toBe(fresh.size);
       for (let row = 0; row < fresh.size; row++) expect(shown.positionAt(row)).toBe(fresh.positionAt(row));
     }
+  });
+
+  it('applies a query over several budgeted syncs, showing the last one meanwhile, and ends where a full sync would', () => {
+    const log = makeLog(3000);
+    // In flight when the first slice tests it, and not matching until it completes.
+    log[10] = operation(10, { params: { spec_id: 'X-10' }, outcome: undefined });
+    const shown = new ShownEntries();
+    const everything = { filter: { text: '', show: 'all', outcome: 'any' }, only: null } as const;
+    const checkpoints = { filter: { text: 'checkpoint', show: 'all', outcome: 'any' }, only: null } as const;
+    const spec = { filter: { text: 'spec-29', show: 'all', outcome: 'any' }, only: null } as const;
+    expect(shown.sync(log, everything).pending).toBe(false);
+
+    // A budget spent at the first look at the clock: one slice of entries per sync.
+    const spent = (): boolean => true;
+    let change = shown.sync(log, spec, spent);
+    expect(change).toEqual({ replaced: false, requeried: false, pending: true });
+    expect(shown.size).toBe(3000);
+    expect(shown.positionAt(0)).toBe(2999);
+
+    // Meanwhile the log grows and an in-flight entry (possibly tested already) completes.
+    log.push(operation(3000, { params: { spec_id: 'SPEC-29-new' } }));
+    log[10] = operation(10, { params: { spec_id: 'SPEC-29-10' }, outcome: 'ok' });
+    let syncs = 1;
+    while (change.pending) {
+      change = shown.sync(log, spec, spent);
+      syncs++;
+      if (change.requeried) break;
+    }
+    expect(syncs).toBeGreaterThan(2);
+    expect(change.requeried).toBe(true);
+    change = shown.sync(log, spec, spent);
+    expect(change.pending).toBe(false);
+    const fresh = new ShownEntries();
+    fresh.sync(log, spec);
+    expect(shown.size).toBe(fresh.size);
+    for (let row = 0; row < fresh.size; row++) expect(shown.positionAt(row)).toBe(fresh.positionAt(row));
+    expect(shown.rowOf(10)).toBe(fresh.size - 1); // the oldest entry shown
+
+    expect(shown.positionAt(0)).toBe(3000);
+
+    // A query abandoned before it is applied: going back to the one shown changes nothing.
+    expect(shown.sync(log, checkpoints, spent).pending).toBe(true);
+    expect(shown.sync(log, spec, spent)).toEqual({ replaced: false, requeried: false, pending: false });
+    expect(shown.size).toBe(fresh.size);
+
+    // Clearing the filter needs no scan: applied at once.
+    expect(shown.sync(log, checkpoints, spent).pending).toBe(true);
+    expect(shown.sync(log, everything, spent)).toEqual({ replaced: false, requeried: true, pending: false });
+    expect(shown.size).toBe(log.length);
   });
 
   it('starts over when given a log that does not extend the last one', () => {

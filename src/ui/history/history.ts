@@ -9,6 +9,10 @@
  * Keyboard: the list is one tab stop (a listbox); ↑/↓, Page Up/Down, Home/End move the
  * selection, Enter or Space opens its details, Escape closes them.
  *
+ * Filtering a long log is spread over several tasks of at most `SLICE_MS` each; until it is done
+ * the panel shows the previous filter's entries and says "filtering…", and `updateComplete`
+ * resolves only once the filter is applied.
+ *
  * The element takes a height from its own CSS (32rem by default; set `height` on it to change).
  *
  * @fires cl-history-filter - The filter was changed with the panel's own controls; detail: the new `HistoryFilter`. The panel has already applied it.
@@ -53,6 +57,12 @@ export { ROW_HEIGHT };
 
 /** Height assumed until the list has been measured. */
 const FALLBACK_VIEWPORT = 800;
+
+/**
+ * Time an update may spend applying a filter or new entries, ms: the rest goes on in later tasks,
+ * so the page keeps drawing frames (the first text search of 100,000 entries takes ~250 ms).
+ */
+const SLICE_MS = 8;
 
 declare global {
   interface HTMLElementEventMap {
@@ -99,6 +109,10 @@ export class ClHistory extends LitElement {
   #opened: number | null = null;
   #resizeObserver: ResizeObserver | null = null;
   #list: HTMLElement | null = null;
+  /** The task that goes on applying a filter (or entries) this update did not finish. */
+  #continuation: ReturnType<typeof setTimeout> | null = null;
+  /** Resolved when the filter being applied has been (see `getUpdateComplete`). */
+  #applied: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
 
   constructor() {
     super();
@@ -125,9 +139,26 @@ export class ClHistory extends LitElement {
     this.#resizeObserver = null;
   }
 
+  /** Whether a filter (or a large batch of new entries) is still being applied. */
+  get filtering(): boolean {
+    return this.#shown.pending;
+  }
+
+  // Also waits for a filter that is applied over several updates: callers see its result.
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let result = await super.getUpdateComplete();
+    while (this.#applied !== null) {
+      await this.#applied.promise;
+      result = await super.getUpdateComplete();
+    }
+    return result;
+  }
+
   protected override willUpdate(): void {
     const before = this.#shown.size;
-    const change = this.#shown.sync(this.entries, this.#query());
+    const deadline = performance.now() + SLICE_MS;
+    const change = this.#shown.sync(this.entries, this.#query(), () => performance.now() > deadline);
+    this.#continueLater(change.pending);
     const after = this.#shown.size;
     if (change.replaced) {
       this.#selected = null;
@@ -173,7 +204,7 @@ export class ClHistory extends LitElement {
     return html`
       ${this.renderToolbar()}
       <div class="status">
-        <p class="count" part="count">${countOf(this.entries.length, 'entry', 'entries')} (${size.toLocaleString('en-US')} shown)</p>
+        <p class="count" part="count">${countOf(this.entries.length, 'entry', 'entries')} (${size.toLocaleString('en-US')} shown)${this.#shown.pending ? html`<span class="muted"> filtering…</span>` : nothing}</p>
         ${this.highlight === 'lost'
           ? html`<span class="chip" part="chip"
               >Showing lost writes —
@@ -373,6 +404,27 @@ export class ClHistory extends LitElement {
     const max = Math.max(0, this.#shown.size * ROW_HEIGHT - this.#viewport());
     this.#scrollTop = Math.min(max, Math.max(0, Math.round(top)));
     this.#scrollTopToApply = this.#scrollTop;
+  }
+
+  /** Goes on with what this update left undone in a task of its own, or settles `updateComplete`'s wait. */
+  #continueLater(pending: boolean): void {
+    if (!pending) {
+      const applied = this.#applied;
+      this.#applied = null;
+      applied?.resolve();
+      return;
+    }
+    if (this.#applied === null) {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#applied = { promise, resolve };
+    }
+    // A task, not a microtask: the page draws a frame and handles input in between.
+    if (this.#continuation !== null) return;
+    this.#continuation = setTimeout(() => {
+      this.#continuation = null;
+      this.requestUpdate();
+    });
   }
 
   #viewport(): number {

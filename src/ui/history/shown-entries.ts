@@ -2,6 +2,11 @@
  * Which history entries the panel shows, newest first, kept up to date incrementally: the app
  * appends to one array, so each sync scans only the new tail; a narrower query (more text typed,
  * a stricter select) filters the entries already shown instead of scanning the whole log again.
+ *
+ * A sync can be given a time budget. A new query that must test more entries than fit in it (the
+ * first text search of 100,000 entries builds their search texts: a quarter of a second) is then
+ * applied over several syncs: each tests entries until the budget is spent and keeps what it found,
+ * and until the last one the entries shown are the previous query's, whole and consistent.
  */
 import type { HistoryEntry, HistoryFilter } from '../types.ts';
 import { toJson } from './format.ts';
@@ -40,8 +45,28 @@ export interface HistoryQuery {
 export interface SyncChange {
   /** The log was replaced by one that does not extend it (another rehearsal): positions are new. */
   readonly replaced: boolean;
-  /** The query differs from the last sync's. */
+  /** The query shown differs from the last sync's (a new query has been applied in full). */
   readonly requeried: boolean;
+  /** A query is being applied: sync again (with a fresh budget) to go on; meanwhile the last one is shown. */
+  readonly pending: boolean;
+}
+
+/** Entries tested between two looks at the clock. */
+const CHECK_EVERY = 256;
+
+/** A query being applied over several syncs: the entries below `end` (the log scanned when it began). */
+interface Requery {
+  readonly query: HistoryQuery;
+  readonly needle: string;
+  /** Positions to test (those the last query shows, when the new one narrows it), or null: all below `end`. */
+  readonly candidates: readonly number[] | null;
+  readonly end: number;
+  /** Next index into `candidates`, or next position. */
+  cursor: number;
+  /** Passing positions found so far, ascending. */
+  readonly found: number[];
+  /** Positions whose entry was replaced (an in-flight operation completed) since it began: tested again at the end. */
+  readonly replaced: Set<number>;
 }
 
 // The first search builds this for every entry, so the common case skips toJson's replacer.
@@ -114,7 +139,8 @@ function lowerBound(sorted: readonly number[], value: number): number {
  * Invariants: every position below `#scanned` has been tested against `#query`; `#shown` holds
  * the passing positions in ascending order, or is null when the query shows everything (no copy
  * of the log is made); `#inFlight` holds the scanned operations that were in flight, with the
- * object seen, because the app replaces those in place when they complete.
+ * object seen, because the app replaces those in place when they complete. While `#requery` is
+ * set, the log is not scanned further: new entries wait until the new query is applied.
  */
 export class ShownEntries {
   #entries: readonly HistoryEntry[] = [];
@@ -124,29 +150,54 @@ export class ShownEntries {
   #inFlight = new Map<number, HistoryEntry>();
   /** Search text by log position, built on the first text search; entries are immutable once complete. */
   #texts: (string | undefined)[] = [];
+  /** The query being applied, when it did not fit in one sync's budget. */
+  #requery: Requery | null = null;
 
   /** Entries shown. */
   get size(): number {
     return this.#shown === null ? this.#scanned : this.#shown.length;
   }
 
-  /** Brings the index up to date with the log (grown since the last sync) and the query. */
-  sync(entries: readonly HistoryEntry[], query: HistoryQuery): SyncChange {
+  /** Whether a query or the log's new entries are still being applied (sync again to go on). */
+  get pending(): boolean {
+    return this.#requery !== null || this.#scanned < this.#entries.length;
+  }
+
+  /**
+   * Brings the index up to date with the log (grown since the last sync) and the query, as far as
+   * it gets before `expired()` says the budget is spent (looked at every few hundred entries; by
+   * default never: all of it in this sync).
+   */
+  sync(entries: readonly HistoryEntry[], query: HistoryQuery, expired: () => boolean = () => false): SyncChange {
     const replaced = entries !== this.#entries && !this.#extends(entries);
     if (replaced) {
       this.#scanned = 0;
       this.#inFlight.clear();
       this.#texts = [];
+      this.#requery = null;
       this.#shown = isEverything(this.#query) ? null : [];
     }
     this.#entries = entries;
     this.#recheckInFlight();
 
-    const requeried = !sameQuery(query, this.#query);
-    if (requeried) this.#requery(query);
-    this.#query = query;
-    this.#scan();
-    return { replaced, requeried };
+    let requeried = false;
+    const target = this.#requery?.query ?? this.#query;
+    if (!sameQuery(query, target)) {
+      this.#requery = null;
+      if (sameQuery(query, this.#query)) {
+        // Back to the query shown (a key typed and deleted before it was applied): nothing to do.
+        this.#query = query;
+      } else if (isEverything(query)) {
+        this.#shown = null;
+        this.#query = query;
+        requeried = true;
+      } else {
+        this.#startRequery(query);
+      }
+    }
+    if (this.#requery !== null) requeried = this.#continueRequery(expired) || requeried;
+    if (this.#requery === null) this.#scan(expired);
+    return { replaced, requeried, pending: this.pending };
   }
 
   /** Position in the log of the entry at display position `row` (0 = newest shown). */
@@ -178,6 +229,7 @@ export class ShownEntries {
       const current = this.#entries[position];
       if (current === undefined || current === seen) continue;
       this.#texts[position] = undefined;
+      this.#requery?.replaced.add(position);
       if (this.#shown !== null) {
         const i = lowerBound(this.#shown, position);
         const was = this.#shown[i] === position;
@@ -190,26 +242,42 @@ export class ShownEntries {
     }
   }
 
-  #requery(query: HistoryQuery): void {
-    if (isEverything(query)) {
-      this.#shown = null;
-      return;
-    }
-    const needle = needleOf(query.filter);
-    const candidates = this.#shown !== null && narrows(this.#query, query) ? this.#shown : null;
-    const shown: number[] = [];
-    if (candidates !== null) {
-      for (const position of candidates) {
+  #startRequery(query: HistoryQuery): void {
+    // A copy: the in-flight recheck edits `#shown` in place while the new query is applied.
+    const candidates = this.#shown !== null && narrows(this.#query, query) ? this.#shown.slice() : null;
+    this.#requery = { query, needle: needleOf(query.filter), candidates, end: this.#scanned, cursor: 0, found: [], replaced: new Set() };
+  }
+
+  /** Tests entries for the query being applied until it is done (returns true: now shown) or the budget is spent. */
+  #continueRequery(expired: () => boolean): boolean {
+    const job = this.#requery;
+    if (job === null) return false;
+    const { query, needle, candidates, found } = job;
+    const stop = candidates === null ? job.end : candidates.length;
+    while (job.cursor < stop) {
+      const to = Math.min(stop, job.cursor + CHECK_EVERY);
+      for (let i = job.cursor; i < to; i++) {
+        const position = candidates === null ? i : (candidates[i] as number);
         const entry = this.#entries[position];
-        if (entry !== undefined && this.#matches(position, entry, query, needle)) shown.push(position);
+        if (entry !== undefined && this.#matches(position, entry, query, needle)) found.push(position);
       }
-    } else {
-      for (let position = 0; position < this.#scanned; position++) {
-        const entry = this.#entries[position];
-        if (entry !== undefined && this.#matches(position, entry, query, needle)) shown.push(position);
-      }
+      job.cursor = to;
+      if (job.cursor < stop && expired()) return false;
     }
-    this.#shown = shown;
+    // Entries replaced meanwhile may have been tested as they were before: test them as they are.
+    for (const position of job.replaced) {
+      const entry = this.#entries[position];
+      if (entry === undefined || position >= job.end) continue;
+      const i = lowerBound(found, position);
+      const was = found[i] === position;
+      const is = this.#matches(position, entry, query, needle);
+      if (was && !is) found.splice(i, 1);
+      else if (!was && is) found.splice(i, 0, position);
+    }
+    this.#shown = found;
+    this.#query = query;
+    this.#requery = null;
+    return true;
   }
 
   #matches(position: number, entry: HistoryEntry, query: HistoryQuery, needle: string): boolean {
@@ -224,16 +292,21 @@ export class ShownEntries {
     return text.includes(needle);
   }
 
-  #scan(): void {
+  #scan(expired: () => boolean): void {
     const entries = this.#entries;
     const shown = this.#shown;
     const needle = needleOf(this.#query.filter);
-    for (let position = this.#scanned; position < entries.length; position++) {
-      const entry = entries[position];
-      if (entry === undefined) continue;
-      if (isInFlight(entry)) this.#inFlight.set(position, entry);
-      if (shown !== null && this.#matches(position, entry, this.#query, needle)) shown.push(position);
+    let position = this.#scanned;
+    while (position < entries.length) {
+      const to = Math.min(entries.length, position + CHECK_EVERY);
+      for (; position < to; position++) {
+        const entry = entries[position];
+        if (entry === undefined) continue;
+        if (isInFlight(entry)) this.#inFlight.set(position, entry);
+        if (shown !== null && this.#matches(position, entry, this.#query, needle)) shown.push(position);
+      }
+      this.#scanned = position;
+      if (position < entries.length && expired()) return;
     }
-    this.#scanned = entries.length;
   }
 }

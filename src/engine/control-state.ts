@@ -29,6 +29,26 @@ export interface ControlState {
    * verify while comparisons are made; null before `shadow` (absent in states stored by older builds).
    */
   shadowWindow?: ShadowWindow | null;
+  /** Records the rehearsal started with, made before any operation (absent: none, or a state stored by an older build). */
+  startingRecords?: StartingRecordsState | null;
+}
+
+/** How many starting records to make, and from which write (`src/engine/actions/starting-records.ts`). */
+export interface StartingRecordsRequest {
+  /** A write operation of the scenario whose effect makes a whole record (`insert` or `upsert`). */
+  readonly operation: string;
+  /** How many times to run it (records whose keys repeat count once). */
+  readonly count: number;
+}
+
+/** What the control state remembers of the starting records. */
+export interface StartingRecordsState extends StartingRecordsRequest {
+  /** `pending`: asked for, not yet installed; `loaded`: the old database holds them. */
+  readonly status: 'pending' | 'loaded';
+  /** Records made, by collection (keys that repeat count once); set once the image is stored. */
+  readonly records?: Readonly<Record<string, number>>;
+  /** The version every starting record was written at; set once the image is stored. */
+  readonly version?: number;
 }
 
 /** Shadow comparisons since the window started, as the cut-over gate counts them. */

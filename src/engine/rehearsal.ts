@@ -11,12 +11,15 @@ import { CopyControl } from './actions/copy-control.ts';
 import { RecordCopier } from './actions/copier.ts';
 import { movePhase, rollbackPlan } from './actions/move-phase.ts';
 import { restoreBackup } from './actions/restore-backup.ts';
+import { checkUntouchedStartingRecords, loadStartingRecords, startingRecordsProblem, startingStates, type StartingRecordsProgress } from './actions/starting-records.ts';
+import type { StartingKey, StartingRecordsCheck } from './checks/history-checker.ts';
+import type { RecordState } from './checks/model.ts';
 import { verify } from './actions/verify.ts';
 import { Checkpoints } from './checkpoints.ts';
 import type { ConsistencyReport } from './checks/consistency.ts';
 import { Metrics, type MetricsSnapshot } from './checks/metrics.ts';
 import type { Clock } from './clock.ts';
-import type { ControlState, MoveOptions } from './control-state.ts';
+import type { ControlState, MoveOptions, StartingRecordsRequest } from './control-state.ts';
 import { Control, CONTROL_META, copyControl, initialControl } from './control.ts';
 import { DatabaseFiles } from './database-files.ts';
 import { damageSnapshot } from './durability/corrupt.ts';
@@ -43,7 +46,8 @@ import { VersionClock } from './version-clock.ts';
 import { WritePath } from './write/write-path.ts';
 
 export { CopyControl } from './actions/copy-control.ts';
-export type { ControlState, MoveOptions, VerifySummary } from './control-state.ts';
+export type { ControlState, MoveOptions, StartingRecordsRequest, StartingRecordsState, VerifySummary } from './control-state.ts';
+export type { StartingRecordsProgress } from './actions/starting-records.ts';
 export type { RaisedError } from './event-bus.ts';
 export { lockKey } from './parts.ts';
 
@@ -72,6 +76,13 @@ export interface RehearsalOptions {
   readonly readOnly?: boolean;
   /** Told of every error an event listener or a publisher throws (it is counted either way). */
   readonly onRaised?: (error: RaisedError) => void;
+  /**
+   * Records a new rehearsal starts with, made before any operation (`actions/starting-records.ts`);
+   * ignored when the rehearsal exists (its control state remembers what it asked for).
+   */
+  readonly startingRecords?: StartingRecordsRequest;
+  /** Told how loading the starting records goes. */
+  readonly onStartingRecords?: (progress: StartingRecordsProgress) => void;
 }
 
 const SCENARIO_META = 'scenario';
@@ -152,6 +163,11 @@ export class Rehearsal {
     const { fresh, problems } = await files.recoverAll();
     const crashed = stored?.openNow === true && !readOnly;
     const controlState: ControlState = stored ? { ...stored, backups: [...stored.backups], opens, openNow: true } : initialControl(scenario, opens);
+    if (!stored && options.startingRecords) {
+      const problem = startingRecordsProblem({ scenario }, options.startingRecords);
+      if (problem) throw new Error(`the starting records cannot be made: ${problem}`);
+      controlState.startingRecords = { operation: options.startingRecords.operation, count: options.startingRecords.count, status: 'pending' };
+    }
     // After a crash the sides may have diverged (a second write that never ran): verify again.
     if (crashed && writesBothSides(controlState.phase)) controlState.divergenceEvents++;
     const savedMetrics = await store.readMeta<MetricsSnapshot>(METRICS_META);
@@ -203,6 +219,7 @@ export class Rehearsal {
     await reconcileDrop(parts);
     const stores = (['old', 'new'] as const).filter((side) => sideExists(parts, side));
     parts.versions.observe(Math.max(...stores.map((side) => parts.records.maxVersion(files.db(side), side)), 0));
+    if (!readOnly) await loadStartingRecords(parts, options.onStartingRecords);
     rehearsal.#recoveryProblems = problems;
     events.emit({ type: 'recovered', problems, fresh });
     return rehearsal;
@@ -216,6 +233,16 @@ export class Rehearsal {
 
   // -----------------------------------------------------------------------------------------
   // State
+
+  /** The first states of the starting records among `keys`, by `collection \u0000 key` (the history checker's `starting`). */
+  startingStates(keys: readonly StartingKey[]): Promise<Map<string, RecordState>> {
+    return startingStates(this.#parts, keys);
+  }
+
+  /** Holds the starting records outside `touched` to their first state, through the current read path; undefined when there are none. */
+  checkUntouchedStartingRecords(touched: ReadonlySet<string>): Promise<StartingRecordsCheck | undefined> {
+    return checkUntouchedStartingRecords(this.#parts, touched);
+  }
 
   /** Current phase. */
   get phase(): Phase {

@@ -6,13 +6,13 @@
  */
 import type { ConsistencyReport } from '../engine/checks/consistency.ts';
 import { History, type HistoryOp } from '../engine/checks/history.ts';
-import { checkHistory, finalReads, type FinalObservation, type HistoryReport } from '../engine/checks/history-checker.ts';
+import { finalCheck, type HistoryReport } from '../engine/checks/history-checker.ts';
 import type { VirtualClock } from '../engine/clock.ts';
 import type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
 import { isCrash, type CrashPoint, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
 import type { Random } from '../engine/random.ts';
-import { Rehearsal, type MoveOptions, type RehearsalPorts } from '../engine/rehearsal.ts';
+import { Rehearsal, type MoveOptions, type RehearsalPorts, type StartingRecordsRequest } from '../engine/rehearsal.ts';
 import type { CopyProgress, OperationResult, PhaseMove } from '../engine/results.ts';
 import { sqlExpressions, type Expressions } from '../engine/expressions.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -28,6 +28,8 @@ export interface DriverOptions {
   readonly id?: string;
   /** Log every step (for failing runs). */
   readonly log?: (line: string) => void;
+  /** Records the rehearsal starts with, before the seed data (`Rehearsal.open`'s option). */
+  readonly startingRecords?: StartingRecordsRequest;
 }
 
 /** Refusals for shadow mismatches after which the careful operator gives up on a move. */
@@ -100,6 +102,7 @@ export class Driver {
       ports: this.options.ports,
       faults,
       persistMetricsEvery: 0,
+      ...(this.options.startingRecords ? { startingRecords: this.options.startingRecords } : {}),
     });
     r.on((e) => {
       if (e.type === 'lost-ack') this.#lostAcks += e.seqs.length;
@@ -328,19 +331,20 @@ export class Driver {
     return undefined;
   }
 
-  /** Reads every record back through the current phase's read path and checks the history. */
+  /** Reads every record back through the current phase's read path and checks the history (and the starting records). */
   async checkHistory(): Promise<HistoryReport> {
-    const finals: FinalObservation[] = [];
-    for (const read of finalReads(this.scenario, this.history.ops, this.expressions)) {
-      let rows: FinalObservation['rows'] | undefined;
-      for (let attempt = 0; attempt < 5 && rows === undefined; attempt++) {
-        const result = await this.guarded('final read', (r) => r.execute(read.read, read.params));
-        if (result?.outcome === 'ok') rows = result.rows ?? [];
-      }
-      // A read that never answers is not an empty one: reporting its records lost would be false.
-      if (rows === undefined) throw new Error(`the final read ${read.read} ${JSON.stringify(read.params)} failed 5 times`);
-      finals.push({ ...read, rows });
-    }
-    return checkHistory(this.scenario, this.history.ops, finals, this.expressions);
+    return finalCheck(this.scenario, this.history.ops, this.expressions, {
+      read: async (read) => {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const result = await this.guarded('final read', (r) => r.execute(read.read, read.params));
+          if (result?.outcome === 'ok') return result.rows ?? [];
+        }
+        // A read that never answers is not an empty one: reporting its records lost would be false.
+        throw new Error(`the final read ${read.read} ${JSON.stringify(read.params)} failed 5 times`);
+      },
+      // Neither passes a crash point: they read the starting image and the databases, nothing else.
+      startingStates: (keys) => this.rehearsal.startingStates(keys),
+      checkUntouched: (touched) => this.rehearsal.checkUntouchedStartingRecords(touched),
+    });
   }
 }

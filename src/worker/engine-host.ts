@@ -6,7 +6,7 @@
  * Ports come in from the edge (engine.worker.ts), so browser tests can host it without a Worker.
  */
 import type { ConsistencyReport } from '../engine/checks/consistency.ts';
-import { checkHistory, finalReads, type FinalObservation } from '../engine/checks/history-checker.ts';
+import { finalCheck } from '../engine/checks/history-checker.ts';
 import { toPrometheus } from '../engine/checks/metrics.ts';
 import type { Clock } from '../engine/clock.ts';
 import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
@@ -506,13 +506,15 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       // They are held, not removed, so their counts and what is left of them survive the check.
       const resume = r.faults.suspend();
       try {
-        const finals: FinalObservation[] = [];
-        for (const read of finalReads(r.scenario, ops, expressions)) {
-          const result = await r.execute(read.read, read.params);
-          if (result.outcome !== 'ok') throw new Error(`the history check could not read ${read.collection} back: ${result.error?.message ?? 'failed'}`);
-          finals.push({ ...read, rows: result.rows ?? [] });
-        }
-        return checkHistory(r.scenario, ops, finals, expressions);
+        return await finalCheck(r.scenario, ops, expressions, {
+          read: async (read) => {
+            const result = await r.execute(read.read, read.params);
+            if (result.outcome !== 'ok') throw new Error(`the history check could not read ${read.collection} back: ${result.error?.message ?? 'failed'}`);
+            return result.rows ?? [];
+          },
+          startingStates: (keys) => r.startingStates(keys),
+          checkUntouched: (touched) => r.checkUntouchedStartingRecords(touched),
+        });
       } finally {
         resume();
       }

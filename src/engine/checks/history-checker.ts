@@ -12,7 +12,7 @@
  */
 import { compareText } from '../compare.ts';
 import { NO_EXPRESSIONS, type Expressions } from '../expressions.ts';
-import { pick, recordKey, resolveRef } from '../records.ts';
+import { parseRecordKey, pick, recordKey, resolveRef } from '../records.ts';
 import type { Collection, ReadOperation, Scenario, WriteOperation } from '../scenario/format.ts';
 import { sqlValueToJson, type Params, type Row, type SqlValue } from '../sql.ts';
 import { applyEffect, stateId, writeTarget, type RecordState } from './model.ts';
@@ -65,8 +65,54 @@ export interface HistoryReport {
    */
   readonly undecided: number;
   readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
-  /** No lost writes, no unexpected values, no duplicates. */
+  /** The starting records no operation touched, held to their first state (absent: the rehearsal has none). */
+  readonly starting?: StartingRecordsCheck;
+  /** No lost writes, no unexpected values, no duplicates, no starting record missing or changed. */
   readonly valid: boolean;
+}
+
+/** What the check of the starting records no history touched found. */
+export interface StartingRecordsCheck {
+  /** Starting records in the image. */
+  readonly records: number;
+  /** Of those, the ones no operation of the history wrote or read and no final read returned, compared on their own. */
+  readonly untouched: number;
+  /** Untouched records the read path no longer returns. */
+  readonly missing: number;
+  /** Untouched records the read path returns with other contents. */
+  readonly changed: number;
+  /** The first few of those. */
+  readonly examples: readonly { readonly collection: string; readonly key: string; readonly expected: RecordState; readonly found: RecordState }[];
+}
+
+/** What the final check needs of an engine. */
+export interface FinalCheckPorts {
+  /** Runs a final read; throws when it cannot be answered (a read that never answers is not an empty one). */
+  read(read: FinalRead): Promise<readonly Row[]>;
+  /** The first states of the starting records among `keys` (`Rehearsal.startingStates`). */
+  startingStates(keys: readonly StartingKey[]): Promise<StartingStates>;
+  /** Checks the starting records outside `touched` (`Rehearsal.checkUntouchedStartingRecords`). */
+  checkUntouched(touched: ReadonlySet<string>): Promise<StartingRecordsCheck | undefined>;
+}
+
+/**
+ * The whole final check: the starting states of the records the history touches, the final
+ * reads, the history checked against them, and the starting records nothing touched held to
+ * their first state.
+ */
+export async function finalCheck(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions, ports: FinalCheckPorts): Promise<HistoryReport> {
+  const id = (k: StartingKey): string => `${k.collection}\u0000${k.key}`;
+  const touchedByOps = startingKeys(scenario, ops);
+  const starting = new Map(await ports.startingStates(touchedByOps));
+  const finals: FinalObservation[] = [];
+  for (const read of finalReads(scenario, ops, expressions, starting)) finals.push({ ...read, rows: await ports.read(read) });
+  const known = new Set(touchedByOps.map(id));
+  const more = startingKeys(scenario, ops, finals).filter((k) => !known.has(id(k)));
+  for (const [key, state] of await ports.startingStates(more)) starting.set(key, state);
+  const report = checkHistory(scenario, ops, finals, expressions, starting);
+  const check = await ports.checkUntouched(new Set([...known, ...more.map(id)]));
+  if (!check) return report;
+  return Object.freeze({ ...report, starting: check, valid: report.valid && check.missing === 0 && check.changed === 0 });
 }
 
 /** One read the final check runs, and the records it must find. */
@@ -83,6 +129,9 @@ export interface FinalObservation extends FinalRead {
 
 const MAX_STATES = 64;
 
+/** What a lost starting record names as its write: none of the history made it (index -1). */
+export const STARTING_OPERATION = Object.freeze({ index: -1, name: '(starting records)', params: Object.freeze({}), phase: 'old-only' });
+
 /** States a lost write or an unexpected value lists. */
 const STATES_LISTED = 8;
 
@@ -93,6 +142,24 @@ interface KeyHistory {
   readonly key: string;
   readonly keyValues: Record<string, SqlValue>;
   readonly writes: HistoryOp[];
+  /** The record's state before the history: a starting record's, or null (none). */
+  readonly initial: RecordState;
+}
+
+/**
+ * The first states of the rehearsal's starting records (`actions/starting-records.ts`), by
+ * `collection \u0000 record key`: records committed before the history began. A key absent from
+ * the map was no starting record. Built by the engine for the keys `startingKeys` names.
+ */
+export type StartingStates = ReadonlyMap<string, RecordState>;
+
+const NO_STARTING: StartingStates = new Map();
+
+/** A record the checker needs the starting state of. */
+export interface StartingKey {
+  readonly collection: string;
+  readonly key: string;
+  readonly keyValues: Readonly<Record<string, SqlValue>>;
 }
 
 function fieldsOf(collection: Collection, row: Readonly<Record<string, SqlValue>>): RecordState {
@@ -111,8 +178,11 @@ function addState(set: Map<string, RecordState>, state: RecordState): boolean {
   return false;
 }
 
-/** Groups the history's writes by record. */
-function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string, KeyHistory> {
+/**
+ * Groups the history's writes by record. Starting records some read returned but no write
+ * touched get a history without writes, so what was read is held to their first state.
+ */
+function keyHistories(scenario: Scenario, ops: readonly HistoryOp[], starting: StartingStates = NO_STARTING): Map<string, KeyHistory> {
   const out = new Map<string, KeyHistory>();
   for (const op of [...ops].sort((a, b) => a.invokedPos - b.invokedPos)) {
     if (op.kind !== 'write') continue;
@@ -121,12 +191,44 @@ function keyHistories(scenario: Scenario, ops: readonly HistoryOp[]): Map<string
     const id = `${t.collection}\u0000${t.key}`;
     let h = out.get(id);
     if (!h) {
-      h = { collection: t.collection, key: t.key, keyValues: t.keyValues, writes: [] };
+      h = { collection: t.collection, key: t.key, keyValues: t.keyValues, writes: [], initial: starting.get(id) ?? null };
       out.set(id, h);
     }
     h.writes.push(op);
   }
+  for (const [id, initial] of starting) {
+    if (initial === null || out.has(id)) continue;
+    const [collectionName, key] = id.split('\u0000') as [string, string];
+    const collection = scenario.collections[collectionName];
+    if (!collection) continue;
+    out.set(id, { collection: collectionName, key, keyValues: parseRecordKey(collection, key), writes: [], initial });
+  }
   return out;
+}
+
+/**
+ * The records whose starting state the checker needs: every record the history writes or reads,
+ * and every record the final reads returned. The engine looks them up in the starting image.
+ */
+export function startingKeys(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[] = []): StartingKey[] {
+  const out = new Map<string, StartingKey>();
+  const add = (collection: string, keyValues: Readonly<Record<string, SqlValue>>): void => {
+    const c = scenario.collections[collection] as Collection;
+    const key = recordKey(c, keyValues);
+    const id = `${collection}\u0000${key}`;
+    if (!out.has(id)) out.set(id, { collection, key, keyValues: pick(keyValues, c.key) });
+  };
+  for (const op of ops) {
+    if (op.kind === 'write') {
+      const t = writeTarget(scenario, scenario.operations[op.name] as WriteOperation, op.params);
+      add(t.collection, t.keyValues);
+    } else if (op.outcome === 'ok' && op.rows) {
+      const read = scenario.operations[op.name] as ReadOperation;
+      for (const row of op.rows) add(read.collection, row);
+    }
+  }
+  for (const f of finals) for (const row of f.rows) add(f.collection, row);
+  return [...out.values()];
 }
 
 /**
@@ -214,7 +316,7 @@ function possibleStates(
   certainBefore: number,
 ): { possible: Map<string, RecordState>; settled: Map<string, RecordState>; ever: Map<string, RecordState>; undecided: boolean } {
   const collection = scenario.collections[h.collection] as Collection;
-  const ever = new Map<string, RecordState>([['null', null]]);
+  const ever = new Map<string, RecordState>([[stateId(h.initial), h.initial]]);
   // A failed write has no effect, whenever it completed.
   const writes = h.writes.filter((op) => op.invokedPos < until && op.outcome !== 'fail');
   const groups: HistoryOp[][] = [];
@@ -227,7 +329,7 @@ function possibleStates(
   }
   let undecided = false;
   const run = (includeIndeterminate: boolean): Map<string, RecordState> => {
-    let possible = new Map<string, RecordState>([['null', null]]);
+    let possible = new Map<string, RecordState>([[stateId(h.initial), h.initial]]);
     for (const group of groups) {
       const next = new Map<string, RecordState>();
       for (const order of orders(group)) {
@@ -300,9 +402,9 @@ function groupParams(scenario: Scenario, expressions: Expressions, h: KeyHistory
  * The reads the final check must run: one per group of records sharing check-read parameters.
  * `expressions` evaluates the scenario's `{ "expr": … }` values (`sqlExpressions(sql)`).
  */
-export function finalReads(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions = NO_EXPRESSIONS): FinalRead[] {
+export function finalReads(scenario: Scenario, ops: readonly HistoryOp[], expressions: Expressions = NO_EXPRESSIONS, starting: StartingStates = NO_STARTING): FinalRead[] {
   const groups = new Map<string, FinalRead>();
-  for (const h of keyHistories(scenario, ops).values()) {
+  for (const h of keyHistories(scenario, ops, starting).values()) {
     const params = groupParams(scenario, expressions, h);
     if (!params) continue;
     const id = `${h.collection}\u0000${JSON.stringify(params)}`;
@@ -312,9 +414,12 @@ export function finalReads(scenario: Scenario, ops: readonly HistoryOp[], expres
   return [...groups.values()].sort((a, b) => compareText(a.collection + JSON.stringify(a.params), b.collection + JSON.stringify(b.params)));
 }
 
-/** Checks a history against what the final reads returned (`expressions` as for `finalReads`). */
-export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[], expressions: Expressions = NO_EXPRESSIONS): HistoryReport {
-  const histories = keyHistories(scenario, ops);
+/**
+ * Checks a history against what the final reads returned (`expressions` as for `finalReads`;
+ * `starting`: the first states of the starting records the history or the final reads touch).
+ */
+export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], finals: readonly FinalObservation[], expressions: Expressions = NO_EXPRESSIONS, starting: StartingStates = NO_STARTING): HistoryReport {
+  const histories = keyHistories(scenario, ops, starting);
   const writes = ops.filter((o) => o.kind === 'write');
   const lost: LostWrite[] = [];
   const unexpected: UnexpectedValue[] = [];
@@ -385,11 +490,12 @@ export function checkHistory(scenario: Scenario, ops: readonly HistoryOp[], fina
   }
   const lostOf = (h: KeyHistory, possible: Map<string, RecordState>, found: RecordState): void => {
     const lastAck = [...h.writes].reverse().find((w) => w.outcome === 'ok');
-    if (!lastAck) return;
+    // A starting record is committed data too: losing it is a loss whatever its writes did.
+    if (!lastAck && h.initial === null) return;
     lost.push({
       collection: h.collection,
       key: h.key,
-      operation: { index: lastAck.index, name: lastAck.name, params: lastAck.params, phase: lastAck.phase },
+      operation: lastAck ? { index: lastAck.index, name: lastAck.name, params: lastAck.params, phase: lastAck.phase } : STARTING_OPERATION,
       expected: listed(possible),
       found,
     });

@@ -1,13 +1,19 @@
 /**
  * The journal's write side: appends are queued and stored in order, one backend write at a time
- * (one entry per write in `strict`, a group commit of whatever accumulated in `group`, after a
- * delay in `unsafe-ack-first`). A refused write breaks its files: later entries of those files are
+ * (one entry per write in `strict`, a group commit of whatever accumulated in `group` — after
+ * letting the appends already under way join it, see `#gather` — after a delay in
+ * `unsafe-ack-first`). A refused write breaks its files: later entries of those files are
  * refused too, so the journal never has a gap, until the engine has reloaded them.
  */
 import type { Clock } from '../clock.ts';
 import { describeError } from './describe-error.ts';
 import type { StoreKeys } from './store-keys.ts';
 import { StorageError, type DurabilityMode, type JournalEntry, type KeyValueBackend } from './types.ts';
+
+/** Most microtask hops a group commit waits for more appends before it flushes. */
+const GATHER_HOPS = 64;
+/** Hops without a new append after which the group is taken as complete. */
+const GATHER_QUIET_HOPS = 2;
 
 /** Storage-level listener for writes that were acknowledged and then could not be stored (unsafe mode). */
 export type LostAckListener = (file: string, seqs: readonly number[], error: StorageError) => void;
@@ -58,6 +64,8 @@ export class JournalWriter {
 
   #queue: Pending[] = [];
   #inFlight = false;
+  /** A group commit is waiting for the appends under way to join it (`#gather`). */
+  #gathering = false;
   #cancelTimer: (() => void) | undefined;
   #disposed = false;
   /** Files whose journal lost an entry: nothing more is appended until the engine reloads them. */
@@ -171,7 +179,35 @@ export class JournalWriter {
   }
 
   #pump(): void {
+    if (this.#inFlight || this.#gathering || this.#queue.length === 0 || this.#disposed) return;
+    if (this.#mode === 'group' && this.#queue.length < this.#groupMax) {
+      this.#gathering = true;
+      void this.#gather();
+      return;
+    }
+    this.#flush();
+  }
+
+  /**
+   * Group commit: before taking a group, lets the operations already under way commit too. Callers
+   * that append together (64 writes started at once) commit one after another in successive
+   * microtasks, so flushing on the first append would store it alone and the rest in a second
+   * transaction. Waits microtask by microtask while the queue still grows (at most GATHER_HOPS
+   * hops, never for a timer or a task), then flushes whatever is queued. Deterministic: no clock.
+   */
+  async #gather(): Promise<void> {
+    let quiet = 0;
+    for (let hop = 0; hop < GATHER_HOPS && quiet < GATHER_QUIET_HOPS && this.#queue.length < this.#groupMax; hop++) {
+      const seen = this.#queue.length;
+      await Promise.resolve();
+      quiet = this.#queue.length === seen ? quiet + 1 : 0;
+    }
+    this.#gathering = false;
     if (this.#inFlight || this.#queue.length === 0 || this.#disposed) return;
+    this.#flush();
+  }
+
+  #flush(): void {
     const take = this.#mode === 'strict' ? 1 : this.#groupMax;
     const batch = this.#queue.splice(0, take);
     this.#inFlight = true;

@@ -81,8 +81,8 @@ export interface RehearsalOptions {
    * ignored when the rehearsal exists (its control state remembers what it asked for).
    */
   readonly startingRecords?: StartingRecordsRequest;
-  /** Told how loading the starting records goes. */
-  readonly onStartingRecords?: (progress: StartingRecordsProgress) => void;
+  /** Told how loading the starting records goes; the load waits for a returned promise (a host yields to its event loop there). */
+  readonly onStartingRecords?: (progress: StartingRecordsProgress) => void | Promise<void>;
 }
 
 const SCENARIO_META = 'scenario';

@@ -12,6 +12,8 @@ export { sqlValueToText, type Params, type Row, type SqlValue } from './sql.ts';
 export type { CopyProgress, GuardCheck, Hazard, HazardKind, Observation, OperationResult, Outcome, PhaseMove, RollbackPlan, ShadowGate, SideError } from './results.ts';
 export type { AppReadMismatch, AppReadsReport, ConsistencyReport, Discrepancy, DiscrepancyKind, FieldDiff } from './checks/consistency.ts';
 export type { MetricsSnapshot } from './checks/metrics.ts';
+export type { StartingRecordsRequest } from './control-state.ts';
+export type { StartingRecordsProgress } from './actions/starting-records.ts';
 export type { HistoryReport, LostWrite, UnexpectedValue } from './checks/history-checker.ts';
 export { recordCompletion, type HistoryOp } from './checks/history.ts';
 export type { EngineEvent } from './events.ts';

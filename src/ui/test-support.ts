@@ -65,6 +65,7 @@ export function makeState(overrides: StateOverrides = {}): EngineState {
       ],
       mix: { enqueue: 3, getJob: 5, updateStatus: 2 },
       routes: ROUTES,
+      startingOperations: ['enqueue'],
     },
     durability: 'strict',
     phase,

@@ -307,6 +307,13 @@ export function createEngineHost(ports: HostPorts): EngineApi {
           faults: [],
           readOnly: lock === null,
           persistMetricsEvery: 50,
+          ...(options.startingRecords ? { startingRecords: options.startingRecords } : {}),
+          onStartingRecords: async (progress) => {
+            emit({ type: 'starting-records', rehearsalId: options.rehearsalId, progress });
+            flush();
+            // Let the message go and the worker answer between batches.
+            await new Promise<void>((resolve) => ports.clock.setTimer(0, resolve));
+          },
           onRaised: (error) =>
             emit({ type: 'log', rehearsalId: options.rehearsalId, at: Date.now(), level: 'error', message: `an error was raised by a ${error.where}${error.event ? ` handling "${error.event}"` : ''} and counted (cutover_raised_total): ${error.message}` }),
         });

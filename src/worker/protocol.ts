@@ -9,8 +9,9 @@ import type { HistoryReport } from '../engine/checks/history-checker.ts';
 import type { MetricsSnapshot } from '../engine/checks/metrics.ts';
 import type { DurabilityMode } from '../engine/durability/types.ts';
 import type { ArmedFault, Corruption, FaultSpec } from '../engine/faults.ts';
+import { startingOperations } from '../engine/scenario/starting.ts';
 import { PHASES, routeOf, type Phase, type Route } from '../engine/phases.ts';
-import type { ControlState, MoveOptions, VerifySummary } from '../engine/rehearsal.ts';
+import type { ControlState, MoveOptions, StartingRecordsProgress, StartingRecordsRequest, VerifySummary } from '../engine/rehearsal.ts';
 import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
 import { resolveSettings, type Policy, type Scenario, type Side, type Topology } from '../engine/scenario/format.ts';
 import type { Params, SqlValue } from '../engine/sql.ts';
@@ -30,6 +31,8 @@ export interface ScenarioInfo {
   readonly mix: Readonly<Record<string, number>>;
   /** How each phase routes operations for this scenario (`writeAuthorityInReadNew` changes read-new's writes). */
   readonly routes: Readonly<Record<Phase, Route>>;
+  /** Writes that can make a new rehearsal's starting records (`OpenOptions.startingRecords`). */
+  readonly startingOperations: readonly string[];
 }
 
 /** What the page shows of a scenario (plain data, for the picker and the panels). */
@@ -45,6 +48,7 @@ export function scenarioInfo(s: Scenario): ScenarioInfo {
     operations: Object.entries(s.operations).map(([name, op]) => ({ name, kind: op.kind, description: op.description ?? '' })),
     mix: { ...s.workload.mix },
     routes: Object.fromEntries(PHASES.map((phase) => [phase, routeOf(phase, resolveSettings(s))])) as Record<Phase, Route>,
+    startingOperations: startingOperations(s),
   };
 }
 
@@ -138,6 +142,8 @@ export interface OpenOptions {
    * the killed worker's lock is released by the browser a moment later.
    */
   readonly waitForLock?: boolean;
+  /** Records a new rehearsal starts with, before its seed data (ignored when it exists). */
+  readonly startingRecords?: StartingRecordsRequest;
 }
 
 /** One operation the workload planned; the page records it, then asks the engine to execute it. */
@@ -154,6 +160,8 @@ export type WorkerEvent =
   | { readonly type: 'log'; readonly rehearsalId: string; readonly at: number; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
   /** A console query began running (the page's watchdog counts from here, not from the queue). */
   | { readonly type: 'query-started'; readonly queryId: number }
+  /** Loading a new rehearsal's starting records (`OpenOptions.startingRecords`): how far it got. */
+  | { readonly type: 'starting-records'; readonly rehearsalId: string; readonly progress: StartingRecordsProgress }
   /** A crash fault fired: the engine is dead and the page restarts it; `faults` are those still armed. */
   | { readonly type: 'crashed'; readonly rehearsalId: string; readonly faults: readonly FaultSpec[] };
 

@@ -20,7 +20,7 @@ const sql = await nodeSql();
 const scenario = scenarioFor('job-keys', sql);
 const COUNT = 2_000;
 
-function ports(backend = new MemoryBackend()) {
+function ports(backend: KeyValueBackend = new MemoryBackend()) {
   return { sql, backend, digest: webCryptoSha256, clock: new VirtualClock(SIMULATION_EPOCH_MS) };
 }
 
@@ -34,7 +34,7 @@ describe('starting records', () => {
   it('loads them into old, versioned, before anything else; a reopen keeps them and loads nothing again', async () => {
     const backend = new MemoryBackend();
     const progress: number[] = [];
-    const options = { scenario, id: 'test', seed: 7, durability: 'strict' as const, ports: ports(backend), startingRecords: { operation: 'enqueue', count: COUNT }, onStartingRecords: (p: { done: number }) => progress.push(p.done) };
+    const options = { scenario, id: 'test', seed: 7, durability: 'strict' as const, ports: ports(backend), startingRecords: { operation: 'enqueue', count: COUNT }, onStartingRecords: (p: { done: number }) => void progress.push(p.done) };
     const r = await Rehearsal.open(options);
     expect(count(r, 'old')).toBe(COUNT);
     expect(count(r, 'new')).toBe(0);

@@ -26,6 +26,9 @@ import type { Collection, WriteOperation } from '../scenario/format.ts';
 import { createRandom } from '../random.ts';
 import { runInTransaction, type Row, type SqlDatabase, type SqlValue } from '../sql.ts';
 import type { StartingRecordsRequest, StartingRecordsState } from '../control-state.ts';
+import { STARTING_SEQ_BASE, startingRecordsProblem } from '../scenario/starting.ts';
+
+export { MAX_STARTING_RECORDS, STARTING_SEQ_BASE, startingOperations, startingRecordsProblem } from '../scenario/starting.ts';
 
 export type { StartingRecordsRequest, StartingRecordsState };
 
@@ -39,33 +42,6 @@ export interface StartingRecordsProgress {
   readonly stage: 'generating' | 'storing' | 'installed';
 }
 
-/** The largest load (a rehearsal this size fits a tab; see docs/limits.md). */
-export const MAX_STARTING_RECORDS = 2_000_000;
-
-/** Seq values of starting records begin here, above any the workload reaches, so `{seq}` keys never collide with theirs. */
-export const STARTING_SEQ_BASE = 1_000_000_000;
-
-const BATCH = 2_000;
-
-/** Why `request` cannot make starting records for this scenario, or undefined when it can. */
-export function startingRecordsProblem(parts: Pick<EngineParts, 'scenario'>, request: StartingRecordsRequest): string | undefined {
-  const op = parts.scenario.operations[request.operation];
-  const writes = Object.entries(parts.scenario.operations)
-    .filter(([, o]) => o.kind === 'write' && (o.effect.type === 'insert' || o.effect.type === 'upsert'))
-    .map(([name]) => name);
-  const choose = writes.length > 0 ? `choose one of ${writes.join(', ')}` : 'this scenario has no write that makes a whole record';
-  if (!op) return `the scenario has no operation "${request.operation}": ${choose}`;
-  if (op.kind !== 'write' || (op.effect.type !== 'insert' && op.effect.type !== 'upsert')) {
-    return `"${request.operation}" does not make a whole record (starting records come from an insert or upsert write): ${choose}`;
-  }
-  const existing = Object.entries(op.params).find(([, spec]) => JSON.stringify(spec).includes('"existing"'));
-  if (existing) return `"${request.operation}" picks parameter "${existing[0]}" from existing records, which a rehearsal with no records yet does not have: ${choose}`;
-  if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_STARTING_RECORDS) {
-    return `the count must be a whole number from 1 to ${MAX_STARTING_RECORDS.toLocaleString('en-US')} (asked for ${String(request.count)})`;
-  }
-  return undefined;
-}
-
 /** Whether neither side holds a record yet (what a load needs). */
 export function holdsNoRecords(parts: EngineParts): boolean {
   return parts.records.maxVersion(parts.files.db('old'), 'old') === 0 && parts.records.maxVersion(parts.files.db('new'), 'new') === 0;
@@ -75,7 +51,7 @@ export function holdsNoRecords(parts: EngineParts): boolean {
  * Loads the starting records the control state asks for (status `pending`), or installs the
  * image a crash left stored. Called by `Rehearsal.open` before anything else runs.
  */
-export async function loadStartingRecords(parts: EngineParts, onProgress: (p: StartingRecordsProgress) => void = () => undefined): Promise<void> {
+export async function loadStartingRecords(parts: EngineParts, onProgress: (p: StartingRecordsProgress) => void | Promise<void> = () => undefined): Promise<void> {
   const { control, files, store, sql, scenario, versions, clock } = parts;
   const state = control.state.startingRecords;
   if (!state || state.status === 'loaded') return;
@@ -87,7 +63,7 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
       await files.replace(file, sql.open(image.bytes));
     }
     await control.update({ startingRecords: { ...state, status: 'loaded' } });
-    onProgress({ done: state.count, total: state.count, stage: 'installed' });
+    await onProgress({ done: state.count, total: state.count, stage: 'installed' });
     return;
   }
   const problem = startingRecordsProblem(parts, state);
@@ -124,9 +100,10 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
       }
       writeBatch(parts, scratch, op.effect.collection, [...batch.values()], [...batch.keys()], version);
       done += n;
-      onProgress({ done, total: state.count, stage: 'generating' });
+      // The caller may yield here (the worker does, so its progress reaches the page).
+      await onProgress({ done, total: state.count, stage: 'generating' });
     }
-    onProgress({ done: state.count, total: state.count, stage: 'storing' });
+    await onProgress({ done: state.count, total: state.count, stage: 'storing' });
     const image = scratch.export();
     await store.writeBackup(STARTING_IMAGE, image, { operation: state.operation, count: state.count, records: keys.size, version });
     const loaded: StartingRecordsState = { ...state, status: 'pending', records: { [op.effect.collection]: keys.size }, version };
@@ -139,7 +116,7 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
     if (!installed) closeQuietly(scratch);
     throw error;
   }
-  onProgress({ done: state.count, total: state.count, stage: 'installed' });
+  await onProgress({ done: state.count, total: state.count, stage: 'installed' });
 }
 
 function writeBatch(parts: EngineParts, db: SqlDatabase, collectionName: string, rows: readonly Row[], keys: readonly string[], version: number): void {
@@ -157,6 +134,7 @@ function closeQuietly(db: SqlDatabase): void {
   }
 }
 
+const BATCH = 2_000;
 const EXAMPLES = 10;
 const PAGE = 5_000;
 

@@ -197,6 +197,17 @@ export class ClApp extends LitElement {
     </div>`;
   }
 
+  /** The engine starting, or a new rehearsal's starting records loading (with how far). */
+  #renderLoading() {
+    const p = this.engine.startingProgress;
+    if (!p) return html`<main><p class="loading" role="status">Starting the engine…</p></main>`;
+    const what = p.stage === 'generating' ? `Making starting records: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}` : 'Storing the starting records in IndexedDB…';
+    return html`<main>
+      <p class="loading" role="status">${what}</p>
+      <progress max=${p.total} value=${p.stage === 'generating' ? p.done : p.total} aria-label="Starting records made"></progress>
+    </main>`;
+  }
+
   #renderPicker() {
     return html`<main class="picker">
       <h2>Rehearse a migration</h2>
@@ -222,7 +233,7 @@ export class ClApp extends LitElement {
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;
     if (!state || this._picking) {
-      return html`${header}${e.loading && !state ? html`<main><p class="loading" role="status">Starting the engine…</p></main>` : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
+      return html`${header}${e.loading && (!state || e.startingProgress) ? this.#renderLoading() : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
     }
     const labels = state.scenario.labels;
     return html`

@@ -8,7 +8,7 @@
  * update (TypeScript refuses a ReactiveController without a single hook).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ConsistencyReport, DurabilityMode, HistoryReport } from '../../engine/vocabulary.ts';
+import type { ConsistencyReport, DurabilityMode, HistoryReport, StartingRecordsProgress, StartingRecordsRequest } from '../../engine/vocabulary.ts';
 import { EngineClient, EngineRestarted, type RestartReason } from '../../worker/client.ts';
 import type { EngineState, OpenOptions, RehearsalSummary } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
@@ -39,6 +39,8 @@ export class EngineController implements ReactiveController {
   rehearsals: RehearsalSummary[] = [];
   /** True while the first open (or a restart) is in progress. */
   loading = true;
+  /** How far the starting records of the rehearsal being opened have loaded (null: none loading). */
+  startingProgress: StartingRecordsProgress | null = null;
   /** True while verify runs. */
   verifying = false;
   /** The workload, driven from the page so the history knows every operation before the engine runs it. */
@@ -105,6 +107,7 @@ export class EngineController implements ReactiveController {
         this.history?.apply(events);
         for (const e of events) {
           if (e.type === 'state' && e.state.rehearsalId === this.state?.rehearsalId) this.#adopt(e.state);
+          if (e.type === 'starting-records') this.startingProgress = e.progress.stage === 'installed' ? null : e.progress;
           if (e.type === 'crashed' && e.rehearsalId === this.state?.rehearsalId) {
             // A crash fault fired. The engine is restarted with the faults still armed (a fault
             // that fires once is gone), so the recovered engine does not crash again at once.
@@ -174,7 +177,7 @@ export class EngineController implements ReactiveController {
   }
 
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
-  async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode; takeOver?: boolean }): Promise<void> {
+  async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest }): Promise<void> {
     const rehearsalId = detail.rehearsalId ?? `${detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
     await this.settings.load(rehearsalId, detail.durability);
     this.loading = true;
@@ -201,6 +204,7 @@ export class EngineController implements ReactiveController {
         rehearsalId,
         ...(detail.scenarioId ? { scenarioId: detail.scenarioId } : {}),
         ...this.settings.openOptions(),
+        ...(detail.startingRecords ? { startingRecords: detail.startingRecords } : {}),
         // Queue behind any other tab also waiting (Web Locks are granted in order).
         ...(detail.takeOver ? { waitForLock: true } : {}),
       };
@@ -226,6 +230,7 @@ export class EngineController implements ReactiveController {
       this.notify('error', `could not open the rehearsal: ${(e as Error).message}`);
     } finally {
       resume();
+      this.startingProgress = null;
       this.loading = false;
       this.host.requestUpdate();
     }

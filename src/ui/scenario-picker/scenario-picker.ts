@@ -2,16 +2,19 @@
  * Where a rehearsal starts: the built-in scenarios, each with a paragraph on the real migration
  * it comes from, a durability mode, and the rehearsals already stored in this browser.
  *
- * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability }) or reopen one ({ rehearsalId }: it keeps its own durability)
+ * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability, startingRecords? }) or reopen one ({ rehearsalId }: it keeps its own durability)
  * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
  * @csspart card - one scenario
  */
-import { html, LitElement, type PropertyValues } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
 import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 import { scenarioPickerStyles } from './scenario-picker.styles.ts';
+
+/** Starting-record counts offered for a new rehearsal (0: only the scenario's seed data). */
+const STARTING_COUNTS = [0, 10_000, 100_000, 1_000_000] as const;
 
 const MODE_HELP: Record<DurabilityMode, string> = {
   strict: 'each change is stored in IndexedDB before it is acknowledged',
@@ -26,6 +29,7 @@ export class ClScenarioPicker extends LitElement {
     rehearsals: { attribute: false },
     busy: { type: Boolean },
     _durability: { state: true },
+    _starting: { state: true },
     _confirming: { state: true },
   };
 
@@ -36,6 +40,8 @@ export class ClScenarioPicker extends LitElement {
   /** Disables the buttons while a rehearsal opens. */
   declare busy: boolean;
   declare private _durability: DurabilityMode;
+  /** Starting records of a new rehearsal (0: none). */
+  declare private _starting: number;
   /** The rehearsal whose Delete was pressed once (a second press deletes it). */
   declare private _confirming: string | null;
 
@@ -45,6 +51,7 @@ export class ClScenarioPicker extends LitElement {
     this.rehearsals = [];
     this.busy = false;
     this._durability = 'strict';
+    this._starting = 0;
     this._confirming = null;
   }
 
@@ -58,8 +65,13 @@ export class ClScenarioPicker extends LitElement {
     if (label) [...this.renderRoot.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label)?.focus();
   }
 
-  #handleStart(scenarioId: string): void {
-    fire(this, 'cl-open-rehearsal', { scenarioId, durability: this._durability });
+  #handleStart(scenario: ScenarioInfo): void {
+    const operation = scenario.startingOperations[0];
+    fire(this, 'cl-open-rehearsal', {
+      scenarioId: scenario.id,
+      durability: this._durability,
+      ...(this._starting > 0 && operation ? { startingRecords: { operation, count: this._starting } } : {}),
+    });
   }
 
   #handleReopen(rehearsalId: string): void {
@@ -82,6 +94,19 @@ export class ClScenarioPicker extends LitElement {
           >`,
         )}
       </fieldset>
+      <fieldset>
+        <legend>Starting records of a new rehearsal</legend>
+        ${STARTING_COUNTS.map(
+          (count) => html`<label
+            ><input type="radio" name="starting" .value=${String(count)} .checked=${this._starting === count} @change=${() => (this._starting = count)} />
+            <strong>${count === 0 ? 'none' : count.toLocaleString('en-US')}</strong>${count === 0
+              ? html` — <span class="muted">only the scenario's seed data</span>`
+              : count === STARTING_COUNTS[1]
+                ? html` — <span class="muted">records in old before the rehearsal begins, made by the scenario's first write that creates records; committed data the backfill must copy and the checker holds to their first state</span>`
+                : nothing}</label
+          >`,
+        )}
+      </fieldset>
       <div class="cards">
         ${this.scenarios.map(
           (s) => html`<article part="card" aria-labelledby="title-${s.id}">
@@ -89,7 +114,12 @@ export class ClScenarioPicker extends LitElement {
             <p>${s.summary}</p>
             <div class="facts muted">${s.topology} topology · ${s.policy} policy · ${s.labels.old} → ${s.labels.new}</div>
             <div class="facts muted">From the field notes: ${s.sources.map((source) => source.replace(/^seed \d+:\s*/, '')).join('; ')}</div>
-            <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s.id)}>Start a rehearsal of ${s.id}</button>
+            ${this._starting > 0
+              ? html`<div class="facts muted">${s.startingOperations[0]
+                  ? `${this._starting.toLocaleString('en-US')} starting records made by ${s.startingOperations[0]} (records whose keys repeat count once)`
+                  : 'No write of this scenario makes whole records from generated values: it starts with its seed data only'}</div>`
+              : nothing}
+            <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s)}>Start a rehearsal of ${s.id}</button>
           </article>`,
         )}
       </div>

@@ -33,6 +33,15 @@ export interface RateGate {
   readonly minReads?: number;
 }
 
+/** The share of reads served by the fallback side; `reason` counts only fallbacks for that reason. */
+export interface FallbackGate extends RateGate {
+  /**
+   * `empty`: new returned no rows (seed 000's dual-schema reader falls back on a miss); `error`: new
+   * failed (seed 003's reader falls back on errors only). Both when absent.
+   */
+  readonly reason?: 'empty' | 'error';
+}
+
 /** A count held to at most `max`. */
 export interface CountGate {
   readonly max: number;
@@ -46,7 +55,7 @@ export interface Gate {
   /** Shadow reads of the step that disagreed, over the step's shadow reads (at least `minReads` of them). */
   readonly mismatchRate?: RateGate;
   /** Reads of the step served by the fallback side, over the step's reads. */
-  readonly fallbackRate?: RateGate;
+  readonly fallbackRate?: FallbackGate;
   /** Operations of the step that failed (outcome `fail`), over the step's operations. */
   readonly errorRate?: { readonly max: number };
   /** Acknowledged writes not readable through the current read path (a history check after the step). */

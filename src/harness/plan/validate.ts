@@ -286,7 +286,7 @@ function checkGate(c: ShapeChecker, path: string, v: Json, kind: StepKind, step:
     }
   }
   if ('fallbackRate' in gate) {
-    if (checkRate(c, `${path}.fallbackRate`, gate.fallbackRate) && runsOps && route.fallback === undefined) {
+    if (checkRate(c, `${path}.fallbackRate`, gate.fallbackRate, ['reason']) && runsOps && route.fallback === undefined) {
       c.add(`${path}.fallbackRate`, `no read falls back in "${ctx.phase}" (reads fall back to old in "read-new" and "new-only"), so this gate would always hold: move it to a step in one of those phases, or remove it`);
     }
   }
@@ -330,13 +330,13 @@ function checkOnFail(c: ShapeChecker, path: string, v: Json, phase: Phase): void
 }
 
 /** `{ "max": share, "minReads"?: n }`; false when malformed. */
-function checkRate(c: ShapeChecker, path: string, v: Json): boolean {
+function checkRate(c: ShapeChecker, path: string, v: Json, also: readonly string[] = []): boolean {
   if (typeof v === 'number') {
     c.add(path, `expected { "max": ${String(v)} }, found a bare number: a rate gate gives its highest allowed share as "max" (and optionally "minReads")`);
     return false;
   }
-  if (!c.object(path, v, ['max'], ['minReads'], { max: 'the highest share allowed, from 0 to 1 (0.01 is 1%)' })) return false;
-  const ok = share(c, `${path}.max`, v.max);
+  if (!c.object(path, v, ['max'], ['minReads', ...also], { max: 'the highest share allowed, from 0 to 1 (0.01 is 1%)' })) return false;
+  const ok = share(c, `${path}.max`, v.max) && (!('reason' in v) || c.enumValue(`${path}.reason`, v.reason, ['empty', 'error'] as const));
   return ('minReads' in v ? c.integer(`${path}.minReads`, v.minReads, 0, 1_000_000) : true) && ok;
 }
 

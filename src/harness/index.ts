@@ -1,0 +1,51 @@
+/**
+ * The harness as a user imports it (`cutover-lab/harness`): `rehearse` runs a plan on a scenario
+ * and returns a frozen report; `simulate` runs the random walk `cutover-lab simulate` runs. Both are
+ * deterministic from their seed on a virtual clock and an in-memory store.
+ */
+import type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
+import type { Scenario } from '../engine/scenario/format.ts';
+import { didYouMean } from '../engine/scenario/shape-checker.ts';
+import type { SqlEngine } from '../engine/sql.ts';
+import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
+import type { Plan } from './plan/format.ts';
+import type { RehearsalReport } from './plan/report.ts';
+import { runPlan } from './plan/run.ts';
+
+export { simulate, type SimulateOptions, type SimulationReport, type RunReport, type Failure } from './simulate.ts';
+export { parsePlan, validatePlan, InvalidPlanError, type PlanValidation, type Problem } from './plan/validate.ts';
+export { InvalidScenarioError } from '../engine/scenario/validate.ts';
+export type * from './plan/format.ts';
+export type { GateVerdict, HistoryRecord, Invariants, LostRecord, PlanFailure, RehearsalReport, StepFigures, StepReport, UnexpectedRecord } from './plan/report.ts';
+export type { Scenario } from '../engine/scenario/format.ts';
+export type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
+
+/** How `rehearse` runs a plan. */
+export interface RehearseOptions {
+  readonly seed: number | string;
+  readonly durability: DurabilityMode;
+  /** The durable store (default: a fresh in-memory one); give an empty one, as what it holds is recovered. */
+  readonly store?: KeyValueBackend;
+  /** The SQL engine (default: sql.js loaded in Node). */
+  readonly sql?: SqlEngine;
+}
+
+/**
+ * Runs `plan` on `scenario` (a built-in id or a scenario object) and returns the frozen report:
+ * per step its figures and gate verdicts, the final invariants and the history. Throws for input
+ * it cannot run — an unknown scenario id, an InvalidScenarioError, an InvalidPlanError — with the
+ * validators' messages; a plan that fails is a report with `ok: false`, not an exception.
+ */
+export async function rehearse(scenario: string | Scenario, plan: Plan, options: RehearseOptions): Promise<RehearsalReport> {
+  const sql = options.sql ?? (await (await import('./node-sql.ts')).loadNodeSqlEngine());
+  return runPlan({ scenario: scenarioOf(scenario), plan, seed: options.seed, durability: options.durability, sql, ...(options.store ? { store: options.store } : {}) });
+}
+
+/** A built-in scenario by id, or the scenario given. */
+function scenarioOf(scenario: string | Scenario): Scenario {
+  if (typeof scenario !== 'string') return scenario;
+  const found = Object.hasOwn(BUILT_IN_SCENARIOS, scenario) ? BUILT_IN_SCENARIOS[scenario] : undefined;
+  if (found) return found;
+  const ids = Object.keys(BUILT_IN_SCENARIOS);
+  throw new Error(`no built-in scenario "${scenario}": ${didYouMean(scenario, ids) ?? `use one of ${ids.map((id) => `"${id}"`).join(', ')}`}, or pass a scenario object`);
+}

@@ -1,6 +1,6 @@
-import type { Database, SqlJsStatic, Statement } from 'sql.js';
+import type { BindParams, Database, SqlJsStatic, Statement } from 'sql.js';
 import { hasSqliteHeader, SqlError, type Params, type Row, type SqlDatabase, type SqlEngine, type StatementShape } from '../engine/sql.ts';
-import { scanParams } from '../engine/sql-params.ts';
+import { scanParams, tokenize } from '../engine/sql-params.ts';
 
 /**
  * Set on every database this port opens. sql.js keeps the file in Emscripten's in-memory file
@@ -45,17 +45,77 @@ export function createSqlJsEngine(SQL: SqlJsStatic): SqlEngine {
   };
 }
 
-function prefixed(params: Params | undefined): Record<string, Params[string]> | undefined {
-  if (!params) return undefined;
+/**
+ * The `:name` parameters of `sql` in SQLite's numbering (index i + 1 is `names[i]`), or undefined
+ * when the text has anything the numbering here might get wrong. SQLite numbers a statement's
+ * parameters in order of first appearance, a name used twice keeping its first number; `?`,
+ * `?NNN`, `@x`, `$x` and `#x` take numbers too, and SQLite's tokenizer reads some names this lexer
+ * splits differently (`:a::b`, `:1`, `:a$`, `:aé`). Any of those, and the statement is bound by
+ * name as sql.js does it, so binding never depends on the guess.
+ */
+export function positionalNames(sql: string): readonly string[] | undefined {
+  const tokens = tokenize(sql);
+  const names: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as (typeof tokens)[number];
+    if (t.kind === 'other-param') return undefined;
+    if (t.kind === 'other' && (t.text === ':' || t.text === '@' || t.text === '$' || t.text === '#')) return undefined;
+    if (t.kind !== 'param') continue;
+    const after = tokens[i + 1]?.text[0];
+    if (after !== undefined && (after === '$' || after === ':' || after === '(' || after.charCodeAt(0) >= 0x80)) return undefined;
+    const name = t.text.slice(1);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+const isOwnEnumerable = (o: object, key: string): boolean => Object.prototype.propertyIsEnumerable.call(o, key);
+
+/** `{ a: 1 }` → `{ ':a': 1 }`: sql.js's object binding, for statements bound by name. */
+function prefixed(params: Params): Record<string, Params[string]> {
   const out: Record<string, Params[string]> = {};
   for (const [k, v] of Object.entries(params)) out[`:${k}`] = v;
   return out;
 }
 
+/**
+ * A prepared statement and how to bind it: positionally when its parameter names could be
+ * numbered (`names`), reusing one array of values (sql.js copies them into wasm memory before
+ * `bind` returns), else by name.
+ */
+class Prepared {
+  readonly #values: Params[string][];
+
+  constructor(
+    readonly statement: Statement,
+    readonly names: readonly string[] | undefined,
+  ) {
+    this.#values = names ? new Array<Params[string]>(names.length).fill(null) : [];
+  }
+
+  /**
+   * What to hand sql.js's `bind` / `run` for `params`: the same values named binding would bind,
+   * by position. A parameter `params` does not have stays NULL, a name `sql` does not use is
+   * ignored, and an own property holding `undefined` is passed on, so sql.js refuses it with the
+   * same error as before.
+   */
+  values(params: Params | undefined): Params[string][] | Record<string, Params[string]> | null {
+    if (!params) return null;
+    const names = this.names;
+    if (!names) return prefixed(params);
+    const values = this.#values;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      values[i] = isOwnEnumerable(params, name) ? (params[name] as Params[string]) : null;
+    }
+    return values;
+  }
+}
+
 class SqlJsDatabase implements SqlDatabase {
   readonly #db: Database;
   // Preparing is most of the cost of a small statement; the engine reuses a few dozen texts.
-  readonly #cache = new Map<string, Statement>();
+  readonly #cache = new Map<string, Prepared>();
   #closed = false;
 
   constructor(db: Database) {
@@ -72,29 +132,32 @@ class SqlJsDatabase implements SqlDatabase {
     return this.#inTransaction;
   }
 
-  #statement(sql: string): Statement {
-    let st = this.#cache.get(sql);
-    if (!st) {
+  #statement(sql: string): Prepared {
+    let p = this.#cache.get(sql);
+    if (!p) {
+      let st: Statement;
       try {
         st = this.#db.prepare(sql);
       } catch (error) {
         throw new SqlError((error as Error).message, sql);
       }
       if (this.#cache.size > 200) {
-        const [oldestSql, oldest] = this.#cache.entries().next().value as [string, Statement];
-        oldest.free();
+        const [oldestSql, oldest] = this.#cache.entries().next().value as [string, Prepared];
+        oldest.statement.free();
         this.#cache.delete(oldestSql);
       }
-      this.#cache.set(sql, st);
+      p = new Prepared(st, positionalNames(sql));
+      this.#cache.set(sql, p);
     }
-    return st;
+    return p;
   }
 
   run(sql: string, params?: Params): number {
     this.#assertOpen();
-    const st = this.#statement(sql);
+    const p = this.#statement(sql);
+    const st = p.statement;
     try {
-      st.run(prefixed(params) ?? null);
+      st.run(p.values(params) as BindParams);
     } catch (error) {
       st.reset();
       throw new SqlError((error as Error).message, sql);
@@ -104,10 +167,11 @@ class SqlJsDatabase implements SqlDatabase {
 
   query(sql: string, params?: Params, limit = Number.POSITIVE_INFINITY): Row[] {
     this.#assertOpen();
-    const st = this.#statement(sql);
+    const p = this.#statement(sql);
+    const st = p.statement;
     const rows: Row[] = [];
     try {
-      st.bind(prefixed(params) ?? null);
+      st.bind(p.values(params) as BindParams);
       while (rows.length < limit && st.step()) rows.push(st.getAsObject() as Row);
     } catch (error) {
       throw new SqlError((error as Error).message, sql);
@@ -195,7 +259,7 @@ class SqlJsDatabase implements SqlDatabase {
 
   close(): void {
     if (this.#closed) return;
-    for (const st of [...this.#cache.values(), ...this.#control.values()]) st.free();
+    for (const st of [...[...this.#cache.values()].map((p) => p.statement), ...this.#control.values()]) st.free();
     this.#cache.clear();
     this.#control.clear();
     this.#db.close();

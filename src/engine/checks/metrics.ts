@@ -63,8 +63,9 @@ interface MutablePoint {
 const emptyHistogram = (): MutableHistogram => ({ counts: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, count: 0 });
 
 function observeInto(h: MutableHistogram, ms: number): void {
-  let i = LATENCY_BUCKETS_MS.findIndex((b) => ms <= b);
-  if (i < 0) i = LATENCY_BUCKETS_MS.length;
+  // The first bucket whose bound is ≥ ms; the +Inf bucket when none is (and for NaN).
+  let i = 0;
+  while (i < LATENCY_BUCKETS_MS.length && !(ms <= (LATENCY_BUCKETS_MS[i] as number))) i++;
   h.counts[i] = (h.counts[i] ?? 0) + 1;
   h.sum += ms;
   h.count += 1;
@@ -90,18 +91,69 @@ export function quantile(h: Histogram, q: number): number | null {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+interface Counter {
+  readonly name: string;
+  readonly labels: Labels;
+  value: number;
+}
+
+/**
+ * One step of the lookup from a call's (name, labels) to its counter: labels are walked key, then
+ * value, in the order the call's object has them, so the same labels in another key order take
+ * another path to the same counter (found once through `counterId`, then remembered).
+ */
+interface LabelPath {
+  counter?: Counter;
+  readonly next: Map<string, Map<string, LabelPath>>;
+}
+
+const labelPath = (): LabelPath => ({ next: new Map() });
+
 /** Counters, histograms and series of one rehearsal. */
 export class Metrics {
-  readonly #counters = new Map<string, { name: string; labels: Labels; value: number }>();
+  readonly #counters = new Map<string, Counter>();
+  /** The counter of each (name, labels) seen, without building `counterId` on every `inc`. */
+  readonly #paths = new Map<string, LabelPath>();
   readonly #latency: Record<Side, MutableHistogram> = { old: emptyHistogram(), new: emptyHistogram() };
   #series: MutablePoint[] = [];
 
   /** Adds `by` to a counter. */
   inc(name: string, labels: Labels = {}, by = 1): void {
+    let path: LabelPath | undefined = this.#paths.get(name);
+    if (!path) {
+      path = labelPath();
+      this.#paths.set(name, path);
+    }
+    for (const k in labels) {
+      if (!Object.hasOwn(labels, k)) continue;
+      let byValue: Map<string, LabelPath> | undefined = path.next.get(k);
+      if (!byValue) {
+        byValue = new Map();
+        path.next.set(k, byValue);
+      }
+      const v = labels[k] as string;
+      let next: LabelPath | undefined = byValue.get(v);
+      if (!next) {
+        next = labelPath();
+        byValue.set(v, next);
+      }
+      path = next;
+    }
+    const cached = path.counter;
+    if (cached) {
+      cached.value += by;
+      return;
+    }
     const id = counterId(name, labels);
     const c = this.#counters.get(id);
-    if (c) c.value += by;
-    else this.#counters.set(id, { name, labels: { ...labels }, value: by });
+    if (c) {
+      c.value += by;
+      path.counter = c;
+    } else {
+      const created: Counter = { name, labels: { ...labels }, value: by };
+      this.#counters.set(id, created);
+      path.counter = created;
+    }
   }
 
   /** Current value of a counter (0 when never incremented). */

@@ -7,12 +7,14 @@
  *
  * The baseline, interleaved round by round: raw sql.js running the same statements one
  * transaction each, and one strict IndexedDB transaction putting the 64 journal entries (raw
- * batched puts). Puts alone are measured too (extra.putsOnly). Not a timed test: it fails only if
+ * batched puts). Puts alone are measured too (extra.putsOnly), and the engine's IndexedDB write
+ * transactions per round are counted (extra.engineTransactionsPerRound). Not a timed test: it fails only if
  * an operation does not come back ok. Prints one line "@@bench-row {json}" that bench/run.ts reads.
  */
 import initSqlJs, { type Database, type Statement } from 'sql.js';
 import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { expect, it } from 'vitest';
+import type { BackendWrite } from '../src/engine/durability/types.ts';
 import type { Rehearsal } from '../src/engine/rehearsal.ts';
 import { Rehearsal as RehearsalClass } from '../src/engine/rehearsal.ts';
 import type { Scenario, WriteOperation } from '../src/engine/scenario/format.ts';
@@ -42,6 +44,18 @@ async function scenario(): Promise<Scenario> {
   return v.scenario;
 }
 
+/** The engine's IndexedDB write transactions: every one, and those carrying journal entries. */
+const transactions = { all: 0, journal: 0 };
+
+/** Counts the backend's write transactions (a diagnostic: one journal transaction per group of 64 is the goal). */
+class CountingBackend extends IndexedDbBackend {
+  override write(change: BackendWrite): Promise<void> {
+    transactions.all++;
+    if ((change.set ?? []).some(([key]) => key.includes('/j/'))) transactions.journal++;
+    return super.write(change);
+  }
+}
+
 async function openEngine(s: Scenario): Promise<Rehearsal> {
   const sql = await loadBrowserSqlEngine();
   return RehearsalClass.open({
@@ -49,7 +63,7 @@ async function openEngine(s: Scenario): Promise<Rehearsal> {
     id: 'bench',
     seed: 1,
     durability: 'group',
-    ports: { sql, backend: new IndexedDbBackend(createStrictStore(dbName('engine'))), digest: webCryptoSha256, clock: realClock },
+    ports: { sql, backend: new CountingBackend(createStrictStore(dbName('engine'))), digest: webCryptoSha256, clock: realClock },
     persistMetricsEvery: 0,
   });
 }
@@ -131,10 +145,12 @@ it('measures IndexedDB group commit with 64 operations in flight against raw bat
   const engineRates: number[] = [];
   const rawRates: number[] = [];
   const putsRates: number[] = [];
+  const transactionCounts: { all: number; journal: number }[] = [];
   let longest = 0;
 
   const engineRound = async (round: number) => {
     const r = await openEngine(s);
+    transactions.all = transactions.journal = 0;
     const t = await timed(async () => {
       for (let b = 0; b < BATCHES; b++) {
         const results = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => r.execute('storeArtifact', artifactParams(`E${round}`, b * IN_FLIGHT + i))));
@@ -142,8 +158,9 @@ it('measures IndexedDB group commit with 64 operations in flight against raw bat
       }
       await r.store.settled();
     });
+    const counted = { ...transactions };
     await r.close();
-    return t;
+    return { ...t, transactions: counted };
   };
   const rawRound = async (round: number, withSql: boolean) => {
     const raw = await Raw.open(s);
@@ -170,6 +187,7 @@ it('measures IndexedDB group commit with 64 operations in flight against raw bat
   for (let round = 0; round < ROUNDS; round++) {
     const e = await engineRound(round);
     engineRates.push((ops / e.ms) * 1000);
+    transactionCounts.push(e.transactions);
     longest = Math.max(longest, e.longestTaskMs);
     const r = await rawRound(round, true);
     rawRates.push((ops / r.ms) * 1000);
@@ -189,7 +207,14 @@ it('measures IndexedDB group commit with 64 operations in flight against raw bat
     target: '≥ 0.9× raw batched and ≥ 5,000/s',
     rounds: ROUNDS,
     check: (ratio) => (ratio === undefined ? undefined : ratio >= 0.9 && engine.median >= 5000),
-    extra: { putsOnly: stats(putsRates), longestTaskMs: longest, timing: 'wall time (performance.now)' },
+    extra: {
+      putsOnly: stats(putsRates),
+      longestTaskMs: longest,
+      timing: 'wall time (performance.now)',
+      // Per round of BATCHES × IN_FLIGHT operations: journal transactions (BATCHES when every group
+      // of IN_FLIGHT lands in one) and every write transaction (checkpoints, control state too).
+      engineTransactionsPerRound: { journal: stats(transactionCounts.map((c) => c.journal)), all: stats(transactionCounts.map((c) => c.all)) },
+    },
   });
   console.log(`@@bench-row ${JSON.stringify(result)}`);
   expect(engine.min).toBeGreaterThan(0);

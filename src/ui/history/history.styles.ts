@@ -80,12 +80,12 @@ export const historyStyles = css`
   }
   .spacer {
     position: relative;
-    height: var(--total-height, 0px);
+    /* height: set by the element (rows × ROW_HEIGHT) */
   }
   .window {
     position: absolute;
     inset: 0 0 auto 0;
-    transform: translateY(var(--window-offset, 0px));
+    /* transform: set by the element (translateY of the first rendered row) */
   }
   .empty {
     position: absolute;

@@ -3,8 +3,9 @@
  *
  * Rendering is windowed: the list is a scroll container whose inner height is rows × `ROW_HEIGHT`,
  * and only the rows in view (plus a few above and below) exist in the DOM, so 100,000 entries
- * scroll as smoothly as ten. Row positions are set through CSS custom properties from CSSOM
- * (`style.setProperty`), which the page's CSP allows; templates carry no style attributes.
+ * scroll as smoothly as ten. The list's height and the rows' offset are set through CSSOM
+ * (`style.height`, `style.transform`), which the page's CSP allows; templates carry no style
+ * attributes.
  *
  * Keyboard: the list is one tab stop (a listbox); ↑/↓, Page Up/Down, Home/End move the
  * selection, Enter or Space opens its details, Escape closes them.
@@ -186,9 +187,12 @@ export class ClHistory extends LitElement {
     const list = this.#list;
     if (!list) return;
     const [first] = this.#windowRange();
-    // CSSOM, not style attributes: the CSP has no 'unsafe-inline'.
-    list.querySelector<HTMLElement>('.spacer')?.style.setProperty('--total-height', `${this.#shown.size * ROW_HEIGHT}px`);
-    list.querySelector<HTMLElement>('.window')?.style.setProperty('--window-offset', `${first * ROW_HEIGHT}px`);
+    // CSSOM, not style attributes: the CSP has no 'unsafe-inline'. The properties themselves, not
+    // custom properties: those inherit, so changing one restyles every row below (each append).
+    const spacer = list.querySelector<HTMLElement>('.spacer');
+    const rendered = list.querySelector<HTMLElement>('.window');
+    if (spacer) spacer.style.height = `${this.#shown.size * ROW_HEIGHT}px`;
+    if (rendered) rendered.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
     if (this.#scrollTopToApply !== null) {
       list.scrollTop = this.#scrollTopToApply;
       this.#scrollTopToApply = null;

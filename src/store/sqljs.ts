@@ -69,6 +69,33 @@ export function positionalNames(sql: string): readonly string[] | undefined {
   return names;
 }
 
+const ROW_STATEMENTS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'WITH', 'VALUES']);
+
+/**
+ * Whether running `sql` could change the schema (and so the columns a prepared statement
+ * returns): anything but a plain SELECT, INSERT, UPDATE, DELETE, REPLACE, WITH or VALUES, and
+ * those too when they name the schema table (`writable_schema`).
+ */
+export function mayChangeSchema(sql: string): boolean {
+  const first = tokenize(sql).find((t) => t.kind !== 'space' && t.kind !== 'comment');
+  if (first?.kind !== 'ident' || !ROW_STATEMENTS.has(first.text.toUpperCase())) return true;
+  return /sqlite_(master|schema|temp_master|temp_schema)/i.test(sql);
+}
+
+/**
+ * One row as an object, as sql.js's `getAsObject` builds it (a later column of the same name wins
+ * and keeps the first one's place; a column named `__proto__` is an own property).
+ */
+function rowOf(names: readonly string[], values: readonly unknown[]): Row {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (name === '__proto__') Object.defineProperty(row, name, { value: values[i], writable: true, enumerable: true, configurable: true });
+    else row[name] = values[i];
+  }
+  return row as Row;
+}
+
 const isOwnEnumerable = (o: object, key: string): boolean => Object.prototype.propertyIsEnumerable.call(o, key);
 
 /** `{ a: 1 }` → `{ ':a': 1 }`: sql.js's object binding, for statements bound by name. */
@@ -85,10 +112,15 @@ function prefixed(params: Params): Record<string, Params[string]> {
  */
 class Prepared {
   readonly #values: Params[string][];
+  /** The statement's column names, read after a step in schema generation `columnsAt` of its database. */
+  columns: readonly string[] = [];
+  columnsAt = -1;
 
   constructor(
     readonly statement: Statement,
     readonly names: readonly string[] | undefined,
+    /** Running it may change the schema: its database starts a new schema generation first. */
+    readonly changesSchema: boolean,
   ) {
     this.#values = names ? new Array<Params[string]>(names.length).fill(null) : [];
   }
@@ -125,6 +157,12 @@ class SqlJsDatabase implements SqlDatabase {
   // sql.js does not export sqlite3_get_autocommit; the engine opens and closes transactions only
   // through exec('BEGIN' | 'COMMIT' | 'ROLLBACK'), so tracking them here is exact.
   #inTransaction = false;
+  /**
+   * Bumped before anything that may change the schema (or undo a change) runs, and after any
+   * failure: column names read in an older generation are read again. One connection owns the
+   * file (`locking_mode=EXCLUSIVE`), so nothing else changes it.
+   */
+  #schemaGeneration = 0;
   /** BEGIN, COMMIT and ROLLBACK, each prepared once (every write runs two of them). */
   readonly #control = new Map<string, Statement>();
 
@@ -146,7 +184,7 @@ class SqlJsDatabase implements SqlDatabase {
         oldest.statement.free();
         this.#cache.delete(oldestSql);
       }
-      p = new Prepared(st, positionalNames(sql));
+      p = new Prepared(st, positionalNames(sql), mayChangeSchema(sql));
       this.#cache.set(sql, p);
     }
     return p;
@@ -156,9 +194,12 @@ class SqlJsDatabase implements SqlDatabase {
     this.#assertOpen();
     const p = this.#statement(sql);
     const st = p.statement;
+    if (p.changesSchema) this.#schemaGeneration++;
     try {
       st.run(p.values(params) as BindParams);
     } catch (error) {
+      // A failure may roll the transaction back, and a schema change in it with it.
+      this.#schemaGeneration++;
       st.reset();
       throw new SqlError((error as Error).message, sql);
     }
@@ -170,10 +211,20 @@ class SqlJsDatabase implements SqlDatabase {
     const p = this.#statement(sql);
     const st = p.statement;
     const rows: Row[] = [];
+    if (p.changesSchema) this.#schemaGeneration++;
     try {
       st.bind(p.values(params) as BindParams);
-      while (rows.length < limit && st.step()) rows.push(st.getAsObject() as Row);
+      while (rows.length < limit && st.step()) {
+        // Names are read after a step: a statement prepared before a schema change is prepared
+        // again by its first step, and may then return other columns.
+        if (p.columnsAt !== this.#schemaGeneration) {
+          p.columns = st.getColumnNames();
+          p.columnsAt = this.#schemaGeneration;
+        }
+        rows.push(rowOf(p.columns, st.get()));
+      }
     } catch (error) {
+      this.#schemaGeneration++;
       throw new SqlError((error as Error).message, sql);
     } finally {
       st.reset();
@@ -184,6 +235,8 @@ class SqlJsDatabase implements SqlDatabase {
   exec(script: string): void {
     this.#assertOpen();
     const upper = script.trim().toUpperCase();
+    // Anything but BEGIN and COMMIT may change the schema or undo a change (ROLLBACK).
+    if (upper !== 'BEGIN' && upper !== 'COMMIT') this.#schemaGeneration++;
     try {
       if (upper === 'BEGIN' || upper === 'COMMIT' || upper === 'ROLLBACK') {
         const st = this.#controlStatement(upper);
@@ -195,6 +248,7 @@ class SqlJsDatabase implements SqlDatabase {
         }
       } else this.#db.exec(script);
     } catch (error) {
+      this.#schemaGeneration++;
       throw new SqlError((error as Error).message, script);
     }
     if (upper === 'BEGIN' || upper.startsWith('BEGIN ')) this.#inTransaction = true;

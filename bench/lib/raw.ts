@@ -58,10 +58,15 @@ export class RawDb {
 
   constructor(readonly db: Database) {}
 
-  static async open(schema: readonly string[] = [], bytes?: Uint8Array): Promise<RawDb> {
+  /**
+   * A database with `schema` (or `bytes`), set up as the engine's port sets up its own.
+   * `defaults: true` keeps sql.js's default pragmas instead: only for showing what they cost
+   * (bench/trace.ts), never as a floor.
+   */
+  static async open(schema: readonly string[] = [], bytes?: Uint8Array, options: { defaults?: boolean } = {}): Promise<RawDb> {
     const SQL = await rawSql();
     const raw = new RawDb(new SQL.Database(bytes));
-    for (const pragma of CONNECTION_PRAGMAS) raw.db.exec(pragma);
+    if (!options.defaults) for (const pragma of CONNECTION_PRAGMAS) raw.db.exec(pragma);
     for (const sql of schema) raw.db.exec(sql);
     return raw;
   }

@@ -31,6 +31,11 @@ type Verdict = 'pending' | 'checking' | 'ok' | 'warn' | 'bad';
 const count = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const plural = (n: number, one: string, many: string): string => `${count.format(n)} ${n === 1 ? one : many}`;
 
+/** Acknowledged writes lost, counting starting records the read path no longer finds (committed data too). */
+function lostCount(r: HistoryReport): number {
+  return r.lost.length + (r.starting?.missing ?? 0);
+}
+
 /** The history checker's verdict on lost acknowledged writes. */
 export class ClInvariantBadge extends LitElement {
   static override properties = {
@@ -54,13 +59,14 @@ export class ClInvariantBadge extends LitElement {
   protected override render(): TemplateResult {
     const verdict = this.verdict();
     const lost = this.report?.lost.length ?? 0;
+    const showWrites = verdict === 'bad' && !this.checking && lost > 0;
     return html`
       <div class="badge ${verdict}" part="badge" role="status" aria-live="polite" data-verdict=${verdict}>
         <span class="headline" part="headline"><span class="icon" aria-hidden="true">${ICONS[verdict]}</span>${this.renderHeadline(verdict)}</span>
         ${this.renderDetails()}
       </div>
       <div class="actions">
-        ${verdict === 'bad' && !this.checking
+        ${showWrites
           ? html`<button type="button" class="danger" part="show-button" @click=${this.handleShow}>Show the writes<span class="visually-hidden"> (${count.format(lost)} lost)</span></button>`
           : nothing}
         <button type="button" part="check-button" ?disabled=${this.checking} @click=${this.handleCheck}>Check now</button>
@@ -72,8 +78,8 @@ export class ClInvariantBadge extends LitElement {
     if (this.checking) return 'checking';
     const r = this.report;
     if (!r) return 'pending';
-    if (r.lost.length > 0) return 'bad';
-    return r.unexpected.length > 0 || r.unexpectedReads > 0 || r.duplicates.length > 0 ? 'warn' : 'ok';
+    if (lostCount(r) > 0) return 'bad';
+    return r.unexpected.length > 0 || r.unexpectedReads > 0 || r.duplicates.length > 0 || (r.starting?.changed ?? 0) > 0 ? 'warn' : 'ok';
   }
 
   private renderHeadline(verdict: Verdict): string {
@@ -85,7 +91,7 @@ export class ClInvariantBadge extends LitElement {
       case 'ok':
       case 'warn':
       case 'bad':
-        return `Lost acknowledged writes: ${count.format(this.report?.lost.length ?? 0)}`;
+        return `Lost acknowledged writes: ${count.format(this.report ? lostCount(this.report) : 0)}`;
       default:
         throw new Error(`unknown verdict '${verdict as string}'`);
     }
@@ -100,6 +106,14 @@ export class ClInvariantBadge extends LitElement {
       `recovered: ${count.format(r.recovered)} of ${plural(r.indeterminateWrites, 'indeterminate write', 'indeterminate writes')}`,
     ];
     if (r.duplicates.length > 0) parts.push(`duplicates: ${count.format(r.duplicates.length)}`);
+    const s = r.starting;
+    if (s) {
+      const wrong = [s.missing > 0 ? `${count.format(s.missing)} missing` : '', s.changed > 0 ? `${count.format(s.changed)} changed` : ''].filter(Boolean).join(', ');
+      const first = s.examples[0];
+      parts.push(
+        `starting records: ${count.format(s.records)}, ${count.format(s.untouched)} untouched held to their first state${wrong ? ` — ${wrong} (first: ${first?.collection ?? ''} ${first?.key ?? ''} ${first?.found === null ? 'not found' : 'changed'})` : ', all there'}`,
+      );
+    }
     if (r.undecided > 0) parts.push(`undecided: ${plural(r.undecided, 'record', 'records')} with too many indeterminate writes to tell`);
     return html`<span class="details" part="details">${this.checking ? 'Last check: ' : ''}${parts.join(' · ')}</span>`;
   }

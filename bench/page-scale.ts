@@ -1,0 +1,155 @@
+/**
+ * The playground at scale, as a user drives it (issue 11, items 4 and 6): the built app as `npm
+ * start` serves it, real Chromium, real IndexedDB. A new job-keys rehearsal with N starting
+ * records; dual-write; the workload at R ops/s while a backfill copies every record; then verify
+ * and the history check. Prints the time of each step, the longest main-thread task (a
+ * `longtask` PerformanceObserver installed before the app loads) during the load and during the
+ * backfill with the workload running, the operations completed per second meanwhile, and the
+ * peak memory of Chromium's processes. Not a test: it fails only when a step does not finish.
+ *
+ *   npm run bench:scale                                   # 100,000 records, 500 ops/s
+ *   npm run bench:scale -- --records 1000000 --rate 100   # the million-row rehearsal
+ */
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
+import { button, currentPhase, savedHistory, serveApp, shadowText } from '../test/e2e/app-harness.ts';
+import { poll } from '../test/e2e/wait.ts';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '8' },
+    batch: { type: 'string' },
+    durability: { type: 'string', default: 'strict' },
+  },
+});
+const records = Number(values.records);
+const rate = Number(values.rate);
+const concurrency = Number(values.concurrency);
+const LONG = 30 * 60_000;
+
+interface LongTask {
+  readonly start: number;
+  readonly duration: number;
+}
+
+declare global {
+  interface Window {
+    __longtasks: LongTask[];
+  }
+}
+
+/** Resident memory of every Chromium process, in MiB (Linux `ps`). */
+function chromiumRssMiB(): number {
+  try {
+    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
+    return out.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0), 0) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const now = (page: Page): Promise<number> => page.evaluate(() => performance.now());
+const longestSince = (page: Page, since: number): Promise<{ longest: number; count: number; over50: number }> =>
+  page.evaluate((t) => {
+    const tasks = window.__longtasks.filter((x) => x.start >= t);
+    return { longest: Math.max(0, ...tasks.map((x) => x.duration)), count: tasks.length, over50: tasks.filter((x) => x.duration > 50).length };
+  }, since);
+
+async function main(): Promise<void> {
+  const served = await serveApp();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, chromiumRssMiB())), 500);
+  const lines: string[] = [];
+  const say = (line: string): void => {
+    lines.push(line);
+    console.log(line);
+  };
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    let crashed = false;
+    page.on('crash', () => (crashed = true));
+    // tsx names functions with esbuild's `__name`, which page.evaluate's serialised callbacks then call.
+    await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+    await page.addInitScript(() => {
+      window.__longtasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(served.url);
+    await button(page, 'Start a rehearsal of job-keys').waitFor();
+    say(`job-keys, ${records.toLocaleString('en-US')} starting records, workload ${rate} ops/s at concurrency ${concurrency}, ${values.durability ?? 'strict'}, Chromium ${browser.version()}`);
+
+    // 1. The load.
+    await page.locator(`cl-scenario-picker input[name="starting"][value="${records}"]`).check();
+    await page.locator(`cl-scenario-picker input[name="durability"][value="${values.durability}"]`).check();
+    let t = await now(page);
+    const wall = Date.now();
+    await button(page, 'Start a rehearsal of job-keys').click();
+    await poll(() => currentPhase(page).textContent(), (x) => x?.includes('old-only') ?? false, { timeout: LONG, intervalMs: 500, message: 'the rehearsal open in old-only' });
+    const load = await longestSince(page, t);
+    say(`load: ${((Date.now() - wall) / 1000).toFixed(1)} s to open with its starting records; longest main-thread task ${load.longest.toFixed(0)} ms (${load.over50} over 50 ms)`);
+
+    // 2. dual-write, the workload, and a backfill of every record.
+    await button(page, 'Next phase', 'cl-phase-stepper').click();
+    await poll(() => currentPhase(page).textContent(), (x) => x?.includes('dual-write') ?? false, { timeout: 60_000, message: 'dual-write' });
+    const panel = page.locator('cl-workload');
+    for (const [selector, value] of [['#ops', rate], ['#concurrency', concurrency]] as const) {
+      await panel.locator(selector).fill(String(value));
+      await panel.locator(selector).blur();
+    }
+    if (values.batch) {
+      const batch = page.locator('cl-actions #backfill-batch');
+      await batch.fill(values.batch);
+      await batch.blur();
+    }
+    const opsBefore = (await savedHistory(page)).ops.length;
+    if (rate > 0) await button(page, 'Start workload', 'cl-workload').click();
+    t = await now(page);
+    const backfillWall = Date.now();
+    await button(page, 'Start backfill', 'cl-actions').click();
+    const backfill = page.locator('cl-actions').getByRole('region', { name: 'Backfill', exact: true });
+    await poll(async () => (await backfill.textContent()) ?? '', (x) => /Pass 1 done/.test(x), { timeout: LONG, intervalMs: 500, message: 'backfill pass 1 done' });
+    const backfillSeconds = (Date.now() - backfillWall) / 1000;
+    const during = await longestSince(page, t);
+    if (rate > 0) await button(page, 'Stop workload', 'cl-workload').click();
+    const opsAfter = (await savedHistory(page)).ops.length;
+    const copied = /Copied\s*([\d,]+)/.exec((await backfill.textContent()) ?? '')?.[1] ?? '?';
+    say(
+      `backfill: ${backfillSeconds.toFixed(1)} s (${copied} copied, ${Math.round(records / backfillSeconds).toLocaleString('en-US')} records/s) with the workload running: ${((opsAfter - opsBefore) / backfillSeconds).toFixed(0)} ops/s completed of ${rate} asked; longest main-thread task ${during.longest.toFixed(0)} ms (${during.count} long tasks, ${during.over50} over 50 ms)`,
+    );
+
+    // 3. Verify.
+    t = await now(page);
+    const verifyWall = Date.now();
+    const verifiedAt = (): Promise<number | null> => page.locator('cl-consistency').evaluate((el) => (el as unknown as { verifiedAt: number | null }).verifiedAt);
+    const lastVerify = await verifiedAt();
+    await button(page, 'Verify', 'cl-actions').click();
+    await poll(verifiedAt, (at) => at !== lastVerify, { timeout: LONG, intervalMs: 500, message: 'verify' });
+    const verify = await longestSince(page, t);
+    const consistency = (await shadowText(page, 'cl-consistency')).replace(/\s+/g, ' ').trim().slice(0, 200);
+    say(`verify: ${((Date.now() - verifyWall) / 1000).toFixed(1)} s; longest main-thread task ${verify.longest.toFixed(0)} ms; ${consistency}`);
+
+    // 4. The history check (the badge), which holds every starting record to its first state.
+    const badge = page.locator('cl-invariant-badge');
+    const checkWall = Date.now();
+    await badge.getByRole('button', { name: 'Check now' }).click();
+    const badgeText = async (): Promise<string> => (await shadowText(page, 'cl-invariant-badge')).replace(/\s+/g, ' ').trim();
+    await poll(badgeText, (x) => /checking/i.test(x), { timeout: 30_000, intervalMs: 20, message: 'the history check started' }).catch(() => '');
+    await poll(badgeText, (x) => x.length > 0 && !/checking|not checked/i.test(x), { timeout: LONG, intervalMs: 500, message: 'the history check' });
+    say(`history check: ${((Date.now() - checkWall) / 1000).toFixed(1)} s; badge: ${await badgeText()}`);
+    say(`peak memory of Chromium's processes (RSS, sampled every 0.5 s): ${peakRss.toFixed(0)} MiB; tab crashed: ${crashed ? 'yes' : 'no'}`);
+  } finally {
+    clearInterval(sampler);
+    await browser.close();
+    await served.close();
+  }
+}
+
+await main();

@@ -3,10 +3,12 @@
  *
  *   cutover-lab validate <scenario.json>
  *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--threads T] [--shard i/n] [--json]
+ *   cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--json out.json] [--junit out.xml] [--markdown out.md]
  *   cutover-lab merge <report.json>…
  *   cutover-lab scenarios
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type DurabilityMode } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -17,6 +19,12 @@ import { loadNodeSqlEngine } from './node-sql.ts';
 import { defaultThreads, mergeReports, shardSeeds, simulateParallel } from './parallel.ts';
 import type { SimulationReport } from './simulate.ts';
 import { formatSummary } from './summary.ts';
+import { rehearse } from './index.ts';
+import { renderJUnit } from './plan/junit.ts';
+import type { RehearsalReport } from './plan/report.ts';
+import { describeFigures, describeStep, formatMeasured, formatThreshold, renderRunbook, stepLabel, type RehearsalRun } from './plan/runbook.ts';
+import { MAX_PLAN_CHARS, parsePlan } from './plan/validate.ts';
+import { shellQuote } from './simulate.ts';
 
 const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
 
@@ -42,6 +50,21 @@ Usage:
       --shard i/n          run only the i-th of n contiguous blocks of the seeds (for a CI matrix);
                            \`cutover-lab merge\` joins the blocks' --json reports into one
       --json               print the report as JSON (the same seed gives the same bytes)
+
+  cutover-lab rehearse --scenario <id|file> --plan <file> [options]
+      Run a rehearsal plan (docs/plans.md) on a scenario: its steps in order on a virtual clock,
+      each step's gates judged before the next, then the final history check and verify. Prints
+      each step's figures and each gate's verdict (measured vs threshold). Exit 0 when every step
+      ran and every gate and invariant held; 1 when one failed (named, with the seed and the
+      command that replays it); 2 when a file cannot be read or the plan or scenario is invalid.
+      --scenario ID|FILE   a built-in scenario id or a scenario file (default: the plan's
+                           "scenario", when it names a built-in one)
+      --plan FILE          the plan file (JSON, format 1)
+      --seed N             the seed (default 1); the same seed gives the same report, byte for byte
+      --durability MODE    strict | group | unsafe-ack-first (default strict)
+      --json FILE          write the report as JSON (what rehearse() returns)
+      --junit FILE         write JUnit XML: a test case per step, failures with the diff
+      --markdown FILE      write the plan as a Markdown cut-over runbook with the measured figures
 
   cutover-lab merge <report.json>… [--json]
       Join simulate --json reports of contiguous blocks of seeds (the shards of --shard, or runs
@@ -76,16 +99,16 @@ function unreadable(error: unknown): string {
   }
 }
 
-/** The text of a scenario file; a path that is missing, a directory or unreadable is a usage error (exit 2) whose message ends with `hint` when it does not exist. */
-async function readScenarioFile(path: string, hint = ''): Promise<string> {
+/** The text of a scenario (or plan) file; a path that is missing, a directory or unreadable is a usage error (exit 2) whose message ends with `hint` when it does not exist. */
+async function readScenarioFile(path: string, hint = '', what: 'scenario' | 'plan' = 'scenario', maxChars = MAX_SCENARIO_CHARS): Promise<string> {
   let info;
   try {
     info = await stat(path);
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${unreadable(error)}${(error as NodeJS.ErrnoException).code === 'ENOENT' ? hint : ''}`);
   }
-  if (info.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory; give the path of a scenario file (.json)`);
-  if (info.size > MAX_SCENARIO_CHARS * 4) throw new UsageError(`${path} is ${info.size} bytes; a scenario may be at most ${MAX_SCENARIO_CHARS} characters`);
+  if (info.isDirectory()) throw new UsageError(`cannot read ${path}: it is a directory; give the path of a ${what} file (.json)`);
+  if (info.size > maxChars * 4) throw new UsageError(`${path} is ${info.size} bytes; a ${what} may be at most ${maxChars} characters`);
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -212,6 +235,144 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   return report.failures.length > 0 ? 1 : 0;
 }
 
+/** The seed as given: a whole number as a number, anything else as the string it is (both replay). */
+function seedOf(value: string | undefined): number | string {
+  if (value === undefined) return 1;
+  if (/^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  if (value.trim() === '') throw new UsageError('--seed: give a number (or a word); the same seed replays the same run');
+  return value;
+}
+
+/** The command that replays one rehearsal. */
+export function rehearseReplayCommand(scenario: string, plan: string, seed: number | string, durability: DurabilityMode): string {
+  return ['npx cutover-lab rehearse', `--scenario ${shellQuote(scenario)}`, `--plan ${shellQuote(plan)}`, `--seed ${shellQuote(String(seed))}`, `--durability ${durability}`].join(' ');
+}
+
+/** Refuses an output path whose folder does not exist before the rehearsal runs, not after. */
+async function checkOutputPath(path: string, option: string): Promise<void> {
+  const folder = dirname(path);
+  let info;
+  try {
+    info = await stat(folder);
+  } catch (error) {
+    throw new UsageError(`--${option} ${path}: cannot write there: ${folder}: ${unreadable(error)}; create the folder first`);
+  }
+  if (!info.isDirectory()) throw new UsageError(`--${option} ${path}: cannot write there: ${folder} is not a directory`);
+  try {
+    if ((await stat(path)).isDirectory()) throw new UsageError(`--${option} ${path}: it is a directory; give a file name`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+/** The rehearsal in lines for a terminal or a CI log: each step, its figures and gates, the invariants, the verdict. */
+export function formatRehearsal(run: RehearsalRun): string {
+  const { report, plan } = run;
+  const lines = [`Cutover Lab rehearsal — ${report.scenario}, plan ${run.planName ?? plan.title ?? 'plan'} (${plan.steps.length} steps), seed ${String(report.settings.seed)}, durability ${report.settings.durability}`, ''];
+  for (const [index, step] of plan.steps.entries()) {
+    const s = report.steps[index];
+    if (!s) {
+      lines.push(`${stepLabel(index, step)}  — not reached`);
+      continue;
+    }
+    const phase = s.phaseBefore === s.phaseAfter ? s.phaseAfter : `${s.phaseBefore} -> ${s.phaseAfter}`;
+    lines.push(`${stepLabel(index, step)}  [${phase}, ${Number((s.figures.elapsedMs / 1000).toFixed(3))} s] ${s.status === 'failed' ? 'FAILED' : s.gates.some((g) => !g.held) ? 'gate FAILED' : 'done'}`);
+    if (s.problem) lines.push(`    ${s.problem}`);
+    const figures = describeFigures(s.figures);
+    if (figures) lines.push(`    ${figures}`);
+    for (const g of s.gates) lines.push(`    ${g.held ? 'ok    ' : 'FAILED'} ${g.gate}: ${formatMeasured(g)} (threshold ${formatThreshold(g)}) — ${g.why}`);
+    if (s.onFail) lines.push(`    onFail: rolled back to ${s.onFail.step.to}: ${s.onFail.status}${s.onFail.problem ? ` (${s.onFail.problem})` : ''}, now in ${s.onFail.phaseAfter}`);
+  }
+  const h = report.invariants.history;
+  const v = report.invariants.verify;
+  lines.push(
+    '',
+    `Invariants: ${h.operations} operations, ${h.acknowledgedWrites} acknowledged writes; lost ${h.lost.length}, unexpected ${h.unexpectedCount}, duplicates ${h.duplicates.length}${v ? `; verify in ${report.finalPhase} ${v.clean ? 'clean' : `not clean (${v.differing} differing, ${v.appReadMismatches} read differently)`}` : '; verify not run (old is dropped)'}`,
+    '',
+  );
+  if (report.ok) {
+    lines.push(`PASSED: ${report.steps.length} steps ran, ${report.steps.reduce((n, s) => n + s.gates.length, 0)} gate verdicts held, no acknowledged write lost.`);
+    return lines.join('\n');
+  }
+  const stoppedAt = report.stopped ? plan.steps[report.stopped.step] : undefined;
+  const where = report.stopped && stoppedAt ? `at step ${report.stopped.step + 1} (steps[${report.stopped.step}] in the plan): ${describeStep(stoppedAt)}${stoppedAt.name ? ` — ${stoppedAt.name}` : ''}` : 'in the final check, after every step ran';
+  lines.push(`${report.outcome === 'rolled-back' ? 'ROLLED BACK' : 'FAILED'} ${where}`);
+  for (const f of report.failures) {
+    // A gate's verdict is printed in full above; here its figures.
+    const verdict = f.what === 'gate' && f.step !== null ? report.steps[f.step]?.gates.find((g) => g.gate === f.name && !g.held) : undefined;
+    const detail = verdict ? `measured ${formatMeasured(verdict)}, threshold ${formatThreshold(verdict)}` : f.detail;
+    lines.push(`  ${f.step === null ? 'final check' : `step ${f.step + 1}`}, ${f.what} ${f.name}: ${detail}`);
+  }
+  if (run.replay) lines.push(`Replay seed ${String(report.settings.seed)}: ${run.replay}`);
+  return lines.join('\n');
+}
+
+async function rehearseCommand(args: string[], out: (s: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        scenario: { type: 'string' },
+        plan: { type: 'string' },
+        seed: { type: 'string' },
+        durability: { type: 'string' },
+        json: { type: 'string' },
+        junit: { type: 'string' },
+        markdown: { type: 'string' },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--json FILE] [--junit FILE] [--markdown FILE]`);
+  }
+  const v = parsed.values;
+  if (!v.plan) throw new UsageError('rehearse needs --plan <file> (a rehearsal plan, see docs/plans.md)');
+  const seed = seedOf(v.seed);
+  const durability = (v.durability ?? 'strict') as DurabilityMode;
+  if (!(DURABILITY_MODES as readonly string[]).includes(durability)) throw new UsageError(`--durability ${durability}: use ${DURABILITY_MODES.join(', ')}`);
+  const outputs = { json: v.json, junit: v.junit, markdown: v.markdown };
+  for (const [option, path] of Object.entries(outputs)) if (path !== undefined) await checkOutputPath(path, option);
+
+  const planText = await readScenarioFile(v.plan, '', 'plan', MAX_PLAN_CHARS);
+  let scenarioArg = v.scenario;
+  if (scenarioArg === undefined) {
+    // The plan may name its scenario; anything that is not a built-in id needs --scenario.
+    let named: unknown;
+    try {
+      named = (JSON.parse(planText) as { scenario?: unknown } | null)?.scenario;
+    } catch {
+      named = undefined;
+    }
+    if (typeof named !== 'string' || !Object.hasOwn(BUILT_IN_SCENARIOS, named)) throw new UsageError(`rehearse needs --scenario <id|file>${typeof named === 'string' ? ` (the plan names "${named}", which is not a built-in scenario: give its file)` : ''}`);
+    scenarioArg = named;
+  }
+  const sql = await loadNodeSqlEngine();
+  const scenario = await loadScenario(scenarioArg, sql);
+  const validation = parsePlan(planText, scenario);
+  if (!validation.ok) {
+    const n = validation.problems.length;
+    throw new UsageError(`${v.plan} is not a valid plan (${n} problem${n === 1 ? '' : 's'}; see docs/plans.md):\n${formatProblems(validation.problems)}`);
+  }
+  const plan = validation.plan;
+  const report: RehearsalReport = await rehearse(scenario, plan, { seed, durability, sql });
+  const run: RehearsalRun = { report, plan, planName: basename(v.plan), scenario, replay: rehearseReplayCommand(scenarioArg, v.plan, seed, durability) };
+
+  const write = async (option: string, path: string | undefined, text: () => string): Promise<void> => {
+    if (path === undefined) return;
+    try {
+      await writeFile(path, text());
+    } catch (error) {
+      throw new UsageError(`--${option} ${path}: cannot write: ${unreadable(error)}`);
+    }
+  };
+  await write('json', outputs.json, () => `${JSON.stringify(report, null, 2)}\n`);
+  await write('junit', outputs.junit, () => renderJUnit(run));
+  await write('markdown', outputs.markdown, () => renderRunbook(run));
+  out(formatRehearsal(run));
+  return report.ok ? 0 : 1;
+}
+
 async function mergeCommand(args: string[], out: (s: string) => void): Promise<number> {
   const json = args.includes('--json');
   const paths = args.filter((a) => a !== '--json');
@@ -249,6 +410,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
         return await validateCommand(rest, out);
       case 'simulate':
         return await simulateCommand(rest, out, err);
+      case 'rehearse':
+        return await rehearseCommand(rest, out);
       case 'merge':
         return await mergeCommand(rest, out);
       case 'scenarios':

@@ -1,7 +1,8 @@
 /**
  * The harness as a user imports it (`cutover-lab/harness`): `rehearse` runs a plan on a scenario
  * and returns a frozen report; `simulate` runs the random walk `cutover-lab simulate` runs. Both are
- * deterministic from their seed on a virtual clock and an in-memory store.
+ * deterministic from their seed on a virtual clock and an in-memory store. `renderJUnit` and
+ * `renderRunbook` turn a report (with its plan) into JUnit XML for CI and a Markdown runbook.
  */
 import type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -16,6 +17,8 @@ export { simulate, type SimulateOptions, type SimulationReport, type RunReport, 
 export { parsePlan, validatePlan, InvalidPlanError, type PlanValidation, type Problem } from './plan/validate.ts';
 export { InvalidScenarioError } from '../engine/scenario/validate.ts';
 export type * from './plan/format.ts';
+export { renderJUnit, escapeXml } from './plan/junit.ts';
+export { renderRunbook, rollbackRoute, describeStep, type RehearsalRun, type RollbackRoute, type RollbackHazard } from './plan/runbook.ts';
 export type { GateVerdict, HistoryRecord, Invariants, LostRecord, PlanFailure, RehearsalReport, StepFigures, StepReport, UnexpectedRecord } from './plan/report.ts';
 export type { Scenario } from '../engine/scenario/format.ts';
 export type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';

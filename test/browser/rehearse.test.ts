@@ -6,20 +6,19 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import plan from '../../docs/examples/plans/seed-002-job-keys.json';
-import { rehearse, type Plan, type RehearsalReport } from '../../src/harness/index.ts';
+import { rehearse, type KeyValueBackend, type Plan, type RehearsalReport } from '../../src/harness/index.ts';
 import { cutoverMatchers } from '../../src/harness/matchers.ts';
-import { loadBrowserSqlEngine } from '../../src/store/browser-sql.ts';
+import { indexedDbStore, loadBrowserSqlEngine } from '../../src/harness/browser.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
-import { createStrictStore, IndexedDbBackend } from '../../src/store/idb-backend.ts';
 import node from './rehearse-seed-002.node.json';
 import { invariantFigures, timingFigures } from '../support/rehearsal-figures.ts';
 
 expect.extend(cutoverMatchers);
 
 let report: RehearsalReport;
-let store: IndexedDbBackend;
+let store: KeyValueBackend;
 beforeAll(async () => {
-  store = new IndexedDbBackend(createStrictStore(`cutover-lab-rehearse-${Date.now()}`));
+  store = indexedDbStore(`cutover-lab-rehearse-${Date.now()}`);
   report = await rehearse('job-keys', plan as Plan, { seed: 1, durability: 'strict', sql: await loadBrowserSqlEngine(), store });
 });
 

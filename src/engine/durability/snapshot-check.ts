@@ -12,7 +12,9 @@ export interface SnapshotVerdict {
 
 /**
  * Checks a stored record claimed to be snapshot `generation`: format, header, length and checksum.
- * Does not open the database (recovery runs `PRAGMA integrity_check` on the one it picks).
+ * Does not open the database. A record that passes holds exactly the bytes its writer exported and
+ * hashed, which is all recovery needs to trust them: it opens the one it picks and reads its schema,
+ * without a `PRAGMA integrity_check` (see `SnapshotGenerations.recover`).
  */
 export async function checkSnapshot(record: unknown, generation: number, digest: Digest): Promise<SnapshotVerdict> {
   if (typeof record !== 'object' || record === null) return { problem: 'is missing or unreadable' };

@@ -18,6 +18,7 @@ import { createRandom } from '../../engine/random.ts';
 import type { Rehearsal } from '../../engine/rehearsal.ts';
 import type { CopyProgress, OperationResult, PhaseMove } from '../../engine/results.ts';
 import type { Scenario } from '../../engine/scenario/format.ts';
+import { requireValid } from '../../engine/scenario/validate.ts';
 import type { SqlEngine } from '../../engine/sql.ts';
 import type { Invocation } from '../../engine/workload.ts';
 import { webCryptoSha256 } from '../../store/digest.ts';
@@ -79,6 +80,11 @@ interface StepOutcome {
 export async function runPlan(options: RunPlanOptions): Promise<RehearsalReport> {
   const { scenario, seed, durability } = options;
   const plan = requireValidPlan(options.plan, scenario);
+  // Validated here, on the plain engine: Rehearsal.open validates a scenario it has not seen pass
+  // before through the ports it is given, and the cost model would charge that dry run to the
+  // clock and the random stream — the first run of a scenario in a process would differ from the
+  // next, and the CLI (which validates first) from rehearse().
+  requireValid(scenario, options.sql);
   const random = createRandom(`plan:${scenario.id}:${seed}`);
   const clock = new VirtualClock(SIMULATION_EPOCH_MS);
   const log: string[] = [];

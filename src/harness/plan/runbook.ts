@@ -155,7 +155,7 @@ export function formatThreshold(v: GateVerdict): string {
 export function describeFigures(f: StepFigures): string | null {
   if (f.operations === 0 && f.crashes === 0) return null;
   const parts = [`${f.operations} operations (${f.reads} reads, ${f.writes} writes: ${f.acknowledged} acknowledged, ${f.failed} failed${f.indeterminate > 0 ? `, ${f.indeterminate} cut short by a crash` : ''})`];
-  if (f.fallbacks > 0 || f.fallbackRate !== null) parts.push(`${f.fallbacks} fallbacks${f.fallbacks > 0 ? ` (${f.fallbacksOnEmpty} new had no rows, ${f.fallbacksOnError} new failed)` : ''}`);
+  if (f.fallbacks > 0) parts.push(`${f.fallbacks} fallbacks${f.fallbacks > 0 ? ` (${f.fallbacksOnEmpty} new had no rows, ${f.fallbacksOnError} new failed)` : ''}`);
   if (f.shadowReads > 0) parts.push(`${f.shadowReads} shadow reads, ${f.mismatches} mismatched`);
   const p99 = (['old', 'new'] as const).filter((s) => f.p99Ms[s] !== null).map((s) => `${s} ${String(f.p99Ms[s])} ms`);
   if (p99.length > 0) parts.push(`p99 ${p99.join(', ')}`);
@@ -249,7 +249,12 @@ const everyHazard: RollbackFacts = {
 };
 
 function hazardOf(h: Hazard, from: Phase, to: Phase, settings: { readonly writeAuthorityInReadNew: Side }): RollbackHazard {
-  const since = from === 'new-only' ? 'every write since the move to new-only went to new alone' : 'a write whose second write, to old, failed is in new alone';
+  const since =
+    from === 'new-only'
+      ? 'every write since the move to new-only went to new alone'
+      : routeOf(from, settings).writes[0] === 'new'
+        ? 'a write whose second write, to old, failed is in new alone'
+        : 'records new holds that old lacks or holds older (old takes writes first here, so only those verify finds)';
   let what: string;
   switch (h.kind) {
     case 'old-dropped':
@@ -290,6 +295,11 @@ export function markdownText(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]<>|#~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
 }
 
+/** Inline code in a table cell: a pipe, even inside a code span, ends the cell unless escaped. */
+function cellCode(text: string): string {
+  return markdownCode(text).replace(/\|/g, '\\|');
+}
+
 /** Inline code that renders as written, whatever backticks it holds. */
 export function markdownCode(text: string): string {
   const flat = text.replace(/[\r\n]+/g, ' ');
@@ -302,6 +312,9 @@ export function markdownCode(text: string): string {
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
+
+/** Lost records the runbook lists in its table (a pull request is no place for thousands). */
+const LOST_LISTED = 100;
 
 const VERDICT = { held: '✅ held', failed: '❌ failed' } as const;
 
@@ -334,7 +347,12 @@ export function renderRunbook(run: RehearsalRun): string {
   );
   if (report.failures.length > 0) {
     out.push('**What failed:**', '');
-    for (const f of report.failures) out.push(`- ${f.step === null ? 'final check' : `step ${f.step + 1}`}, ${f.what} ${markdownCode(f.name)}: ${md(f.detail)}`);
+    for (const f of report.failures) {
+      // A gate's verdict is in full at its step; here its figures.
+      const verdict = f.what === 'gate' && f.step !== null ? report.steps[f.step]?.gates.find((g) => g.gate === f.name && !g.held) : undefined;
+      const detail = verdict ? `measured ${formatMeasured(verdict)}, threshold ${formatThreshold(verdict)}` : f.detail;
+      out.push(`- ${f.step === null ? 'final check' : `step ${f.step + 1}`}, ${f.what} ${markdownCode(f.name)}: ${md(detail)}`);
+    }
     out.push('');
   }
 
@@ -358,7 +376,7 @@ export function renderRunbook(run: RehearsalRun): string {
     if (s.gates.length > 0) {
       out.push(`**Gate** (must hold before the next step${step.gate?.onFail ? `; on failure roll back to ${markdownCode(step.gate.onFail.to)}` : ''}):`, '');
       out.push('| gate | threshold | measured | verdict |', '|---|---|---|---|');
-      for (const g of s.gates) out.push(`| ${markdownCode(g.gate)} | ${md(formatThreshold(g))} | ${md(formatMeasured(g))} | ${g.held ? VERDICT.held : VERDICT.failed}: ${md(g.why)} |`);
+      for (const g of s.gates) out.push(`| ${cellCode(g.gate)} | ${md(formatThreshold(g))} | ${md(formatMeasured(g))} | ${g.held ? VERDICT.held : VERDICT.failed}: ${md(g.why)} |`);
       out.push('');
     } else if (step.gate && s.status === 'failed') {
       out.push(`**Gate:** not judged (the step failed): ${describeGate(step.gate).map((g) => markdownCode(g)).join(', ')}`, '');
@@ -389,7 +407,8 @@ export function renderRunbook(run: RehearsalRun): string {
   out.push(v ? `- Verify in ${markdownCode(report.finalPhase)}: ${v.clean ? 'clean ✅' : 'not clean'} — ${v.records} records, ${v.consistent} consistent, ${v.differing} differing, ${v.appReadMismatches} read differently by the application` : `- Verify: not run (old is dropped in ${markdownCode(report.finalPhase)})`, '');
   if (h.lost.length > 0) {
     out.push('**Lost records** (acknowledged, not readable through the final read path):', '', '| collection | key | last acknowledged write | expected | found |', '|---|---|---|---|---|');
-    for (const l of h.lost) out.push(`| ${md(l.collection)} | ${markdownCode(l.key)} | ${md(`${l.operation.name} #${l.operation.index} in ${l.operation.phase}`)} | ${markdownCode(JSON.stringify(l.expected))} | ${markdownCode(JSON.stringify(l.found))} |`);
+    for (const l of h.lost.slice(0, LOST_LISTED)) out.push(`| ${md(l.collection)} | ${cellCode(l.key)} | ${md(`${l.operation.name} #${l.operation.index} in ${l.operation.phase}`)} | ${cellCode(JSON.stringify(l.expected))} | ${cellCode(JSON.stringify(l.found))} |`);
+    if (h.lost.length > LOST_LISTED) out.push('', `and ${h.lost.length - LOST_LISTED} more (the JSON report lists them all).`);
     out.push('');
   }
   if (h.unexpected.length > 0) {
@@ -427,7 +446,8 @@ function renderRollback(phase: Phase, onFail: Phase | undefined, settings: { rea
   const out = [`**Rollback from here** (${where}):`, ''];
   for (const to of targets) {
     const r = rollbackRoute(phase, to, settings);
-    const steps = [...r.first, `move to ${to}`];
+    // Restoring the backup leaves the phase new-only: no move after it.
+    const steps = [...r.first, ...(phase === 'old-dropped' && to === 'new-only' ? [] : [`move to ${to}`])];
     const blocking = r.hazards.filter((h) => h.severity === 'data');
     out.push(`- to ${markdownCode(to)}${to === onFail ? ' (this step\'s onFail)' : ''}: ${steps.map((x) => markdownCode(x)).join(' → ')}${blocking.length === 0 ? ' — no acknowledged write at risk' : ''}`);
     for (const h of r.hazards) out.push(`  - ${h.severity === 'data' ? '⚠️ data' : 'warning'}, ${markdownCode(h.kind)}: ${markdownText(h.what)}${h.remedy ? ` (remedy: ${markdownCode(h.remedy)})` : ''}`);

@@ -339,7 +339,7 @@ export function renderRunbook(run: RehearsalRun): string {
     '| | |',
     '|---|---|',
     `| scenario | ${markdownCode(report.scenario)} |`,
-    `| plan | ${md(planNameOf(run))}, ${plan.steps.length} steps |`,
+    `| plan | ${md(planNameOf(run))}, ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} |`,
     `| rehearsed | seed ${md(String(report.settings.seed))}, durability ${report.settings.durability}, on a virtual clock with Cutover Lab's cost model |`,
     `| outcome | ${outcome} |`,
     ...(run.replay ? [`| replay | ${markdownCode(run.replay)} |`] : []),

@@ -44,15 +44,7 @@ export function invariantFigures(r: RehearsalReport) {
   };
 }
 
-/** Every step's p99 per side and virtual time: figures of the seeded cost model, not of the machine. */
-export function timingFigures(r: RehearsalReport) {
-  return r.steps.map((s) => ({ index: s.index, p99Ms: s.figures.p99Ms, elapsedMs: s.figures.elapsedMs }));
-}
-
 /** What the Node run wrote down for the browser run to compare with. */
 export interface NodeFigures {
-  /** SHA-256 of the whole report as JSON.stringify writes it. */
-  readonly digest: string;
   readonly figures: ReturnType<typeof invariantFigures>;
-  readonly timing: ReturnType<typeof timingFigures>;
 }

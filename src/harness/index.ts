@@ -2,7 +2,8 @@
  * The harness as a user imports it (`cutover-lab/harness`): `rehearse` runs a plan on a scenario
  * and returns a frozen report; `simulate` runs the random walk `cutover-lab simulate` runs. Both are
  * deterministic from their seed on a virtual clock and an in-memory store. `renderJUnit` and
- * `renderRunbook` turn a report (with its plan) into JUnit XML for CI and a Markdown runbook.
+ * `renderRunbook` turn a report (with its plan) into JUnit XML for CI and a Markdown runbook;
+ * `cutoverMatchers` are Vitest matchers on a report (`expect.extend(cutoverMatchers)`).
  */
 import type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -20,6 +21,7 @@ export type * from './plan/format.ts';
 export { renderJUnit, escapeXml } from './plan/junit.ts';
 export { renderRunbook, rollbackRoute, describeStep, type RehearsalRun, type RollbackRoute, type RollbackHazard } from './plan/runbook.ts';
 export type { GateVerdict, HistoryRecord, Invariants, LostRecord, PlanFailure, RehearsalReport, StepFigures, StepReport, UnexpectedRecord } from './plan/report.ts';
+export { cutoverMatchers, type CutoverMatchers, type MatcherResult } from './matchers.ts';
 export type { Scenario } from '../engine/scenario/format.ts';
 export type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';
 

@@ -1,10 +1,16 @@
 /**
- * Vitest matchers for rehearsal reports (`cutover-lab/harness/matchers`): register them once with
- * `expect.extend(cutoverMatchers)`, then `expect(report).toHaveNoLostWrites()`, `.toBeConsistent()`,
- * `.toPassGates()`. A failure names what broke: each lost write (collection, key, the write,
- * expected against found, field by field), each difference between the sides, each failing gate
- * (step, measured against threshold). The module imports nothing from Vitest at run time; the
- * `declare module 'vitest'` below types the matchers on `expect(…)` for whoever imports this file.
+ * Vitest matchers for rehearsal reports: register them once with `expect.extend(cutoverMatchers)`,
+ * then `expect(report).toHaveNoLostWrites()`, `.toBeConsistent()`, `.toPassGates()`. A failure
+ * names what broke: each lost write (collection, key, the write, expected against found, field by
+ * field), each difference between the sides, each failing gate (step, measured against
+ * threshold). Nothing here imports Vitest, so `cutover-lab/harness` does not need it; the types
+ * reach `expect(…)` through an augmentation in the user's own setup file (Vitest's way, and the
+ * one that works when this package is linked with its own copy of Vitest beside it):
+ *
+ *   import type { CutoverMatchers } from 'cutover-lab/harness';
+ *   declare module 'vitest' {
+ *     interface Matchers<T = any> extends CutoverMatchers<T> {}
+ *   }
  */
 import type { SimulationReport } from './simulate.ts';
 import { jsonSafe, REPORT_FORMAT, type JsonValue, type LostRecord, type RehearsalReport, type StepReport } from './plan/report.ts';
@@ -96,12 +102,6 @@ export interface CutoverMatchers<R = unknown> {
   toBeConsistent(): R;
   /** Every step ran and every gate held (a rehearsal report). */
   toPassGates(): R;
-}
-
-declare module 'vitest' {
-  // The type parameter must repeat Vitest's declaration exactly, `any` included.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
-  interface Matchers<T = any> extends CutoverMatchers<T> {}
 }
 
 function isSimulation(value: unknown): value is SimulationReport {

@@ -73,7 +73,15 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     let crashed = false;
-    page.on('crash', () => (crashed = true));
+    page.on('crash', () => {
+      crashed = true;
+      say(`  the tab crashed (Chromium RSS ${chromiumRssMiB().toFixed(0)} MiB, peak ${peakRss.toFixed(0)} MiB)`);
+    });
+    page.on('worker', (w) => w.on('close', () => say('  a worker closed')));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') say(`  page ${m.type()}: ${m.text().slice(0, 300)}`);
+    });
+    page.on('pageerror', (e) => say(`  page error: ${e.message.slice(0, 300)}`));
     // tsx names functions with esbuild's `__name`, which page.evaluate's serialised callbacks then call.
     await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
     await page.addInitScript(() => {
@@ -92,7 +100,27 @@ async function main(): Promise<void> {
     let t = await now(page);
     const wall = Date.now();
     await button(page, 'Start a rehearsal of job-keys').click();
-    await poll(() => currentPhase(page).textContent(), (x) => x?.includes('old-only') ?? false, { timeout: LONG, intervalMs: 500, message: 'the rehearsal open in old-only' });
+    let shown = '';
+    let shownAt = 0;
+    await poll(
+      async () => {
+        if (crashed) throw new Error('the tab crashed');
+        const status = await page.locator('cl-app').evaluate((el) => {
+          const loading = el.shadowRoot?.querySelector('.loading')?.textContent ?? '';
+          const notices = [...(el.shadowRoot?.querySelectorAll('.notice p') ?? [])].map((p) => p.textContent ?? '').join(' | ');
+          return `${loading}${notices ? ` [notices: ${notices}]` : ''}`;
+        });
+        // What the page says while it loads, every 10 s (the worker may restart and begin again).
+        if (status && (status !== shown || Date.now() - shownAt > 10_000) && Date.now() - shownAt > 10_000) {
+          say(`  ${((Date.now() - wall) / 1000).toFixed(0)} s: ${status.trim()} (Chromium RSS ${chromiumRssMiB().toFixed(0)} MiB)`);
+          shown = status;
+          shownAt = Date.now();
+        }
+        return currentPhase(page).textContent({ timeout: 1000 }).catch(() => null);
+      },
+      (x) => x?.includes('old-only') ?? false,
+      { timeout: LONG, intervalMs: 500, message: 'the rehearsal open in old-only' },
+    );
     const load = await longestSince(page, t);
     say(`load: ${((Date.now() - wall) / 1000).toFixed(1)} s to open with its starting records; longest main-thread task ${load.longest.toFixed(0)} ms (${load.over50} over 50 ms)`);
 

@@ -74,6 +74,50 @@ export function createStrictStore(dbName = IDB_DATABASE, storeName = IDB_STORE):
 /** Test hooks: see a write's transaction before it commits (to abort it, as a full quota does). */
 export interface IndexedDbHooks {
   beforeCommit?(transaction: IDBTransaction): void;
+  /** Largest byte array stored as one value (default CHUNK_BYTES); tests make it small. */
+  chunkBytes?: number;
+}
+
+/**
+ * Largest byte array stored as one IndexedDB value. Chromium refuses a serialised value over about
+ * 128 MiB (the write's transaction aborts), and a 1,000,000-record database is about 300 MiB, so a
+ * snapshot, backup or journal image above this is stored in chunks under keys of its own, in the
+ * same transaction, and put together again when read.
+ */
+export const CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** Chunk keys follow their value's key: `key` + this + the chunk's index. U+0000 sorts them right after it. */
+const CHUNK_SEPARATOR = '\u0000chunk\u0000';
+
+/** What a chunked byte array is stored as in its value: how many chunks, and the total length. */
+interface ChunkedField {
+  readonly __cutoverChunks: number;
+  readonly byteLength: number;
+}
+
+const isChunked = (v: unknown): v is ChunkedField => typeof v === 'object' && v !== null && typeof (v as ChunkedField).__cutoverChunks === 'number';
+const chunkKey = (key: string, field: string, index: number): string => `${key}${CHUNK_SEPARATOR}${field}\u0000${String(index).padStart(6, '0')}`;
+const chunkRange = (key: string): IDBKeyRange => IDBKeyRange.bound(`${key}${CHUNK_SEPARATOR}`, `${key}${CHUNK_SEPARATOR}\uffff`);
+const isChunkKey = (key: string): boolean => key.includes(CHUNK_SEPARATOR);
+const ownerOf = (key: string): string => key.slice(0, key.indexOf(CHUNK_SEPARATOR));
+
+/**
+ * The puts that store `value` under `key`: the value itself, with every byte array over
+ * `limit` at its top level replaced by a ChunkedField, and one put per chunk (a copy of its bytes:
+ * a view would clone its whole buffer). Undefined when nothing needs chunks.
+ */
+function chunked(key: string, value: unknown, limit: number): [string, unknown][] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return undefined;
+  const big = Object.entries(value).filter((e): e is [string, Uint8Array] => e[1] instanceof Uint8Array && e[1].byteLength > limit);
+  if (big.length === 0) return undefined;
+  const outer: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const puts: [string, unknown][] = [];
+  for (const [field, bytes] of big) {
+    const count = Math.ceil(bytes.byteLength / limit);
+    outer[field] = { __cutoverChunks: count, byteLength: bytes.byteLength } satisfies ChunkedField;
+    for (let i = 0; i < count; i++) puts.push([chunkKey(key, field, i), bytes.slice(i * limit, Math.min(bytes.byteLength, (i + 1) * limit))]);
+  }
+  return [[key, outer], ...puts];
 }
 
 /** The durable store's backend on IndexedDB. */
@@ -86,13 +130,35 @@ export class IndexedDbBackend implements KeyValueBackend {
     this.#hooks = hooks;
   }
 
-  get(key: string): Promise<unknown> {
-    return get(key, this.#store);
+  async get(key: string): Promise<unknown> {
+    const value: unknown = await get(key, this.#store);
+    if (typeof value !== 'object' || value === null || !Object.values(value).some(isChunked)) return value;
+    // Put together again, from the chunks read in one transaction with the value itself.
+    return this.#store('readonly', async (store) => {
+      const [outer, keys, chunks] = (await Promise.all([promisifyRequest(store.get(key)), promisifyRequest(store.getAllKeys(chunkRange(key))), promisifyRequest(store.getAll(chunkRange(key)))])) as [unknown, IDBValidKey[], unknown[]];
+      if (typeof outer !== 'object' || outer === null) return outer;
+      const out: Record<string, unknown> = { ...(outer as Record<string, unknown>) };
+      for (const [field, v] of Object.entries(out)) {
+        if (!isChunked(v)) continue;
+        const bytes = new Uint8Array(v.byteLength);
+        let offset = 0;
+        for (let i = 0; i < v.__cutoverChunks; i++) {
+          const at = keys.indexOf(chunkKey(key, field, i));
+          const chunk = chunks[at];
+          if (at < 0 || !(chunk instanceof Uint8Array)) throw new StorageError(`IndexedDB lost chunk ${i + 1} of ${v.__cutoverChunks} of "${key}" (${field})`);
+          bytes.set(chunk, offset);
+          offset += chunk.byteLength;
+        }
+        if (offset !== v.byteLength) throw new StorageError(`IndexedDB holds ${offset} of the ${v.byteLength} bytes of "${key}" (${field})`);
+        out[field] = bytes;
+      }
+      return out;
+    });
   }
 
   keys(prefix: string): Promise<string[]> {
-    // Every key starts with the prefix and sorts before prefix + U+FFFF.
-    return this.#store('readonly', (store) => promisifyRequest(store.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)))).then((keys) => keys.map(String));
+    // Every key starts with the prefix and sorts before prefix + U+FFFF; chunks are not keys of their own.
+    return this.#store('readonly', (store) => promisifyRequest(store.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)))).then((keys) => keys.map(String).filter((k) => !isChunkKey(k)));
   }
 
   async write(change: BackendWrite): Promise<void> {
@@ -100,10 +166,22 @@ export class IndexedDbBackend implements KeyValueBackend {
       await this.#store('readwrite', (store) => {
         const done = promisifyRequest(store.transaction);
         try {
-          for (const [key, value] of change.set ?? []) store.put(value, key);
+          const limit = this.#hooks.chunkBytes ?? CHUNK_BYTES;
+          for (const [key, value] of change.set ?? []) {
+            const puts = chunked(key, value, limit);
+            if (!puts) {
+              store.put(value, key);
+              continue;
+            }
+            store.delete(chunkRange(key)); // chunks of a value this one replaces
+            for (const [k, v] of puts) store.put(v, k);
+          }
           const deletes = change.delete ?? [];
           if (deletes.length < RANGE_DELETE_MIN) {
-            for (const key of deletes) store.delete(key);
+            for (const key of deletes) {
+              store.delete(key);
+              store.delete(chunkRange(key));
+            }
             this.#hooks.beforeCommit?.(store.transaction);
           } else {
             deleteAsRanges(store, deletes, () => this.#hooks.beforeCommit?.(store.transaction));
@@ -151,7 +229,7 @@ function deleteAsRanges(store: IDBObjectStore, keys: readonly string[], then: ()
     group.sort();
     const first = group[0] as string;
     const last = group[group.length - 1] as string;
-    const request = store.getAllKeys(IDBKeyRange.bound(first, last));
+    const request = store.getAllKeys(IDBKeyRange.bound(first, `${last}${CHUNK_SEPARATOR}\uffff`));
     request.onsuccess = () => {
       let runStart: IDBValidKey | undefined;
       let runEnd: IDBValidKey | undefined;
@@ -161,7 +239,8 @@ function deleteAsRanges(store: IDBObjectStore, keys: readonly string[], then: ()
         runStart = runEnd = undefined;
       };
       for (const stored of request.result) {
-        if (typeof stored === 'string' && wanted.has(stored)) {
+        // A listed value's chunks sort right after it: they go with it.
+        if (typeof stored === 'string' && (wanted.has(stored) || (isChunkKey(stored) && wanted.has(ownerOf(stored))))) {
           runStart ??= stored;
           runEnd = stored;
         } else {

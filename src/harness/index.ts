@@ -31,7 +31,7 @@ export interface RehearseOptions {
   readonly durability: DurabilityMode;
   /** The durable store (default: a fresh in-memory one); give an empty one, as what it holds is recovered. */
   readonly store?: KeyValueBackend;
-  /** The SQL engine (default: sql.js loaded in Node). */
+  /** The SQL engine (default in Node: sql.js from node_modules; a browser passes `loadBrowserSqlEngine()` from `cutover-lab/harness/browser`). */
   readonly sql?: SqlEngine;
 }
 
@@ -42,8 +42,19 @@ export interface RehearseOptions {
  * validators' messages; a plan that fails is a report with `ok: false`, not an exception.
  */
 export async function rehearse(scenario: string | Scenario, plan: Plan, options: RehearseOptions): Promise<RehearsalReport> {
-  const sql = options.sql ?? (await (await import('./node-sql.ts')).loadNodeSqlEngine());
+  const sql = options.sql ?? (await nodeSqlEngine());
   return runPlan({ scenario: scenarioOf(scenario), plan, seed: options.seed, durability: options.durability, sql, ...(options.store ? { store: options.store } : {}) });
+}
+
+/**
+ * sql.js as Node loads it, imported only when needed so that a page never loads it. A browser
+ * gives its own: there sql.js would fetch its WebAssembly file from a URL only the bundler knows.
+ */
+async function nodeSqlEngine(): Promise<SqlEngine> {
+  if (typeof process === 'undefined' || process.versions?.node === undefined) {
+    throw new Error('rehearse() in a browser needs options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
+  }
+  return (await import('./node-sql.ts')).loadNodeSqlEngine();
 }
 
 /** A built-in scenario by id, or the scenario given. */

@@ -41,4 +41,8 @@ describe('rehearse() in Chromium on IndexedDB', () => {
     const inMemory = await rehearse('job-keys', plan as Plan, { seed: 1, durability: 'strict', sql: await loadBrowserSqlEngine(), store: new MemoryBackend() });
     expect(JSON.stringify(report)).toBe(JSON.stringify(inMemory));
   });
+
+  it('asks for the browser\'s sql.js when none is given, instead of loading Node\'s', async () => {
+    await expect(rehearse('job-keys', plan as Plan, { seed: 1, durability: 'strict' })).rejects.toThrow('rehearse() in a browser needs options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
+  });
 });

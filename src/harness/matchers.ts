@@ -78,12 +78,12 @@ export const cutoverMatchers = {
   /** Every step of the plan ran and every gate held (an onFail rollback that ran is still a failed gate). */
   toPassGates(this: MatcherContext, received: unknown): MatcherResult {
     const report = rehearsalReport(received, 'toPassGates');
-    const failing = report.steps.flatMap((s) => s.gates.filter((g) => !g.held).map((g) => `step ${stepName(s)}: ${g.gate} measured ${show(g.measured)} against ${g.gate === 'verifyClean' ? 'required' : 'at most'} ${show(g.threshold)}: ${g.why}${onFailOf(s)}`));
-    const failedSteps = report.steps.filter((s) => s.status === 'failed').map((s) => `step ${stepName(s)} failed: ${s.problem ?? 'no reason given'}`);
+    const failing = report.steps.flatMap((s) => s.gates.filter((g) => !g.held).map((g) => `${stepName(s)}: ${g.gate} measured ${show(g.measured)} against ${g.gate === 'verifyClean' ? 'required' : 'at most'} ${show(g.threshold)}: ${g.why}${onFailOf(s)}`));
+    const failedSteps = report.steps.filter((s) => s.status === 'failed').map((s) => `${stepName(s)} failed: ${s.problem ?? 'no reason given'}`);
     const gates = report.steps.reduce((n, s) => n + s.gates.length, 0);
     const ran = report.steps.length;
     const pass = failing.length === 0 && failedSteps.length === 0 && ran === report.plan.steps;
-    const notRun = ran < report.plan.steps ? [`${report.plan.steps - ran === 1 ? `step ${ran}` : `steps ${ran} to ${report.plan.steps - 1}`} did not run: the plan stopped at step ${report.stopped?.step ?? ran - 1}`] : [];
+    const notRun = ran < report.plan.steps ? [`${report.plan.steps - ran === 1 ? `step ${ran + 1} (steps[${ran}])` : `steps ${ran + 1} to ${report.plan.steps} (steps[${ran}] to steps[${report.plan.steps - 1}])`} did not run: the plan stopped at step ${ran}`] : [];
     return {
       pass,
       message: () =>
@@ -164,8 +164,9 @@ function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** A step as the CLI and the JUnit report name it: counted from 1, with its index in the plan's steps. */
 function stepName(s: StepReport): string {
-  return `${s.index} (${s.kind}${s.name ? ` "${s.name}"` : ''})`;
+  return `step ${s.index + 1} (steps[${s.index}], ${s.kind}${s.name ? ` "${s.name}"` : ''})`;
 }
 
 function onFailOf(s: StepReport): string {

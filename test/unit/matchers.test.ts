@@ -83,17 +83,17 @@ describe('toPassGates', () => {
     expect(() => expect(broken).toPassGates()).toThrow(
       new RegExp(
         `^expected every gate to hold \\(consensus-artifacts, seed 1, strict, failed\\), but:\n` +
-          `  - step 7 \\(move "week 3\\+: remove the old schema tables"\\): lostWrites measured ${String(gate.measured)} against at most 0: ${gate.measured} acknowledged writes are not readable through the old-dropped read path: artifacts \\[.*\\] \\(storeArtifact #\\d+ in old-only\\).*\n` +
-          `  - step 8 did not run: the plan stopped at step 7$`,
+          `  - step 8 \\(steps\\[7\\], move "week 3\\+: remove the old schema tables"\\): lostWrites measured ${String(gate.measured)} against at most 0: ${gate.measured} acknowledged writes are not readable through the old-dropped read path: artifacts \\[.*\\] \\(storeArtifact #\\d+ in old-only\\).*\n` +
+          `  - step 9 \\(steps\\[8\\]\\) did not run: the plan stopped at step 8$`,
       ),
     );
   });
 
   it('names a step that failed and the rollback a failing gate ran', async () => {
     const r = await rehearse('job-keys', { format: 1, steps: [{ kind: 'move', to: 'dual-write' }, { kind: 'arm-faults', faults: [{ kind: 'write-error', side: 'new', rate: 0.5 }] }, { kind: 'workload', operations: 30, gate: { errorRate: { max: 0.05 }, onFail: { kind: 'rollback', to: 'old-only' } } }] }, { seed: 1, durability: 'strict', sql });
-    expect(() => expect(r).toPassGates()).toThrow(/\(job-keys, seed 1, strict, rolled-back\), but:\n {2}- step 2 \(workload\): errorRate measured 0\.\d+ against at most 0\.05: \d+ of 30 operations failed \([\d.]+%\); at most 5% allowed; onFail rolled back to old-only$/);
+    expect(() => expect(r).toPassGates()).toThrow(/\(job-keys, seed 1, strict, rolled-back\), but:\n {2}- step 3 \(steps\[2\], workload\): errorRate measured 0\.\d+ against at most 0\.05: \d+ of 30 operations failed \([\d.]+%\); at most 5% allowed; onFail rolled back to old-only$/);
     const refused = await rehearse('job-keys', { format: 1, steps: [{ kind: 'move', to: 'dual-write' }, { kind: 'move', to: 'shadow' }, { kind: 'move', to: 'read-new' }] }, { seed: 1, durability: 'strict', sql });
-    expect(() => expect(refused).toPassGates()).toThrow(/ {2}- step 2 \(move\) failed: the move from shadow to read-new was refused: no backfill has completed/);
+    expect(() => expect(refused).toPassGates()).toThrow(/ {2}- step 3 \(steps\[2\], move\) failed: the move from shadow to read-new was refused: no backfill has completed/);
   });
 });
 

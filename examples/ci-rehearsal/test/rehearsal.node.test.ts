@@ -29,6 +29,6 @@ describe('orders.status → order_status, rehearsed in Node', () => {
     expect(report.ok).toBe(false);
     // The orders placed before dual-write existed only in the old table.
     expect(() => expect(report).toHaveNoLostWrites()).toThrow(/acknowledged writes are not readable through the old-dropped read path[^]*orders \["ord-\d+"\]: written by placeOrder #\d+ in old-only/);
-    expect(() => expect(report).toPassGates()).toThrow(/step 5 \(move\): lostWrites measured \d+ against at most 0/);
+    expect(() => expect(report).toPassGates()).toThrow(/step 6 \(steps\[5\], move\): lostWrites measured \d+ against at most 0/);
   });
 });

@@ -1,6 +1,7 @@
 /** The four uPlot charts of the figures panel: their ids, colours, data and options. */
 import type uPlot from 'uplot';
 import type { Side } from '../../engine/vocabulary.ts';
+import { drawMarkers, markerNear, type MarkerWindow, type PlacedMarker } from './chart-markers.ts';
 import { formatDecimal, type WindowData } from './chart-window.ts';
 
 /** Default plot height in CSS pixels, when `--cl-figures-plot-height` is not set. */
@@ -15,10 +16,13 @@ export interface Palette {
   readonly new: string;
   readonly muted: string;
   readonly border: string;
+  readonly ok: string;
+  readonly text: string;
+  readonly bg: string;
 }
 
 /** The light theme's colours, for a page that does not set the tokens. */
-export const FALLBACK_PALETTE: Palette = { accent: '#1f5fbf', warn: '#916100', bad: '#c62828', old: '#7d4dd6', new: '#097497', muted: '#5b6572', border: '#d4d9e0' };
+export const FALLBACK_PALETTE: Palette = { accent: '#1f5fbf', warn: '#916100', bad: '#c62828', old: '#7d4dd6', new: '#097497', muted: '#5b6572', border: '#d4d9e0', ok: '#197b35', text: '#1b1f24', bg: '#ffffff' };
 
 /** The charts, in the order they are shown. */
 export type ChartId = 'operations' | 'fallbacks' | 'mismatches' | 'latency';
@@ -37,6 +41,9 @@ export function paletteFrom(style: CSSStyleDeclaration): Palette {
     new: token('--cl-new', FALLBACK_PALETTE.new),
     muted: token('--cl-muted', FALLBACK_PALETTE.muted),
     border: token('--cl-border', FALLBACK_PALETTE.border),
+    ok: token('--cl-ok', FALLBACK_PALETTE.ok),
+    text: token('--cl-text', FALLBACK_PALETTE.text),
+    bg: token('--cl-surface', FALLBACK_PALETTE.bg),
   };
 }
 
@@ -50,11 +57,28 @@ export function alignedData(d: WindowData): Record<ChartId, uPlot.AlignedData> {
   };
 }
 
+/** What a chart reads of the marks at every draw (the figures element keeps them). */
+export interface ChartMarks {
+  /** The x range, or null to fit the data. */
+  window(): MarkerWindow | null;
+  /** The marks in the window. */
+  placed(): readonly PlacedMarker[];
+  /** The key of the mark drawn highlighted, or null. */
+  highlight(): string | null;
+  /** The pointer came near a mark (its key) or left it (null). */
+  hover(key: string | null): void;
+  /** Device pixels per CSS pixel (uPlot's). */
+  pxRatio(): number;
+}
+
+/** No marks: the x range follows the data. */
+export const NO_MARKS: ChartMarks = { window: () => null, placed: () => [], highlight: () => null, hover: () => undefined, pxRatio: () => 1 };
+
 /**
  * uPlot options of one chart, `size` being its box's client size (0 before layout). Colours are
- * read through `palette` at every draw, so a change of theme only needs a redraw.
+ * read through `palette` at every draw, so a change of theme only needs a redraw; so are the marks.
  */
-export function chartOptions(id: ChartId, size: { readonly width: number; readonly height: number }, palette: () => Palette, labels: Readonly<Record<Side, string>>): uPlot.Options {
+export function chartOptions(id: ChartId, size: { readonly width: number; readonly height: number }, palette: () => Palette, labels: Readonly<Record<Side, string>>, marks: ChartMarks = NO_MARKS): uPlot.Options {
   const p = palette;
   const unit = id === 'operations' ? '/s' : id === 'latency' ? ' ms' : ' %';
   const line = (label: string, colour: () => string): uPlot.Series => ({ label, stroke: colour, width: 1.5, spanGaps: false, points: { show: false } });
@@ -86,12 +110,17 @@ export function chartOptions(id: ChartId, size: { readonly width: number; readon
     height: Math.max(1, Math.floor(size.height) || PLOT_HEIGHT),
     series,
     scales: {
-      x: { time: false },
+      // Stretched to the marks just outside the series (a phase move after the workload stopped).
+      x: { time: false, range: (_self, min, max) => { const w = marks.window(); return w ? [w.min, w.max] : [min, max]; } },
       // Rates and latency start at zero so that a flat line near zero does not look alarming.
       y: { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
-    axes: [axis((_self, splits) => splits.map((s) => (s === 0 ? 'now' : `${s}s`))), { ...axis((_self, splits) => splits.map((s) => `${formatDecimal(s)}${unit}`)), size: 60 }],
+    axes: [axis((_self, splits) => splits.map((s) => (s === 0 ? 'now' : s > 0 ? `+${formatDecimal(s)}s` : `${formatDecimal(s)}s`))), { ...axis((_self, splits) => splits.map((s) => `${formatDecimal(s)}${unit}`)), size: 60 }],
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
+    hooks: {
+      draw: [(u) => drawMarkers(u, marks.placed(), marks.highlight(), p(), marks.pxRatio())],
+      setCursor: [(u) => marks.hover(u.cursor.left === undefined || u.cursor.left < 0 ? null : markerNear(u, marks.placed(), u.cursor.left))],
+    },
   };
 }

@@ -66,6 +66,86 @@ export const figuresStyles = css`
   .empty {
     margin: 0 0 0.5rem;
   }
+  .marks {
+    display: flex;
+    align-items: baseline;
+    gap: 0.5rem;
+    margin-top: 0.4rem;
+    font-size: 0.8rem;
+  }
+  .marks ol {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem;
+    margin: 0;
+    padding: 0;
+    list-style: none;
+    min-width: 0;
+  }
+  .marks .earlier {
+    align-self: center;
+  }
+  button.mark {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.3rem;
+    max-width: 100%;
+    padding: 0.1rem 0.4rem 0.1rem 0.15rem;
+    font: inherit;
+    font-variant-numeric: tabular-nums;
+    color: var(--cl-text);
+    background: var(--cl-surface);
+    border: 1px solid var(--cl-border);
+    border-radius: var(--cl-radius);
+    cursor: pointer;
+  }
+  button.mark.pointed,
+  button.mark[aria-pressed='true'] {
+    border-color: var(--cl-text);
+  }
+  button.mark[aria-pressed='true'] {
+    background: var(--cl-surface-2);
+  }
+  .mark time {
+    color: var(--cl-muted);
+  }
+  .mark .what {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .glyph {
+    display: inline-block;
+    min-width: 1.1em;
+    padding: 0 0.15em;
+    border-radius: 2px;
+    font-weight: 600;
+    text-align: center;
+    color: var(--cl-surface);
+    background: var(--cl-muted);
+  }
+  .mark[data-kind='phase'] .glyph {
+    background: var(--cl-accent);
+  }
+  .mark[data-kind='rollback'] .glyph {
+    background: var(--cl-old);
+  }
+  .mark[data-kind='fault'] .glyph {
+    background: var(--cl-warn);
+  }
+  .mark[data-kind='crash'] .glyph,
+  .mark[data-alert] .glyph {
+    background: var(--cl-bad);
+  }
+  .mark[data-kind='copy'] .glyph {
+    background: var(--cl-new);
+  }
+  .mark[data-kind='verify']:not([data-alert]) .glyph {
+    background: var(--cl-ok);
+  }
+  .mark[data-kind='plan-step'] .glyph {
+    background: var(--cl-text);
+  }
   .tables {
     display: grid;
     grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));

@@ -6,9 +6,14 @@
  * latency per side. Every chart has its current figures as text in its caption (the canvas is
  * hidden from assistive technology), and latency percentiles and counters follow as tables.
  *
+ * `markers` are drawn on every chart's time axis (a line and a lettered tag each) and listed as
+ * text under the charts; hovering or focusing one, on a chart or in the list, shows what it was,
+ * and pressing it in the list keeps it highlighted.
+ *
  * @csspart charts - the grid of the four charts
  * @csspart chart - one chart's figure (caption and plot)
  * @csspart plot - the box uPlot draws into
+ * @csspart marks - the list of the marks in the window
  * @csspart latency - the latency percentiles table
  * @csspart counters - the counters table
  *
@@ -19,6 +24,9 @@
  * @cssproperty --cl-new - new side's p99 line and swatch
  * @cssproperty --cl-muted - axis labels
  * @cssproperty --cl-border - grid lines and table rules
+ * @cssproperty --cl-ok - clean-verify marks
+ * @cssproperty --cl-text - plan-step marks, a highlighted mark's text
+ * @cssproperty --cl-surface - the charts' background (a mark's letter)
  * @cssproperty --cl-figures-plot-height - height of each plot (default 150px)
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
@@ -27,10 +35,14 @@ import type uPlot from 'uplot';
 import type { MetricsSnapshot, Side } from '../../engine/vocabulary.ts';
 import { tableStyles } from '../shared-styles.ts';
 import { shared } from '../theme.ts';
-import { alignedData, CHART_IDS, chartOptions, FALLBACK_PALETTE, paletteFrom, PLOT_HEIGHT, type ChartId, type Palette } from './chart-options.ts';
+import { formatClock, markerText, markerWindow, MARKER_GLYPHS, MARKER_NOUNS, visibleMarkers, type ChartMarker, type MarkerWindow, type PlacedMarker } from './chart-markers.ts';
+import { alignedData, CHART_IDS, chartOptions, FALLBACK_PALETTE, paletteFrom, PLOT_HEIGHT, type ChartId, type ChartMarks, type Palette } from './chart-options.ts';
 import { formatCount, formatMs, formatPercent, rate, windowData, type WindowData } from './chart-window.ts';
 import { COUNTER_ROWS, labelValue, tally, type Counter, type CounterRow } from './counters.ts';
 import { figuresStyles, uplotStyles } from './figures.styles.ts';
+
+/** Most marks listed under the charts (the newest); the charts draw every mark in the window. */
+const MARKS_LISTED = 40;
 
 /** Live charts and counters of one rehearsal. */
 export class ClFigures extends LitElement {
@@ -38,6 +50,7 @@ export class ClFigures extends LitElement {
     metrics: { attribute: false },
     labels: { attribute: false },
     windowSeconds: { type: Number, attribute: 'window-seconds' },
+    markers: { attribute: false },
   };
 
   static override styles = [shared, uplotStyles, tableStyles, figuresStyles];
@@ -48,6 +61,8 @@ export class ClFigures extends LitElement {
   declare labels: Readonly<Record<Side, string>>;
   /** Seconds of the series the charts show (attribute `window-seconds`). */
   declare windowSeconds: number;
+  /** Marks on the time axis (phase moves, faults, crashes, plan steps), in any order. */
+  declare markers: readonly ChartMarker[];
 
   readonly #charts = new Map<ChartId, uPlot>();
   /** uPlot being loaded and the charts created; `updateComplete` waits for it. */
@@ -56,6 +71,25 @@ export class ClFigures extends LitElement {
   #window: WindowData = windowData([], 1);
   #resizeObserver: ResizeObserver | undefined;
   #palette: Palette = FALLBACK_PALETTE;
+  /** The x range with the marks, and the marks in it (worked out with `#window`). */
+  #markWindow: MarkerWindow | null = null;
+  #placed: readonly PlacedMarker[] = [];
+  /** The mark the pointer is near on a chart, the one hovered or focused in the list, the one pressed. */
+  #chartPointed: string | null = null;
+  #listPointed: string | null = null;
+  #pinned: string | null = null;
+  #pxRatio = 1;
+  readonly #marks: ChartMarks = {
+    window: () => this.#markWindow,
+    placed: () => this.#placed,
+    highlight: () => this.#highlight(),
+    hover: (key) => {
+      if (key === this.#chartPointed) return;
+      this.#chartPointed = key;
+      this.#highlightChanged();
+    },
+    pxRatio: () => this.#pxRatio,
+  };
   #darkQuery: MediaQueryList | undefined;
   readonly #handleSchemeChange = (): void => {
     this.#readPalette();
@@ -67,6 +101,7 @@ export class ClFigures extends LitElement {
     this.metrics = null;
     this.labels = { old: 'old', new: 'new' };
     this.windowSeconds = 120;
+    this.markers = [];
   }
 
   override connectedCallback(): void {
@@ -96,6 +131,10 @@ export class ClFigures extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('metrics') || changed.has('windowSeconds')) this.#window = windowData(this.metrics?.series ?? [], this.windowSeconds);
+    if (changed.has('metrics') || changed.has('windowSeconds') || changed.has('markers')) {
+      this.#markWindow = markerWindow(this.#window, this.windowSeconds, this.markers);
+      this.#placed = visibleMarkers(this.markers, this.#markWindow);
+    }
   }
 
   protected override render(): TemplateResult {
@@ -108,6 +147,7 @@ export class ClFigures extends LitElement {
         ${this.renderChart('mismatches', 'Mismatch rate', this.renderRateNow(data, 'mismatches'))}
         ${this.renderChart('latency', 'p99 latency', this.renderLatencyNow(data))}
       </div>
+      ${this.renderMarks()}
       <div class="tables">${this.renderLatencyTable()} ${this.renderCounters()}</div>
     `;
   }
@@ -119,6 +159,63 @@ export class ClFigures extends LitElement {
         <div class="plot" part="plot" data-plot=${id} aria-hidden="true"></div>
       </figure>
     `;
+  }
+
+  /** The marks in the window as text, newest last; each highlights its line while hovered or focused. */
+  private renderMarks(): TemplateResult | typeof nothing {
+    const placed = this.#placed;
+    if (placed.length === 0) return nothing;
+    const shown = placed.slice(-MARKS_LISTED);
+    const highlight = this.#highlight();
+    return html`<div class="marks" part="marks">
+      <span class="marks-title muted" id="marks-title">Marks</span>
+      <ol aria-labelledby="marks-title">
+        ${placed.length > shown.length ? html`<li class="muted earlier">${placed.length - shown.length} earlier</li>` : nothing}
+        ${shown.map(({ key, marker }) => {
+          const pressed = this.#pinned === key;
+          return html`<li>
+            <button
+              type="button"
+              class="mark ${key === highlight ? 'pointed' : ''}"
+              data-kind=${marker.kind}
+              ?data-alert=${marker.alert === true}
+              aria-pressed=${pressed ? 'true' : 'false'}
+              title=${markerText(marker)}
+              @click=${() => this.#handleMarkPress(key)}
+              @mouseenter=${() => this.#handleMarkPoint(key)}
+              @mouseleave=${() => this.#handleMarkPoint(null)}
+              @focus=${() => this.#handleMarkPoint(key)}
+              @blur=${() => this.#handleMarkPoint(null)}
+            >
+              <span class="glyph" aria-hidden="true">${MARKER_GLYPHS[marker.kind]}</span><time datetime=${new Date(marker.at).toISOString()}>${formatClock(marker.at)}</time>
+              <span class="what"><span class="visually-hidden">${MARKER_NOUNS[marker.kind]} </span>${marker.label}</span>
+            </button>
+          </li>`;
+        })}
+      </ol>
+    </div>`;
+  }
+
+  #handleMarkPress(key: string): void {
+    this.#pinned = this.#pinned === key ? null : key;
+    this.#highlightChanged();
+  }
+
+  #handleMarkPoint(key: string | null): void {
+    if (key === this.#listPointed) return;
+    this.#listPointed = key;
+    this.#highlightChanged();
+  }
+
+  /** The mark drawn highlighted: the one pointed at on a chart, else in the list, else the one pressed. */
+  #highlight(): string | null {
+    const key = this.#chartPointed ?? this.#listPointed ?? this.#pinned;
+    return key !== null && this.#placed.some((p) => p.key === key) ? key : null;
+  }
+
+  #highlightChanged(): void {
+    for (const chart of this.#charts.values()) chart.redraw(false, false);
+    this.requestUpdate();
   }
 
   private renderOperationsNow(data: WindowData): TemplateResult {
@@ -222,7 +319,7 @@ export class ClFigures extends LitElement {
       if (this.isConnected) this.#createCharts();
       return;
     }
-    if (changed.has('metrics') || changed.has('windowSeconds')) {
+    if (changed.has('metrics') || changed.has('windowSeconds') || changed.has('markers')) {
       // Tokens may have been restyled by the page since the last update; reading them is cheap.
       this.#readPalette();
       this.#pushData();
@@ -250,12 +347,13 @@ export class ClFigures extends LitElement {
 
   #drawCharts(UPlot: typeof uPlot): void {
     this.#readPalette();
+    this.#pxRatio = UPlot.pxRatio;
     const data = this.#alignedData();
     this.#resizeObserver = new ResizeObserver((entries) => this.#handleResize(entries));
     for (const id of CHART_IDS) {
       const target = this.renderRoot.querySelector<HTMLElement>(`[data-plot="${id}"]`);
       if (!target) continue;
-      const chart = new UPlot(chartOptions(id, { width: target.clientWidth, height: target.clientHeight }, () => this.#palette, this.labels), data[id], target);
+      const chart = new UPlot(chartOptions(id, { width: target.clientWidth, height: target.clientHeight }, () => this.#palette, this.labels, this.#marks), data[id], target);
       this.#charts.set(id, chart);
       this.#resizeObserver.observe(target);
     }

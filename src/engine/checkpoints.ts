@@ -5,7 +5,9 @@ import type { EventBus } from './event-bus.ts';
 import { isCrash } from './faults.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
-/** The share of a file's size (its last snapshot's) its journal must hold before a checkpoint rewrites the file. */
+/** Files of at least this size (the last snapshot's) also wait for journal bytes before a checkpoint. */
+export const CHECKPOINT_SIZE_FLOOR = 1024 * 1024;
+/** The share of such a file's size its journal must hold before a checkpoint rewrites the file. */
 export const CHECKPOINT_JOURNAL_SHARE = 1 / 2;
 
 /** What decides whether a file is due: its journal since the last checkpoint, and its size then. */
@@ -20,17 +22,17 @@ export interface CheckpointDue {
 
 /**
  * Whether a checkpoint of a file is due. A checkpoint rewrites the whole file, so its cost grows
- * with the file; the journal grows with the writes. A file is due once it has `checkpointEvery`
- * journal entries (the setting: the fewest) and those entries hold half its size: each write then
- * pays about the same share of a checkpoint whatever the file's size (a fixed count made each
- * write to a 62 MiB file spend 90 % of its cost on checkpoints, and made `simulate`'s CPU per
- * operation grow with the run). What recovery replays on top of the snapshot stays under half the
- * file's size plus one entry (about the file's size when it falls back a generation), unless
- * `checkpointEvery` entries hold more. This holds at every size: the rule used to apply from
- * 1 MiB only, leaving the count alone to decide for smaller files.
+ * with the file; the journal grows with the writes. A file is due after `checkpointEvery` journal
+ * entries (the setting), and a file of 1 MiB or more only once those entries also hold half its
+ * size: each write then pays about the same share of a checkpoint whatever the file's size (a
+ * fixed count made each write to a 62 MiB file spend 90 % of its cost on checkpoints), and what
+ * recovery replays on top of the snapshot stays near that half (near the file's size when it falls
+ * back a generation), unless `checkpointEvery` entries hold more. Under 1 MiB a checkpoint costs a
+ * few milliseconds and the count alone decides.
  */
 export function checkpointDue(file: CheckpointDue, checkpointEvery: number): boolean {
-  return file.entries >= checkpointEvery && file.journalBytes >= file.fileBytes * CHECKPOINT_JOURNAL_SHARE;
+  if (file.entries < checkpointEvery) return false;
+  return file.fileBytes < CHECKPOINT_SIZE_FLOOR || file.journalBytes >= file.fileBytes * CHECKPOINT_JOURNAL_SHARE;
 }
 
 /**
@@ -38,7 +40,7 @@ export function checkpointDue(file: CheckpointDue, checkpointEvery: number): boo
  * `fileBytes` (the first entry count at which `checkpointDue` says yes): for figures.
  */
 export function entriesPerCheckpoint(fileBytes: number, entryBytes: number, checkpointEvery: number): number {
-  if (fileBytes <= 0 || entryBytes <= 0) return checkpointEvery;
+  if (fileBytes < CHECKPOINT_SIZE_FLOOR || entryBytes <= 0) return checkpointEvery;
   return Math.max(checkpointEvery, Math.ceil((fileBytes * CHECKPOINT_JOURNAL_SHARE) / entryBytes));
 }
 

@@ -11,6 +11,9 @@
  *   npm run bench:scale -- --records 1000000 --rate 100   # the million-row rehearsal
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
@@ -42,11 +45,24 @@ declare global {
   }
 }
 
-/** Resident memory of every Chromium process, in MiB (Linux `ps`). */
-function chromiumRssMiB(): number {
+/**
+ * Resident memory of this run's Chromium, in MiB: the browser process started on `profile` and
+ * every process under it (Linux `ps`; other Chromiums on the machine are not counted).
+ */
+function chromiumRssMiB(profile: string): number {
   try {
-    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
-    return out.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0), 0) / 1024;
+    const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rss: Number(m[3]), args: m[4] ?? '' }));
+    const roots = rows.filter((r) => r.args.includes(profile) && !r.args.includes('--type=')).map((r) => r.pid);
+    const tree = new Set(roots);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const r of rows) if (!tree.has(r.pid) && tree.has(r.ppid)) grew = tree.add(r.pid).size > 0;
+    }
+    return rows.filter((r) => tree.has(r.pid)).reduce((sum, r) => sum + r.rss, 0) / 1024;
   } catch {
     return Number.NaN;
   }
@@ -61,21 +77,24 @@ const longestSince = (page: Page, since: number): Promise<{ longest: number; cou
 
 async function main(): Promise<void> {
   const served = await serveApp();
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  const profile = await mkdtemp(join(tmpdir(), 'cutover-scale-'));
+  // A profile on disk, as a user's browser has: a context without one is "off the record", whose
+  // IndexedDB lives in memory with a small quota (a 1,000,000-record rehearsal does not fit).
+  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, args: chromiumArgs, headless: true, viewport: { width: 1280, height: 800 } });
+  const browser = { version: () => context.browser()?.version() ?? 'chromium', close: () => context.close() };
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, chromiumRssMiB())), 500);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, chromiumRssMiB(profile))), 500);
   const lines: string[] = [];
   const say = (line: string): void => {
     lines.push(line);
     console.log(line);
   };
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     let crashed = false;
     page.on('crash', () => {
       crashed = true;
-      say(`  the tab crashed (Chromium RSS ${chromiumRssMiB().toFixed(0)} MiB, peak ${peakRss.toFixed(0)} MiB)`);
+      say(`  the tab crashed (Chromium RSS ${chromiumRssMiB(profile).toFixed(0)} MiB, peak ${peakRss.toFixed(0)} MiB)`);
     });
     page.on('worker', (w) => w.on('close', () => say('  a worker closed')));
     page.on('console', (m) => {
@@ -112,7 +131,7 @@ async function main(): Promise<void> {
         });
         // What the page says while it loads, every 10 s (the worker may restart and begin again).
         if (status && (status !== shown || Date.now() - shownAt > 10_000) && Date.now() - shownAt > 10_000) {
-          say(`  ${((Date.now() - wall) / 1000).toFixed(0)} s: ${status.trim()} (Chromium RSS ${chromiumRssMiB().toFixed(0)} MiB)`);
+          say(`  ${((Date.now() - wall) / 1000).toFixed(0)} s: ${status.trim()} (Chromium RSS ${chromiumRssMiB(profile).toFixed(0)} MiB)`);
           shown = status;
           shownAt = Date.now();
         }
@@ -172,10 +191,11 @@ async function main(): Promise<void> {
     await poll(badgeText, (x) => /checking/i.test(x), { timeout: 30_000, intervalMs: 20, message: 'the history check started' }).catch(() => '');
     await poll(badgeText, (x) => x.length > 0 && !/checking|not checked/i.test(x), { timeout: LONG, intervalMs: 500, message: 'the history check' });
     say(`history check: ${((Date.now() - checkWall) / 1000).toFixed(1)} s; badge: ${await badgeText()}`);
-    say(`peak memory of Chromium's processes (RSS, sampled every 0.5 s): ${peakRss.toFixed(0)} MiB; tab crashed: ${crashed ? 'yes' : 'no'}`);
+    say(`peak memory of this run's Chromium processes (RSS summed over the browser's process tree, sampled every 0.5 s): ${peakRss.toFixed(0)} MiB; tab crashed: ${crashed ? 'yes' : 'no'}`);
   } finally {
     clearInterval(sampler);
     await browser.close();
+    await rm(profile, { recursive: true, force: true });
     await served.close();
   }
 }

@@ -255,9 +255,14 @@ function deleteAsRanges(store: IDBObjectStore, keys: readonly string[], then: ()
 }
 
 function describe(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'QuotaExceededError') {
+    return `${error.name}: ${error.message} — this site's storage is full: delete rehearsals you no longer need (Rehearsals…, Delete), or free disk space`;
+  }
   if (error instanceof DOMException) return `${error.name}: ${error.message}`;
   if (error instanceof Error) return error.message;
-  if (error === null || error === undefined) return 'the transaction was aborted';
+  // Chromium gives no reason when its backing store refuses a commit: most often the quota, which
+  // a private window keeps small (its storage lives in memory).
+  if (error === null || error === undefined) return 'the transaction was aborted, without a reason from the browser (most often the storage quota: a private window keeps its storage in memory, with a small quota; a normal window has much more)';
   if (typeof error !== 'object') return String(error as string | number | boolean | bigint | symbol);
   // A hook may throw anything; a plain object would otherwise read "[object Object]".
   try {

@@ -123,4 +123,12 @@ export const appStyles = css`
   .loading {
     padding: 2rem;
   }
+  /* The starting records' progress, under its message and as wide as the text column. */
+  .loading + progress {
+    display: block;
+    margin: -1rem 2rem 2rem;
+    width: calc(100% - 4rem);
+    max-width: 32rem;
+    accent-color: var(--cl-accent);
+  }
 `;

@@ -22,6 +22,7 @@ const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
 const METHODS = [
   'open', 'list', 'remove', 'state', 'planWorkload', 'nextSeeds', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
+  'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook',
 ] as const satisfies readonly (keyof EngineApi)[];
 
 const forwarding = Object.fromEntries(

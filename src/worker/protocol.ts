@@ -15,8 +15,14 @@ import type { ControlState, MoveOptions, StartingRecordsProgress, StartingRecord
 import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
 import { resolveSettings, type Policy, type Scenario, type Side, type Topology } from '../engine/scenario/format.ts';
 import type { Params, SqlValue } from '../engine/sql.ts';
+// The plan runner and its renderers are plain TypeScript over the engine and the store's ports
+// (rehearse() runs them in Chromium): the worker replays plans with them. eslint.config.js still
+// calls src/harness the Node edge; the change proposed there lets src/worker import src/harness/plan.
+// eslint-disable-next-line no-restricted-imports -- types of the plan runner the worker hosts (see above)
+import type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport } from '../harness/index.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
+export type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport };
 
 /** What the UI shows of a scenario. */
 export interface ScenarioInfo {
@@ -163,7 +169,46 @@ export type WorkerEvent =
   /** Loading a new rehearsal's starting records (`OpenOptions.startingRecords`): how far it got. */
   | { readonly type: 'starting-records'; readonly rehearsalId: string; readonly progress: StartingRecordsProgress }
   /** A crash fault fired: the engine is dead and the page restarts it; `faults` are those still armed. */
-  | { readonly type: 'crashed'; readonly rehearsalId: string; readonly faults: readonly FaultSpec[] };
+  | { readonly type: 'crashed'; readonly rehearsalId: string; readonly faults: readonly FaultSpec[] }
+  /** A plan replay (`planContinue`) ran one more step. */
+  | { readonly type: 'plan-step'; readonly session: string; readonly step: StepReport; readonly next: number | null };
+
+/** One step of a loaded plan, in words (the page does not read the plan format itself). */
+export interface PlanStepInfo {
+  readonly index: number;
+  readonly kind: Step['kind'];
+  /** `step 3 (steps[2], move "read-path cut-over")`, as the CLI and the reports name it. */
+  readonly label: string;
+  /** What it does: `move to read-new`, `workload: 60 operations`. */
+  readonly description: string;
+  /** Its gates in words (`lostWrites ≤ 0`); empty when it has none. */
+  readonly gates: readonly string[];
+}
+
+/** How to replay a plan: as `cutover-lab rehearse --seed N --durability MODE` runs it. */
+export interface PlanReplayOptions {
+  readonly seed: number;
+  readonly durability: DurabilityMode;
+}
+
+/**
+ * A plan loaded for replay, or why it cannot be: the validator's problems, each with its path in
+ * the plan (`steps[2].to`). Nothing has run yet either way.
+ */
+export type PlanSessionStart =
+  | { readonly ok: true; readonly session: string; readonly plan: Plan; readonly steps: readonly PlanStepInfo[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** Where a replay stands. */
+export interface PlanProgress {
+  readonly session: string;
+  /** Every step run so far. */
+  readonly steps: readonly StepReport[];
+  /** The step that runs next; null once the plan ran to its end, a step or gate stopped it, or Stop ended it. */
+  readonly next: number | null;
+  /** The run's report once it ended (the final verify and history check ran); null before. */
+  readonly report: RehearsalReport | null;
+}
 
 /** The engine as the page sees it. Every method is async; failures reject with a message a user can act on. */
 export interface EngineApi {
@@ -205,6 +250,23 @@ export interface EngineApi {
   schema(): Promise<SchemaInfo>;
   /** Reads every record back through the current read path and checks `ops` (the history kept by the page). */
   checkHistory(ops: readonly HistoryOp[]): Promise<HistoryReport>;
+  /**
+   * Loads a plan for replay on a built-in scenario (or the open rehearsal's): `text` is the plan's
+   * JSON, validated as `cutover-lab rehearse` validates it. The replay runs in this worker on a
+   * virtual clock and an in-memory store, apart from the open rehearsal, from `options.seed`: the
+   * same plan and seed give the CLI's figures. Nothing runs until `planStep` or `planContinue`.
+   */
+  planStart(scenarioId: string, text: string, options: PlanReplayOptions): Promise<PlanSessionStart>;
+  /** Runs the next step (the first opens the replay's rehearsal and writes its seed data); after the last, the run ends and reports. */
+  planStep(session: string): Promise<PlanProgress>;
+  /** Runs the remaining steps, a `plan-step` event after each, until the end, a failure or `planStop`. */
+  planContinue(session: string): Promise<PlanProgress>;
+  /** Ends the replay after the step running now: the final verify and history check run on the steps so far. */
+  planStop(session: string): Promise<PlanProgress>;
+  /** Forgets a replay (its report too). */
+  planDiscard(session: string): Promise<void>;
+  /** The run as a Markdown runbook (what `cutover-lab rehearse --markdown` writes). */
+  planRunbook(session: string): Promise<string>;
   /** Receives events, batched. */
   subscribe(listener: (events: readonly WorkerEvent[]) => void): Promise<void>;
   /** Saves figures and closes cleanly. */

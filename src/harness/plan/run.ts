@@ -78,38 +78,95 @@ interface StepOutcome {
 
 /** Runs `plan` on `scenario` and reports; throws only for bad input (InvalidPlanError, InvalidScenarioError) and bugs. */
 export async function runPlan(options: RunPlanOptions): Promise<RehearsalReport> {
-  const { scenario, seed, durability } = options;
-  const plan = requireValidPlan(options.plan, scenario);
-  // Validated here, on the plain engine: Rehearsal.open validates a scenario it has not seen pass
-  // before through the ports it is given, and the cost model would charge that dry run to the
-  // clock and the random stream — the first run of a scenario in a process would differ from the
-  // next, and the CLI (which validates first) from rehearse().
-  requireValid(scenario, options.sql);
-  const random = createRandom(`plan:${scenario.id}:${seed}`);
-  const clock = new VirtualClock(SIMULATION_EPOCH_MS);
-  const log: string[] = [];
-  const driver = new Driver({
-    scenario,
-    seed,
-    durability,
-    ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend: options.store ?? new MemoryBackend(), digest: webCryptoSha256, clock },
-    random,
-    log: (line) => {
-      const entry = `[${driver.history.ops.length}] ${line}`;
-      log.push(entry);
-      options.onLog?.(entry);
-    },
-  });
-  await driver.open();
-  if (plan.seedData !== false) await driver.seed();
-  const origin = clock.now();
-  const runner = new StepRunner(driver, clock, scenario);
+  const run = await PlanRun.open(options);
+  while (await run.step());
+  return run.finish();
+}
 
-  const steps: StepReport[] = [];
-  const failures: PlanFailure[] = [];
-  let stopped: RehearsalReport['stopped'] = null;
-  let rolledBack = false;
-  for (const [index, step] of plan.steps.entries()) {
+/**
+ * One plan's run, a step at a time: what the playground replays with Step / Continue / Stop.
+ * `runPlan` is `open`, `step` until it returns undefined, then `finish`; stepping by hand gives the
+ * same report, byte for byte, as long as every step runs (`finish` early ends the run there).
+ */
+export class PlanRun {
+  readonly #plan: Plan;
+  readonly #options: RunPlanOptions;
+  readonly #driver: Driver;
+  readonly #clock: VirtualClock;
+  readonly #origin: number;
+  readonly #log: string[];
+  readonly #runner: StepRunner;
+  readonly #steps: StepReport[] = [];
+  readonly #failures: PlanFailure[] = [];
+  #stopped: RehearsalReport['stopped'] = null;
+  #rolledBack = false;
+  #next = 0;
+  #report: RehearsalReport | undefined;
+
+  private constructor(plan: Plan, options: RunPlanOptions, driver: Driver, clock: VirtualClock, log: string[]) {
+    this.#plan = plan;
+    this.#options = options;
+    this.#driver = driver;
+    this.#clock = clock;
+    this.#origin = clock.now();
+    this.#log = log;
+    this.#runner = new StepRunner(driver, clock, options.scenario);
+  }
+
+  /** Validates the plan and the scenario, opens the rehearsal and writes the seed data; no step runs yet. */
+  static async open(options: RunPlanOptions): Promise<PlanRun> {
+    const { scenario, seed, durability } = options;
+    const plan = requireValidPlan(options.plan, scenario);
+    // Validated here, on the plain engine: Rehearsal.open validates a scenario it has not seen pass
+    // before through the ports it is given, and the cost model would charge that dry run to the
+    // clock and the random stream — the first run of a scenario in a process would differ from the
+    // next, and the CLI (which validates first) from rehearse().
+    requireValid(scenario, options.sql);
+    const random = createRandom(`plan:${scenario.id}:${seed}`);
+    const clock = new VirtualClock(SIMULATION_EPOCH_MS);
+    const log: string[] = [];
+    const driver: Driver = new Driver({
+      scenario,
+      seed,
+      durability,
+      ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend: options.store ?? new MemoryBackend(), digest: webCryptoSha256, clock },
+      random,
+      log: (line) => {
+        const entry = `[${driver.history.ops.length}] ${line}`;
+        log.push(entry);
+        options.onLog?.(entry);
+      },
+    });
+    await driver.open();
+    if (plan.seedData !== false) await driver.seed();
+    return new PlanRun(plan, options, driver, clock, log);
+  }
+
+  /** The plan as validated. */
+  get plan(): Plan {
+    return this.#plan;
+  }
+
+  /** The index of the step `step()` runs next; null once the plan ran to its end or stopped. */
+  get next(): number | null {
+    return this.#stopped !== null || this.#report !== undefined || this.#next >= this.#plan.steps.length ? null : this.#next;
+  }
+
+  /** The reports of the steps run so far. */
+  get steps(): readonly StepReport[] {
+    return this.#steps;
+  }
+
+  /** Runs the next step and judges its gates; undefined when no step is left (the plan ran to its end, or stopped). */
+  async step(): Promise<StepReport | undefined> {
+    const index = this.next;
+    if (index === null) return undefined;
+    const step = this.#plan.steps[index] as Step;
+    const driver = this.#driver;
+    const clock = this.#clock;
+    const runner = this.#runner;
+    const failures = this.#failures;
+    this.#next = index + 1;
     const phaseBefore = driver.rehearsal.phase;
     const startedAt = clock.now();
     const crashesBefore = driver.crashes.length;
@@ -123,10 +180,10 @@ export async function runPlan(options: RunPlanOptions): Promise<RehearsalReport>
     if (failed.length > 0 && step.gate?.onFail) {
       const rollback = await runner.rollback(step.gate.onFail);
       onFail = { step: jsonSafe(step.gate.onFail) as unknown as RollbackStep, status: rollback.problem === null ? 'done' : 'failed', problem: rollback.problem, phaseAfter: driver.rehearsal.phase, detail: rollback.detail };
-      rolledBack = rollback.problem === null;
+      this.#rolledBack = rollback.problem === null;
       if (rollback.problem !== null) failures.push({ step: index, what: 'step', name: 'onFail', detail: `the onFail rollback to ${step.gate.onFail.to} failed: ${rollback.problem}` });
     }
-    steps.push({
+    const report: StepReport = {
       index,
       kind: step.kind,
       name: step.name ?? null,
@@ -134,57 +191,70 @@ export async function runPlan(options: RunPlanOptions): Promise<RehearsalReport>
       problem: outcome.problem,
       phaseBefore,
       phaseAfter,
-      startedAtMs: Math.round((startedAt - origin) * 1000) / 1000,
+      startedAtMs: Math.round((startedAt - this.#origin) * 1000) / 1000,
       figures,
       detail: outcome.detail,
       gates,
       onFail,
-    });
+    };
+    this.#steps.push(report);
     if (outcome.problem !== null) {
       failures.push({ step: index, what: 'step', name: step.kind, detail: outcome.problem });
-      stopped = { step: index, kind: step.kind, reason: 'step-failed', detail: outcome.problem };
-      break;
-    }
-    if (failed.length > 0) {
+      this.#stopped = { step: index, kind: step.kind, reason: 'step-failed', detail: outcome.problem };
+    } else if (failed.length > 0) {
       for (const g of failed) failures.push({ step: index, what: 'gate', name: g.gate, detail: g.why });
       const detail = `${failed.map((g) => `${g.gate}: ${g.why}`).join('; ')}${onFail ? `; onFail rolled back to ${onFail.step.to}${onFail.status === 'failed' ? ` and failed: ${String(onFail.problem)}` : ''}` : ''}`;
-      stopped = { step: index, kind: step.kind, reason: 'gate-failed', detail };
-      break;
+      this.#stopped = { step: index, kind: step.kind, reason: 'gate-failed', detail };
     }
+    // Frozen now rather than with the whole report at the end: nothing changes a step's report once it ran.
+    return deepFreeze(report);
   }
 
-  // The end, whatever happened: the rehearsal is judged on its data, not on the faults left armed.
-  driver.rehearsal.faults.clear();
-  const finalVerify = driver.rehearsal.phase === 'old-dropped' ? undefined : await driver.verify();
-  const check = await driver.checkHistory();
-  const invariants = invariantsOf(check, finalVerify);
-  if (invariants.history.lost.length > 0) {
-    const lost = invariants.history.lost;
-    failures.push({ step: null, what: 'invariant', name: 'lost-writes', detail: `${lost.length} acknowledged ${lost.length === 1 ? 'write is' : 'writes are'} not readable through the ${driver.rehearsal.phase} read path: ${lost.slice(0, 10).map(describeLost).join(', ')}${lost.length > 10 ? ` and ${lost.length - 10} more` : ''}` });
-  }
-  if (invariants.history.unexpectedCount > 0) failures.push({ step: null, what: 'invariant', name: 'unexpected-values', detail: `${invariants.history.unexpectedCount} values no write produced (first: ${invariants.history.unexpected.slice(0, 3).map((u) => `${u.collection} ${u.key}`).join(', ')})` });
-  if (invariants.history.duplicates.length > 0) failures.push({ step: null, what: 'invariant', name: 'duplicates', detail: `${invariants.history.duplicates.length} records returned twice by one read (first: ${invariants.history.duplicates.slice(0, 3).map((d) => `${d.collection} ${d.key}`).join(', ')})` });
+  /**
+   * Ends the run, whatever happened (and wherever it is: steps not run are left out): faults are
+   * cleared, the sides verified and the history checked; the rehearsal closes. Once only.
+   */
+  async finish(): Promise<RehearsalReport> {
+    if (this.#report) return this.#report;
+    const driver = this.#driver;
+    const failures = this.#failures;
+    const { scenario, seed, durability } = this.#options;
+    const plan = this.#plan;
+    // The end, whatever happened: the rehearsal is judged on its data, not on the faults left armed.
+    driver.rehearsal.faults.clear();
+    const finalVerify = driver.rehearsal.phase === 'old-dropped' ? undefined : await driver.verify();
+    const check = await driver.checkHistory();
+    const invariants = invariantsOf(check, finalVerify);
+    if (invariants.history.lost.length > 0) {
+      const lost = invariants.history.lost;
+      failures.push({ step: null, what: 'invariant', name: 'lost-writes', detail: `${lost.length} acknowledged ${lost.length === 1 ? 'write is' : 'writes are'} not readable through the ${driver.rehearsal.phase} read path: ${lost.slice(0, 10).map(describeLost).join(', ')}${lost.length > 10 ? ` and ${lost.length - 10} more` : ''}` });
+    }
+    if (invariants.history.unexpectedCount > 0) failures.push({ step: null, what: 'invariant', name: 'unexpected-values', detail: `${invariants.history.unexpectedCount} values no write produced (first: ${invariants.history.unexpected.slice(0, 3).map((u) => `${u.collection} ${u.key}`).join(', ')})` });
+    if (invariants.history.duplicates.length > 0) failures.push({ step: null, what: 'invariant', name: 'duplicates', detail: `${invariants.history.duplicates.length} records returned twice by one read (first: ${invariants.history.duplicates.slice(0, 3).map((d) => `${d.collection} ${d.key}`).join(', ')})` });
 
-  const outcome: RehearsalReport['outcome'] = failures.length === 0 ? 'passed' : rolledBack && failures.every((f) => f.what !== 'invariant') ? 'rolled-back' : 'failed';
-  const report: RehearsalReport = {
-    format: REPORT_FORMAT,
-    version: 1,
-    scenario: scenario.id,
-    plan: { title: plan.title ?? null, steps: plan.steps.length },
-    settings: { seed, durability },
-    outcome,
-    ok: outcome === 'passed',
-    stopped,
-    failures,
-    steps,
-    invariants,
-    finalPhase: driver.rehearsal.phase,
-    crashes: driver.crashes.length,
-    history: driver.history.ops.map((op) => historyRecord(op, origin)),
-    log,
-  };
-  await driver.rehearsal.close();
-  return deepFreeze(report);
+    const outcome: RehearsalReport['outcome'] = failures.length === 0 ? 'passed' : this.#rolledBack && failures.every((f) => f.what !== 'invariant') ? 'rolled-back' : 'failed';
+    const origin = this.#origin;
+    const report: RehearsalReport = {
+      format: REPORT_FORMAT,
+      version: 1,
+      scenario: scenario.id,
+      plan: { title: plan.title ?? null, steps: plan.steps.length },
+      settings: { seed, durability },
+      outcome,
+      ok: outcome === 'passed',
+      stopped: this.#stopped,
+      failures,
+      steps: this.#steps,
+      invariants,
+      finalPhase: driver.rehearsal.phase,
+      crashes: driver.crashes.length,
+      history: driver.history.ops.map((op) => historyRecord(op, origin)),
+      log: this.#log,
+    };
+    await driver.rehearsal.close();
+    this.#report = deepFreeze(report);
+    return this.#report;
+  }
 }
 
 /** What the gates of a step need measured: a history check only when a gate asks for one (it reads every record). */

@@ -26,6 +26,7 @@ import '../workload/workload.ts';
 import { shared } from '../theme.ts';
 import { appStyles } from './app.styles.ts';
 import type { HistoryFilter } from '../types.ts';
+import { ChartMarkersController } from './chart-markers.ts';
 import { EngineController } from './engine-controller.ts';
 import { openPageDb } from '../../store/page-db.ts';
 import { indexedDbPageStore, type PageStore } from './page-store.ts';
@@ -67,6 +68,8 @@ export class ClApp extends LitElement {
   /** What the page remembers between visits: the open rehearsal, its settings, the shortcuts switch. */
   readonly #store: PageStore = indexedDbPageStore(openPageDb());
   readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }), this.#store);
+  /** Marks on the charts' time axis: phase moves, faults, crashes, verifies and copy passes (`add` puts a plan step's). */
+  readonly chartMarkers = new ChartMarkersController(this, { history: () => this.engine.history, state: () => this.engine.state });
 
   constructor() {
     super();
@@ -247,7 +250,7 @@ export class ClApp extends LitElement {
           <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
         </div>
         <div class="column">
-          <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.figures.metrics} .labels=${labels}></cl-figures></section>
+          <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.figures.metrics} .labels=${labels} .markers=${this.chartMarkers.markers}></cl-figures></section>
           <section id="consistency" aria-labelledby="h-consistency"><h2 id="h-consistency">Consistency</h2><cl-consistency .report=${e.consistency} .verifiedAt=${e.consistencyAt} .labels=${labels} ?verifying=${e.verifying}></cl-consistency></section>
           <section id="history" aria-labelledby="h-history">
             <h2 id="h-history">History</h2>

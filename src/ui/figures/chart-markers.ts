@@ -22,6 +22,8 @@ export interface ChartMarker {
   readonly label: string;
   /** Something went wrong (a verify that found differences): drawn in the alarm colour. */
   readonly alert?: boolean;
+  /** Names the mark when its label may change (a run of faults counting up); default: time, kind and label. */
+  readonly id?: string;
 }
 
 /** The letter drawn on a mark's tag, so that kinds differ by more than colour. */
@@ -96,7 +98,8 @@ export function markerWindow(data: WindowData, windowSeconds: number, markers: r
   if (origin === null) return null;
   const dataMin = data.x[0] ?? 0;
   const max = Math.max(0, Number.isFinite(newestMark) ? (newestMark - origin) / 1000 : 0);
-  const floor = max - (seconds - 1);
+  // A mark inside the newest second (x < 1) does not push the window's start.
+  const floor = (max < 1 ? 0 : max) - (seconds - 1);
   let earliest = dataMin;
   for (const m of markers) {
     const x = (m.at - origin) / 1000;
@@ -107,8 +110,8 @@ export function markerWindow(data: WindowData, windowSeconds: number, markers: r
   return { origin, min: min < max ? min : max - 1, max };
 }
 
-/** A mark's identity: its time, kind and text. */
-export const markerKey = (marker: ChartMarker): string => `${marker.at}|${marker.kind}|${marker.label}`;
+/** A mark's identity: its id, or its time, kind and text. */
+export const markerKey = (marker: ChartMarker): string => marker.id ?? `${marker.at}|${marker.kind}|${marker.label}`;
 
 /** The marks inside the window, oldest first. */
 export function visibleMarkers(markers: readonly ChartMarker[], window: MarkerWindow | null): PlacedMarker[] {

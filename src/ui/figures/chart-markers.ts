@@ -173,7 +173,7 @@ export function drawMarkers(u: uPlot, placed: readonly PlacedMarker[], highlight
   ctx.font = `600 ${Math.round(9 * pxRatio)}px system-ui, sans-serif`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  let highlighted: { cx: number; colour: string; marker: ChartMarker; row: number } | null = null;
+  let highlighted: { cx: number; colour: string; marker: ChartMarker } | null = null;
   for (const p of placed) {
     const cx = Math.round(u.valToPos(p.x, 'x', true)) + 0.5;
     const colour = markerColour(p.marker, colours);
@@ -196,15 +196,16 @@ export function drawMarkers(u: uPlot, placed: readonly PlacedMarker[], highlight
     ctx.fillRect(tagX, top + row * tag, tag, tag - pxRatio);
     ctx.fillStyle = colours.bg;
     ctx.fillText(MARKER_GLYPHS[p.marker.kind], tagX + tag / 2, top + row * tag + (tag - pxRatio) / 2 + 0.5 * pxRatio);
-    if (isHighlighted) highlighted = { cx, colour, marker: p.marker, row };
+    if (isHighlighted) highlighted = { cx, colour, marker: p.marker };
   }
   ctx.setLineDash([]);
-  if (highlighted) drawLabel(ctx, highlighted, u.bbox, tag, colours, pxRatio);
+  // Below every row of tags, so that it hides none.
+  if (highlighted) drawLabel(ctx, highlighted, u.bbox, top + rowEnds.length * tag, colours, pxRatio);
   ctx.restore();
 }
 
 /** The highlighted mark's text in a box beside its tag, kept inside the plot. */
-function drawLabel(ctx: CanvasRenderingContext2D, h: { cx: number; colour: string; marker: ChartMarker; row: number }, bbox: uPlot.BBox, tag: number, colours: MarkerColours, pxRatio: number): void {
+function drawLabel(ctx: CanvasRenderingContext2D, h: { cx: number; colour: string; marker: ChartMarker }, bbox: uPlot.BBox, y: number, colours: MarkerColours, pxRatio: number): void {
   ctx.font = `${Math.round(11 * pxRatio)}px system-ui, sans-serif`;
   ctx.textAlign = 'left';
   let text = markerText(h.marker);
@@ -212,7 +213,7 @@ function drawLabel(ctx: CanvasRenderingContext2D, h: { cx: number; colour: strin
   const room = bbox.width - 2 * pad;
   while (text.length > 1 && ctx.measureText(text).width > room) text = `${text.slice(0, -2)}…`;
   const w = ctx.measureText(text).width + 2 * pad;
-  const y = bbox.top + h.row * tag + tag;
+  const tag = TAG * pxRatio;
   const boxH = 16 * pxRatio;
   // Right of the line when it fits, else left of it, else against the plot's left edge.
   let x = h.cx + tag / 2;

@@ -68,19 +68,26 @@ export const figuresStyles = css`
   }
   .marks {
     display: flex;
+    flex-wrap: wrap;
     align-items: baseline;
-    gap: 0.5rem;
+    gap: 0 0.5rem;
     margin-top: 0.4rem;
     font-size: 0.8rem;
   }
   .marks ol {
     display: flex;
     flex-wrap: wrap;
-    gap: 0.25rem;
+    gap: 0 0.25rem;
+    flex: 1 1 0;
+    min-width: min(100%, 15rem);
     margin: 0;
     padding: 0;
     list-style: none;
+  }
+  .marks li {
+    display: flex;
     min-width: 0;
+    max-width: 100%;
   }
   .marks .earlier {
     align-self: center;
@@ -89,27 +96,31 @@ export const figuresStyles = css`
     display: inline-flex;
     align-items: center;
     gap: 0.3rem;
+    min-width: 0;
     max-width: 100%;
-    padding: 0.1rem 0.4rem 0.1rem 0.15rem;
+    padding: 0.05rem 0.3rem 0.05rem 0.1rem;
     font: inherit;
     font-variant-numeric: tabular-nums;
     color: var(--cl-text);
-    background: var(--cl-surface);
-    border: 1px solid var(--cl-border);
+    background: transparent;
+    border: 1px solid transparent;
     border-radius: var(--cl-radius);
     cursor: pointer;
   }
-  button.mark.pointed,
-  button.mark[aria-pressed='true'] {
-    border-color: var(--cl-text);
+  button.mark:hover,
+  button.mark.pointed {
+    border-color: var(--cl-border);
+    background: var(--cl-surface-2);
   }
   button.mark[aria-pressed='true'] {
+    border-color: var(--cl-text);
     background: var(--cl-surface-2);
   }
   .mark time {
     color: var(--cl-muted);
   }
   .mark .what {
+    min-width: 0;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;

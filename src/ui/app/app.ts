@@ -17,6 +17,9 @@ import '../figures/figures.ts';
 import '../history/history.ts';
 import '../invariant-badge/invariant-badge.ts';
 import '../phase-stepper/phase-stepper.ts';
+import { downloadText } from '../plan/download.ts';
+import { PlanController } from '../plan/plan-controller.ts';
+import '../plan/plan-panel.ts';
 import '../rollback-dialog/rollback-dialog.ts';
 import '../scenario-picker/scenario-picker.ts';
 import '../shortcuts/shortcuts.ts';
@@ -70,6 +73,16 @@ export class ClApp extends LitElement {
   readonly engine = new EngineController(this, (name) => new Worker(new URL('../../worker/engine.worker.ts', import.meta.url), { type: 'module', name }), this.#store);
   /** Marks on the charts' time axis: phase moves, faults, crashes, verifies and copy passes (`add` puts a plan step's). */
   readonly chartMarkers = new ChartMarkersController(this, { history: () => this.engine.history, state: () => this.engine.state });
+  /** The Plan panel: recording into a plan, loading one, replaying it in the worker, exports. */
+  readonly plan = new PlanController(this, {
+    client: this.engine.client,
+    recorder: this.engine.planRecorder,
+    rehearsal: () => {
+      const s = this.engine.state;
+      return s ? { scenarioId: s.scenario.id, phase: s.phase, scenarioMix: s.scenario.mix, workload: s.workload, faults: s.faults } : null;
+    },
+    download: downloadText,
+  });
 
   constructor() {
     super();
@@ -100,6 +113,8 @@ export class ClApp extends LitElement {
       this.#store.setShortcutsEnabled(e.detail.enabled).catch((error: unknown) => this.engine.notify('warning', `the shortcuts setting could not be saved: ${(error as Error).message}`));
     });
     this.addEventListener('cl-dialog-close', () => this.engine.rollback.close());
+    this.engine.workerEvents.add((events) => this.plan.events(events));
+    this.addEventListener('cl-plan', (e) => void this.plan.handle(e.detail));
     this.addEventListener('cl-show-consistency', () => this.#reveal('#consistency', 'cl-consistency', '[role="listbox"], button'));
   }
 
@@ -248,6 +263,7 @@ export class ClApp extends LitElement {
           <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><cl-actions .state=${state}></cl-actions></section>
           <section id="workload" aria-labelledby="h-workload"><h2 id="h-workload">Workload</h2><cl-workload .state=${state}></cl-workload></section>
           <section id="faults" aria-labelledby="h-faults"><h2 id="h-faults">Faults</h2><cl-faults .state=${state}></cl-faults></section>
+          <section id="plan" aria-labelledby="h-plan"><h2 id="h-plan">Plan</h2><cl-plan-panel .view=${this.plan.view} ?read-only=${state.readOnly}></cl-plan-panel></section>
         </div>
         <div class="column">
           <section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">Metrics</h2><cl-figures .metrics=${e.figures.metrics} .labels=${labels} .markers=${this.chartMarkers.markers}></cl-figures></section>

@@ -10,9 +10,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConsistencyReport, DurabilityMode, HistoryReport, StartingRecordsProgress, StartingRecordsRequest } from '../../engine/vocabulary.ts';
 import { EngineClient, EngineRestarted, type RestartReason } from '../../worker/client.ts';
-import type { EngineState, OpenOptions, RehearsalSummary } from '../../worker/protocol.ts';
+import type { EngineState, OpenOptions, RehearsalSummary, WorkerEvent } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
 import { HistoryRecorder } from '../history-recorder.ts';
+import { PlanRecorder } from '../plan/plan-recorder.ts';
 import { FiguresController } from './figures-refresh.ts';
 import { HistoryCheckController } from './history-check.ts';
 import { NoticesController, type NoticeLevel } from './notices.ts';
@@ -52,6 +53,10 @@ export class EngineController implements ReactiveController {
   readonly check: HistoryCheckController;
   readonly sqlConsole: SqlConsoleController;
   readonly rollback: RollbackPlanController;
+  /** Records what the user does into a rehearsal plan (the Plan panel starts and stops it). */
+  readonly planRecorder: PlanRecorder;
+  /** Also told every batch of worker events (the Plan panel's replay streams its steps). */
+  readonly workerEvents = new Set<(events: readonly WorkerEvent[]) => void>();
   /** The seed data being run now, if any. */
   #seeding: Promise<number> | undefined;
   /** Holds the workload while the engine restarts. */
@@ -65,10 +70,15 @@ export class EngineController implements ReactiveController {
     store: PageStore,
   ) {
     this.client = new EngineClient(makeWorker);
+    this.planRecorder = new PlanRecorder(() => host.requestUpdate());
     const notify = (level: NoticeLevel, text: string): void => this.notify(level, text);
     this.runner = new WorkloadRunner({
       plan: (count) => this.client.call((api) => api.planWorkload(count)),
-      execute: (name, params) => this.client.call((api) => api.execute(name, params)),
+      execute: async (name, params) => {
+        const result = await this.client.call((api) => api.execute(name, params));
+        this.planRecorder.operationCompleted();
+        return result;
+      },
       recorder: () => this.history,
       phase: () => this.state?.phase,
       problem: (message) => this.notify('error', message),
@@ -105,6 +115,7 @@ export class EngineController implements ReactiveController {
     this.client.listen({
       events: (events) => {
         this.history?.apply(events);
+        for (const listener of this.workerEvents) listener(events);
         for (const e of events) {
           if (e.type === 'state' && e.state.rehearsalId === this.state?.rehearsalId) this.#adopt(e.state);
           if (e.type === 'starting-records') this.startingProgress = e.progress.stage === 'installed' ? null : e.progress;
@@ -348,6 +359,7 @@ export class EngineController implements ReactiveController {
       this.#act('move', async () => {
         const move = await this.client.call((api) => api.movePhase(to, options));
         if (move.ok) {
+          this.planRecorder.moved(move.from, move.to, options);
           this.rollback.close();
           this.notify('info', `Moved ${move.from} → ${move.to}.${move.warnings?.length ? ` ${move.warnings.join(' ')}` : ''}`);
           await this.figures.refreshSchema();
@@ -359,7 +371,10 @@ export class EngineController implements ReactiveController {
       this.#act('restore', async () => {
         const move = await this.client.call((api) => api.restoreBackup());
         // Refused, the dialog stays open and says why.
-        if (move.ok) this.rollback.close();
+        if (move.ok) {
+          this.planRecorder.restored();
+          this.rollback.close();
+        }
         this.rollback.report(move.ok ? 'info' : 'warning', move.ok ? 'Restored the backup: the old schema is back and the phase is new-only. Run reverse-sync for writes made since the drop.' : move.reasons.join(' '));
         await Promise.all([this.#refreshState(), this.figures.refreshSchema()]);
       }, true),
@@ -367,6 +382,7 @@ export class EngineController implements ReactiveController {
       this.#act(action, async () => {
         this.rollback.clearMessage();
         const p = await this.client.call((api) => api.copy(action, command));
+        if (command === 'start' && !p.error && (p.status === 'running' || p.status === 'done')) this.planRecorder.copyStarted(action, p.batchSize);
         await this.#refreshState();
         await this.rollback.recount();
         if (p.error) this.rollback.report('error', `${action}: ${p.error}`);
@@ -376,6 +392,7 @@ export class EngineController implements ReactiveController {
         this.verifying = true;
         try {
           this.consistency = await this.client.call((api) => api.verify());
+          this.planRecorder.verified(this.consistency);
           this.consistencyAt = Date.now();
           void this.history?.saveConsistency(this.consistency, this.consistencyAt);
         } finally {
@@ -386,6 +403,7 @@ export class EngineController implements ReactiveController {
     'cl-workload': ({ settings, running }) =>
       this.#act('workload', async () => {
         const state = await this.client.call((api) => api.setWorkload(settings, running));
+        this.planRecorder.workloadChanged(state.workload);
         this.#adopt(state);
         this.#applyWorkload(state);
         await this.settings.workloadChanged(state.workload, state.workload.running);
@@ -396,6 +414,7 @@ export class EngineController implements ReactiveController {
         try {
           await edit.saved;
           this.#adopt(await this.client.call((api) => api.setFaults(faults)));
+          this.planRecorder.faultsChanged(faults);
         } finally {
           edit.done();
         }
@@ -403,6 +422,7 @@ export class EngineController implements ReactiveController {
     'cl-crash-now': () =>
       this.#act('crash', async () => {
         this.notify('warning', 'Crash now: the engine’s worker is terminated; everything in its memory is gone.');
+        this.planRecorder.crashed();
         await this.client.crash();
       }),
     'cl-corrupt-snapshot': ({ corruption }) =>

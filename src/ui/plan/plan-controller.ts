@@ -124,7 +124,7 @@ export class PlanController implements ReactiveController {
     const at = this.ports.rehearsal();
     if (!at || this.view.recordBlocked) return;
     this.ports.recorder.start(at);
-    this.#set({ message: null });
+    this.host.requestUpdate();
   }
 
   /** Stops recording and loads the recorded plan for replay. */

@@ -52,6 +52,16 @@ export class ClPlanPanel extends LitElement {
 
   static override styles = [shared, planPanelStyles];
 
+  override updated(): void {
+    // The current step stays in sight inside the list as the replay moves on (the page does not scroll).
+    const list = this.renderRoot.querySelector<HTMLElement>('ol.steps');
+    const step = list?.querySelector<HTMLElement>('li[aria-current="step"]');
+    if (!list || !step) return;
+    const top = step.offsetTop - list.offsetTop;
+    if (top < list.scrollTop) list.scrollTop = top;
+    else if (top + step.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + step.offsetHeight - list.clientHeight;
+  }
+
   #send(detail: PlanCommand): void {
     this.dispatchEvent(new CustomEvent('cl-plan', { detail, bubbles: true, composed: true }));
   }
@@ -115,7 +125,7 @@ export class ClPlanPanel extends LitElement {
         <span class="muted" role="status" aria-live="polite">${this.progressText(v)}</span>
       </div>
       ${v.message ? html`<p class="message ${v.report && !v.report.ok ? 'bad' : ''}" role="status">${v.message}</p>` : nothing}
-      <ol class="steps" part="steps" aria-label="Steps of the plan">
+      <ol class="steps" part="steps" aria-label="Steps of the plan" tabindex="0">
         ${loaded.steps.map((s) => this.renderStep(s, v.results[s.index], v))}
       </ol>
       <div class="row exports" role="group" aria-label="Export">

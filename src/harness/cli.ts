@@ -1,14 +1,14 @@
 /**
  * `cutover-lab`, the command line: validate scenarios and run simulations headless.
  *
- *   cutover-lab validate <scenario.json>
- *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--threads T] [--shard i/n] [--json]
- *   cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--json out.json] [--junit out.xml] [--markdown out.md]
+ *   cutover-lab validate <scenario.json | plan.json>     cutover-lab validate --plan <plan.json> [--scenario <id|file>]
+ *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--threads T] [--shard i/n] [--starting-records N] [--json]
+ *   cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N] [--json out.json] [--junit out.xml] [--markdown out.md]
  *   cutover-lab merge <report.json>…
  *   cutover-lab scenarios
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type DurabilityMode } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -22,9 +22,11 @@ import { formatSummary } from './summary.ts';
 import { rehearse } from './index.ts';
 import { renderJUnit } from './plan/junit.ts';
 import type { RehearsalReport } from './plan/report.ts';
-import { describeFigures, describeStep, formatMeasured, formatThreshold, renderRunbook, stepLabel, type RehearsalRun } from './plan/runbook.ts';
-import { MAX_PLAN_CHARS, parsePlan } from './plan/validate.ts';
-import { shellQuote } from './simulate.ts';
+import { describeFigures, describeStep, formatMeasured, formatThreshold, renderRunbook, stepLabel, verdictSummary, type RehearsalRun } from './plan/runbook.ts';
+import { MAX_PLAN_CHARS, parsePlan, startingRecordsOf, startingRecordsProblems } from './plan/validate.ts';
+import { shellQuote, startingRecordsArg } from './simulate.ts';
+import type { StartingRecordsRequest } from '../engine/control-state.ts';
+import { MAX_STARTING_RECORDS, startingOperations } from '../engine/scenario/starting.ts';
 
 const USAGE = `Cutover Lab — rehearse zero-downtime data migrations.
 
@@ -33,6 +35,10 @@ Usage:
       Check a scenario file: its shape, then every statement prepared against its schemas,
       then a dry run. Exit 0 when valid (warnings, if any, printed after); 1 with every problem
       and its path; 2 when the file cannot be read or is not JSON.
+
+  cutover-lab validate --plan <plan.json> [--scenario <id|file>]
+      Check a rehearsal plan (docs/plans.md), against the scenario it names or --scenario. A file
+      given without --plan that holds "steps" and a plan "format" is checked as a plan too.
 
   cutover-lab simulate --scenario <id|file> [options]
       Run seeded simulations: seed data, a workload, all six phases with a backfill during
@@ -49,6 +55,9 @@ Usage:
                            the same bytes whatever T
       --shard i/n          run only the i-th of n contiguous blocks of the seeds (for a CI matrix);
                            \`cutover-lab merge\` joins the blocks' --json reports into one
+      --starting-records N[:OP]
+                           start every seed with N records in old (1 to ${MAX_STARTING_RECORDS}), made by
+                           write OP (default: the scenario's first that can make them)
       --json               print the report as JSON (the same seed gives the same bytes)
 
   cutover-lab rehearse --scenario <id|file> --plan <file> [options]
@@ -60,8 +69,12 @@ Usage:
       --scenario ID|FILE   a built-in scenario id or a scenario file (default: the plan's
                            "scenario", when it names a built-in one)
       --plan FILE          the plan file (JSON, format 1)
-      --seed N             the seed (default 1); the same seed gives the same report, byte for byte
+      --seed N             the seed (default 1): a whole number (write a negative one as
+                           --seed=-3) or a word; the same seed gives the same report, byte for byte
       --durability MODE    strict | group | unsafe-ack-first (default strict)
+      --starting-records N[:OP]
+                           start with N records in old (1 to ${MAX_STARTING_RECORDS}), made by write OP
+                           (default: the scenario's first that can); replaces the plan's own
       --json FILE          write the report as JSON (what rehearse() returns)
       --junit FILE         write JUnit XML: a test case per step, failures with the diff
       --markdown FILE      write the plan as a Markdown cut-over runbook with the measured figures
@@ -72,7 +85,8 @@ Usage:
       Exit 1 when an invariant failed in any; 2 when the reports do not fit together.
 
   cutover-lab scenarios
-      List the built-in scenarios.
+      List the built-in scenarios: each one's collections and operations (read or write, and
+      what a write does); the ones marked * can make starting records.
 
 Built-in scenarios: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')}`;
 
@@ -140,9 +154,38 @@ async function loadScenario(arg: string, sql: SqlEngine): Promise<Scenario> {
   return validation.scenario;
 }
 
+/** Whether a parsed file is a rehearsal plan rather than a scenario: it has "steps" and a plan's "format", and no scenario's "operations". */
+function looksLikePlan(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return 'steps' in v && typeof v.format === 'number' && !('operations' in v) && !('collections' in v);
+}
+
 async function validateCommand(args: string[], out: (s: string) => void): Promise<number> {
-  const path = args[0];
-  if (!path || args.length > 1) throw new UsageError('usage: cutover-lab validate <scenario.json>');
+  const usage = 'usage: cutover-lab validate <scenario.json>, or cutover-lab validate --plan <plan.json> [--scenario <id|file>]';
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { plan: { type: 'string' }, scenario: { type: 'string' } }, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`);
+  }
+  const { plan, scenario } = parsed.values;
+  const positionals = parsed.positionals;
+  if (plan !== undefined) {
+    if (positionals.length > 0) throw new UsageError(usage);
+    return validatePlanCommand(plan, scenario, out);
+  }
+  const path = positionals[0];
+  if (!path || positionals.length > 1) throw new UsageError(usage);
+  if (scenario !== undefined) throw new UsageError(`--scenario goes with --plan: cutover-lab validate --plan ${shellQuote(path)} --scenario ${shellQuote(scenario)}`);
+  const text = await readScenarioFile(path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (looksLikePlan(value)) return validatePlanCommand(path, undefined, out, text);
   const sql = await loadNodeSqlEngine();
   const validation = await readScenario(path, sql);
   if (!validation.ok) {
@@ -161,6 +204,66 @@ async function validateCommand(args: string[], out: (s: string) => void): Promis
   return 0;
 }
 
+/** `validate --plan`: the plan's problems with their paths, checked against --scenario or the built-in scenario the plan names. */
+async function validatePlanCommand(path: string, scenarioArg: string | undefined, out: (s: string) => void, read?: string): Promise<number> {
+  const text = read ?? (await readScenarioFile(path, '', 'plan', MAX_PLAN_CHARS));
+  let named: unknown;
+  try {
+    named = (JSON.parse(text) as { scenario?: unknown } | null)?.scenario;
+  } catch {
+    named = undefined;
+  }
+  const arg = scenarioArg ?? (typeof named === 'string' && Object.hasOwn(BUILT_IN_SCENARIOS, named) ? named : undefined);
+  const scenario = arg === undefined ? undefined : await loadScenario(arg, await loadNodeSqlEngine());
+  const validation = parsePlan(text, scenario);
+  if (!validation.ok) {
+    const n = validation.problems.length;
+    out(`${path}: ${n} problem${n === 1 ? '' : 's'} (a rehearsal plan; see docs/plans.md)`);
+    out(formatProblems(validation.problems));
+    return 1;
+  }
+  const p = validation.plan;
+  const against = scenario ? `checked against "${scenario.id}"` : typeof named === 'string' ? `names "${named}", not a built-in scenario: give --scenario <its file> to check the operations it names` : 'names no scenario: give --scenario <id|file> to check the operations it names';
+  out(`${path}: valid plan — ${p.steps.length} step${p.steps.length === 1 ? '' : 's'}, ${p.steps.filter((st) => st.gate).length} with gates; ${against}`);
+  out(`run it: npx cutover-lab rehearse --plan ${shellQuote(displayPath(path))}${arg !== undefined && arg !== named ? ` --scenario ${shellQuote(displayPath(arg))}` : typeof named === 'string' && arg === undefined ? ' --scenario <its file>' : arg === undefined ? ' --scenario <id|file>' : ''}`);
+  return 0;
+}
+
+/** A path as a replay command prints it: relative to the current directory when inside it (a machine's absolute path means nothing on another), as given otherwise. */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  if (Object.hasOwn(BUILT_IN_SCENARIOS, path)) return path;
+  const rel = relative(cwd, resolve(cwd, path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/**
+ * `--option -3` as `--option=-3`: parseArgs takes a value that starts with "-" for an option
+ * ("ambiguous"), and a negative number is a value, not an option.
+ */
+function joinNegativeNumbers(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** `--starting-records N[:OP]`, checked against the scenario; undefined when not given. */
+function startingRecordsOption(value: string | undefined, scenario: Scenario): StartingRecordsRequest | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)(?::(.+))?$/.exec(value.replace(/_|,/g, ''));
+  if (!m) throw new UsageError(`--starting-records ${value}: a whole number from 1 to ${MAX_STARTING_RECORDS} (records the old schema starts with), optionally :OPERATION naming the write that makes them${startingOperations(scenario).length > 0 ? ` (${startingOperations(scenario).join(', ')})` : ''}`);
+  const asked = { count: Number(m[1]), ...(m[2] !== undefined ? { operation: m[2] } : {}) };
+  const problems = startingRecordsProblems(asked, scenario, '--starting-records');
+  if (problems.length > 0) throw new UsageError(`--starting-records ${value}: ${problems.map((p) => p.message.replace(/^expected an integer/, 'expected a whole number')).join('; ')}`);
+  return startingRecordsOf({ startingRecords: asked }, scenario);
+}
+
 function number(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -172,7 +275,6 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   let parsed;
   try {
     parsed = parseArgs({
-      args,
       options: {
         scenario: { type: 'string' },
         seeds: { type: 'string' },
@@ -183,8 +285,10 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
         careless: { type: 'boolean' },
         threads: { type: 'string' },
         shard: { type: 'string' },
+        'starting-records': { type: 'string' },
         json: { type: 'boolean' },
       },
+      args: joinNegativeNumbers(args),
       allowPositionals: false,
     });
   } catch (e) {
@@ -211,12 +315,16 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
 
   const sql = await loadNodeSqlEngine();
   const scenario = await loadScenario(v.scenario, sql);
+  const startingRecords = startingRecordsOption(v['starting-records'], scenario);
   const progress = process.stderr.isTTY && !v.json;
   const total = block.seeds;
   const report = await simulateParallel({
     scenario,
     sql,
-    threads,
+    // The worker threads are given their settings field by field (parallel.ts), without starting
+    // records yet: seeds that start with them run in this thread (the same report, byte for byte).
+    threads: startingRecords ? 1 : threads,
+    ...(startingRecords ? { startingRecords } : {}),
     seeds: total,
     seedStart: block.seedStart,
     ops,
@@ -235,17 +343,22 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   return report.failures.length > 0 ? 1 : 0;
 }
 
-/** The seed as given: a whole number as a number, anything else as the string it is (both replay). */
+/** The seed as given: a whole number as a number, a word as the string it is (both replay); a fraction is refused. */
 function seedOf(value: string | undefined): number | string {
   if (value === undefined) return 1;
   if (/^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
   if (value.trim() === '') throw new UsageError('--seed: give a number (or a word); the same seed replays the same run');
+  if (/^[-+]?(\d[\d_]*)?(\.\d*)?(e[-+]?\d+)?$/i.test(value.trim()) && /\d/.test(value)) {
+    throw new UsageError(`--seed ${value}: a seed is a whole number${/^-?\d+$/.test(value) ? ` up to ${Number.MAX_SAFE_INTEGER}` : ''} (or a word); the same seed replays the same run`);
+  }
   return value;
 }
 
-/** The command that replays one rehearsal. */
-export function rehearseReplayCommand(scenario: string, plan: string, seed: number | string, durability: DurabilityMode): string {
-  return ['npx cutover-lab rehearse', `--scenario ${shellQuote(scenario)}`, `--plan ${shellQuote(plan)}`, `--seed ${shellQuote(String(seed))}`, `--durability ${durability}`].join(' ');
+/** The command that replays one rehearsal (a path as `displayPath` prints it; `startingRecords` as `--starting-records N`). */
+export function rehearseReplayCommand(scenario: string, plan: string, seed: number | string, durability: DurabilityMode, startingRecords?: string): string {
+  // A negative seed is written --seed=-3: parseArgs would take "-3" for an option.
+  const seedWord = typeof seed === 'number' && seed < 0 ? `--seed=${seed}` : `--seed ${shellQuote(String(seed))}`;
+  return ['npx cutover-lab rehearse', `--scenario ${shellQuote(displayPath(scenario))}`, `--plan ${shellQuote(displayPath(plan))}`, seedWord, `--durability ${durability}`, ...(startingRecords ? [startingRecords] : [])].join(' ');
 }
 
 /** Refuses an output path whose folder does not exist before the rehearsal runs, not after. */
@@ -272,7 +385,7 @@ export function formatRehearsal(run: RehearsalRun): string {
   for (const [index, step] of plan.steps.entries()) {
     const s = report.steps[index];
     if (!s) {
-      lines.push(`${stepLabel(index, step)}  — not reached`);
+      lines.push(`${stepLabel(index, step)} — not reached`);
       continue;
     }
     const phase = s.phaseBefore === s.phaseAfter ? s.phaseAfter : `${s.phaseBefore} -> ${s.phaseAfter}`;
@@ -300,7 +413,7 @@ export function formatRehearsal(run: RehearsalRun): string {
   for (const f of report.failures) {
     // A gate's verdict is printed in full above; here its figures.
     const verdict = f.what === 'gate' && f.step !== null ? report.steps[f.step]?.gates.find((g) => g.gate === f.name && !g.held) : undefined;
-    const detail = verdict ? `measured ${formatMeasured(verdict)}, threshold ${formatThreshold(verdict)}` : f.detail;
+    const detail = verdict ? verdictSummary(verdict) : f.detail;
     lines.push(`  ${f.step === null ? 'final check' : `step ${f.step + 1}`}, ${f.what} ${f.name}: ${detail}`);
   }
   if (run.replay) lines.push(`Replay seed ${String(report.settings.seed)}: ${run.replay}`);
@@ -311,7 +424,6 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
   let parsed;
   try {
     parsed = parseArgs({
-      args,
       options: {
         scenario: { type: 'string' },
         plan: { type: 'string' },
@@ -320,11 +432,13 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
         json: { type: 'string' },
         junit: { type: 'string' },
         markdown: { type: 'string' },
+        'starting-records': { type: 'string' },
       },
+      args: joinNegativeNumbers(args),
       allowPositionals: false,
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--json FILE] [--junit FILE] [--markdown FILE]`);
+    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N] [--json FILE] [--junit FILE] [--markdown FILE]`);
   }
   const v = parsed.values;
   if (!v.plan) throw new UsageError('rehearse needs --plan <file> (a rehearsal plan, see docs/plans.md)');
@@ -354,9 +468,12 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
     const n = validation.problems.length;
     throw new UsageError(`${v.plan} is not a valid plan (${n} problem${n === 1 ? '' : 's'}; see docs/plans.md):\n${formatProblems(validation.problems)}`);
   }
-  const plan = validation.plan;
+  const startingRecords = startingRecordsOption(v['starting-records'], scenario);
+  // --starting-records replaces the plan's own; the runbook shows what ran.
+  const plan = startingRecords ? { ...validation.plan, startingRecords } : validation.plan;
   const report: RehearsalReport = await rehearse(scenario, plan, { seed, durability, sql });
-  const run: RehearsalRun = { report, plan, planName: basename(v.plan), scenario, replay: rehearseReplayCommand(scenarioArg, v.plan, seed, durability) };
+  const replay = rehearseReplayCommand(scenarioArg, v.plan, seed, durability, startingRecords ? startingRecordsArg(startingRecords, startingOperations(scenario)[0]) : undefined);
+  const run: RehearsalRun = { report, plan, planName: basename(v.plan), scenario, replay };
 
   const write = async (option: string, path: string | undefined, text: () => string): Promise<void> => {
     if (path === undefined) return;
@@ -401,6 +518,22 @@ async function mergeCommand(args: string[], out: (s: string) => void): Promise<n
   return report.failures.length > 0 ? 1 : 0;
 }
 
+/** The built-in scenarios for `cutover-lab scenarios`: id and title, then collections and operations, briefly. */
+export function formatScenarios(scenarios: readonly Scenario[]): string {
+  const lines: string[] = [];
+  for (const s of scenarios) {
+    const starting = new Set(startingOperations(s));
+    const ops = Object.entries(s.operations).map(([name, op]) => `${name} (${op.kind === 'read' ? 'read' : `write: ${op.effect.type} ${op.effect.collection}`})${starting.has(name) ? '*' : ''}`);
+    lines.push(
+      `${s.id.padEnd(22)} ${s.title}`,
+      `    ${s.topology} topology; collections: ${Object.keys(s.collections).join(', ')}`,
+      `    operations: ${ops.join(', ')}`,
+    );
+  }
+  lines.push('', '* can make starting records (--starting-records N:OPERATION; the first is the default). Details: the scenario\'s JSON in src/scenarios/, or the playground.');
+  return lines.join('\n');
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
   const [command, ...rest] = argv;
@@ -415,7 +548,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
       case 'merge':
         return await mergeCommand(rest, out);
       case 'scenarios':
-        for (const s of Object.values(BUILT_IN_SCENARIOS)) out(`${s.id.padEnd(22)} ${s.title}`);
+        if (rest.length > 0 && !(rest.length === 1 && rest[0] === '--verbose')) throw new UsageError('usage: cutover-lab scenarios');
+        out(formatScenarios(Object.values(BUILT_IN_SCENARIOS)));
         return 0;
       case undefined:
       case 'help':

@@ -12,9 +12,12 @@ import { corruptNewestSnapshot } from '../engine/durability/corrupt.ts';
 import type { DurabilityMode } from '../engine/durability/types.ts';
 import { CORRUPTIONS, CRASH_POINTS, type CrashPoint, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
+import { startingOperations } from '../engine/scenario/starting.ts';
 import { createRandom, type Random } from '../engine/random.ts';
+import type { StartingRecordsRequest } from '../engine/control-state.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
 import type { SqlEngine } from '../engine/sql.ts';
+import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
 import { MemoryBackend } from '../store/memory-backend.ts';
 import { equalVersionCount, unconvergedText, WatchedDriver, type MoveWarning, type Refusal, type Stop } from './convergence.ts';
@@ -39,6 +42,11 @@ export interface SimulateOptions {
   readonly careless?: boolean;
   /** How the scenario was named on the command line, for replay commands. */
   readonly scenarioArg?: string;
+  /**
+   * Records the old schema holds before each seed's seed data (`Rehearsal.open`'s option; the
+   * operation must be one `startingOperations` lists). Made from the seed: deterministic.
+   */
+  readonly startingRecords?: StartingRecordsRequest;
   /** Called after each seed. */
   readonly onRun?: (run: RunReport, done: number) => void;
 }
@@ -106,7 +114,16 @@ export interface SimulationReport {
   readonly format: 'cutover-lab/simulation';
   readonly version: 1;
   readonly scenario: string;
-  readonly settings: { readonly seeds: number; readonly seedStart: number; readonly ops: number; readonly faultRate: number; readonly durability: DurabilityMode; readonly careless: boolean };
+  readonly settings: {
+    readonly seeds: number;
+    readonly seedStart: number;
+    readonly ops: number;
+    readonly faultRate: number;
+    readonly durability: DurabilityMode;
+    readonly careless: boolean;
+    /** Present only when the simulation started each seed with starting records. */
+    readonly startingRecords?: StartingRecordsRequest;
+  };
   readonly totals: {
     readonly runs: number;
     readonly operations: number;
@@ -175,7 +192,8 @@ export function simulationReport(options: Omit<SimulateOptions, 'sql'>, results:
       else warnings.push({ to: w.to, warning: w.warning, runs: 1 });
     }
   }
-  return reportOf(options.scenario.id, { seeds: options.seeds, seedStart, ops: options.ops, faultRate: options.faultRate, durability: options.durability, careless: options.careless ?? false }, runs, warnings);
+  const settings = { seeds: options.seeds, seedStart, ops: options.ops, faultRate: options.faultRate, durability: options.durability, careless: options.careless ?? false, ...(options.startingRecords ? { startingRecords: options.startingRecords } : {}) };
+  return reportOf(options.scenario.id, settings, runs, warnings);
 }
 
 /** The report of these runs (in seed order) and warnings (in the order first given): the totals are summed from the runs. */
@@ -216,17 +234,33 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Stands for the scenario's file in a replay command when the scenario was given as an object, not a built-in's id or a file. */
+export const YOUR_SCENARIO_FILE = '<your scenario file>';
+
+/** How a replay command names the scenario: as given on the command line, the built-in's id, or a placeholder for a file. */
+export function scenarioWord(scenario: Scenario, scenarioArg: string | undefined): string {
+  if (scenarioArg !== undefined) return shellQuote(scenarioArg);
+  const builtIn = Object.hasOwn(BUILT_IN_SCENARIOS, scenario.id) ? BUILT_IN_SCENARIOS[scenario.id] : undefined;
+  return builtIn && (builtIn === scenario || JSON.stringify(builtIn) === JSON.stringify(scenario)) ? shellQuote(scenario.id) : YOUR_SCENARIO_FILE;
+}
+
+/** `--starting-records N` (with `:operation` when it is not the scenario's first that can make them). */
+export function startingRecordsArg(request: StartingRecordsRequest, defaultOperation: string | undefined): string {
+  return `--starting-records ${request.count}${request.operation === defaultOperation ? '' : `:${shellQuote(request.operation)}`}`;
+}
+
 /** The command that replays one seed. */
 export function replayCommand(options: SimulateOptions, seed: number): string {
   return [
     'npx cutover-lab simulate',
-    `--scenario ${shellQuote(options.scenarioArg ?? options.scenario.id)}`,
+    `--scenario ${scenarioWord(options.scenario, options.scenarioArg)}`,
     '--seeds 1',
     `--seed-start ${seed}`,
     `--ops ${options.ops}`,
     `--fault-rate ${options.faultRate}`,
     `--durability ${options.durability}`,
     ...(options.careless ? ['--careless'] : []),
+    ...(options.startingRecords ? [startingRecordsArg(options.startingRecords, startingOperations(options.scenario)[0])] : []),
   ].join(' ');
 }
 
@@ -277,6 +311,7 @@ export async function simulateSeed(options: SimulateOptions, seed: number): Prom
     scenario,
     seed,
     durability: options.durability,
+    ...(options.startingRecords ? { startingRecords: options.startingRecords } : {}),
     ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend, digest: webCryptoSha256, clock },
     random,
     log: (line) => { log.push(`[${driver.history.ops.length}] ${line}`); if (process.env.SIM_TRACE) console.log(`[${driver.history.ops.length}] ${line}`); },

@@ -6,7 +6,7 @@
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../src/engine/sql.ts';
 import { main } from '../../src/harness/cli.ts';
@@ -61,9 +61,9 @@ describe('cutover-lab rehearse on the seeds\' plans', () => {
     expect(r.code).toBe(1);
     const lines = r.out.split('\n');
     expect(lines).toContain('FAILED at step 8 (steps[7] in the plan): move to old-dropped (accepting the data loss) — week 3+: remove the old schema tables');
-    expect(lines).toContain(`Replay seed 7: npx cutover-lab rehearse --scenario consensus-artifacts --plan ${plan} --seed 7 --durability strict`);
+    expect(lines).toContain(`Replay seed 7: npx cutover-lab rehearse --scenario consensus-artifacts --plan ${relative(process.cwd(), plan)} --seed 7 --durability strict`);
     expect(lines.some((l) => /^ {2}step 8, gate lostWrites: measured [1-9]\d*, threshold ≤ 0$/.test(l))).toBe(true);
-    expect(lines).toContain('step 9: workload: 40 operations — never reached: the gate above stops the plan  — not reached');
+    expect(lines).toContain('step 9: workload: 40 operations — never reached: the gate above stops the plan — not reached');
 
     const xml = await readFile(junit, 'utf8');
     const failing = /<testcase classname="drop-before-backfill" name="step 8: move to old-dropped[^"]*" time="[\d.]+">\n\s*<failure message="lostWrites: measured (\d+), threshold ≤ 0" type="gate-failed">([^<]*)<\/failure>/.exec(xml);

@@ -159,7 +159,7 @@ describe('renderJUnit', () => {
     const failure = elements.find((e) => e.name === 'failure');
     const measured = run.report.steps[2]?.gates[0]?.measured as number;
     expect(failure?.attrs.message).toBe(`errorRate: measured ${Number((measured * 100).toFixed(2))}%, threshold ≤ 1%`);
-    expect(failure?.text).toContain('onFail: rolled back to old-only: done, phase now old-only');
+    expect(failure?.text).toContain('onFail: rolled back to old-only: done, now in old-only');
     expect(elements.filter((e) => e.name === 'skipped')).toHaveLength(1);
     expect(elements.find((e) => e.name === 'property' && e.attrs.name === 'outcome')?.attrs.value).toBe('rolled-back');
     // No plan name: the classname is the plan's title, or "plan".

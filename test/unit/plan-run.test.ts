@@ -163,7 +163,7 @@ describe('rehearse: gates', () => {
 
   it('fails a mismatch gate that saw fewer shadow reads than it needs', async () => {
     const r = await run([...toShadow, { kind: 'workload', operations: 10, mix: { getJob: 1 }, gate: { mismatchRate: { max: 0, minReads: 50 } } }]);
-    expect(r.steps[4]?.gates).toEqual([{ gate: 'mismatchRate', held: false, measured: 0, threshold: 0, why: 'only 10 shadow reads in the step, and the gate needs at least 50 to judge: run more operations in it (or lower "minReads")' }]);
+    expect(r.steps[4]?.gates).toEqual([{ gate: 'mismatchRate', held: false, measured: 0, threshold: 0, why: 'only 10 shadow reads in the step, and the gate needs at least 50 to judge: run more operations in it (or lower "minReads")', tooFew: { count: 10, needed: 50, of: 'shadow reads' } }]);
   });
 
   it('counts fallbacks by reason: a read error on new falls back "error", a missing job "empty"', async () => {

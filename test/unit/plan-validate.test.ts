@@ -146,8 +146,8 @@ describe('validatePlan', () => {
   it('checks faults field by field, with the fields that apply to their kind', () => {
     expect(problems([{ kind: 'arm-faults', faults: [{ kind: 'write-error', side: 'neww', times: 2 }, { kind: 'crash', point: 'mid-backfil' }] }])).toEqual([
       'steps[0].faults[0].times: "times" applies only to "busy" faults, and this one is "write-error": remove it',
-      'steps[0].faults[0].side: expected one of "old", "new", found "neww"',
-      'steps[0].faults[1].point: expected one of "before-authoritative", "between-writes", "after-writes-before-ack", "mid-backfill-batch", "before-persist", "during-checkpoint", found "mid-backfil"',
+      'steps[0].faults[0].side: expected one of "old", "new", found "neww": did you mean "new"?',
+      'steps[0].faults[1].point: expected one of "before-authoritative", "between-writes", "after-writes-before-ack", "mid-backfill-batch", "before-persist", "during-checkpoint", found "mid-backfil": did you mean "mid-backfill-batch"?',
     ]);
     expect(problems([{ kind: 'arm-faults', faults: [{ kind: 'read-error', operation: 'getSesion' }] }])).toEqual([
       'steps[0].faults[0].operation: no operation named "getSesion" in "session-json": did you mean "getSession"?',

@@ -157,7 +157,19 @@ export interface Plan {
   readonly scenario?: string;
   /** Write the scenario's seed data in `old-only` before the first step (default true). */
   readonly seedData?: boolean;
+  /**
+   * Records the old schema holds before the seed data and the first step, as a real migration
+   * starts with: `count` runs of a write that makes a whole record (1 to 2,000,000). `operation`
+   * defaults to the scenario's first such write (the engine's `startingOperations`).
+   */
+  readonly startingRecords?: StartingRecords;
   readonly steps: readonly Step[];
+}
+
+/** How many starting records, made by which write (the first one that can make them when absent). */
+export interface StartingRecords {
+  readonly count: number;
+  readonly operation?: string;
 }
 
 /** Whether a step runs workload operations (and so may carry the gates measured on them). */

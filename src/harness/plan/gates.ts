@@ -73,7 +73,7 @@ function rateVerdict(gate: 'mismatchRate' | 'fallbackRate' | 'errorRate', g: Rat
   const minReads = g.minReads ?? 0;
   const allowed = `at most ${percent(g.max)} allowed`;
   if (whole < minReads) {
-    return { gate, held: false, measured: rate, threshold: g.max, why: `only ${whole} ${what} in the step, and the gate needs at least ${minReads} to judge: run more operations in it (or lower "minReads")` };
+    return { gate, held: false, measured: rate, threshold: g.max, why: `only ${whole} ${what} in the step, and the gate needs at least ${minReads} to judge: run more operations in it (or lower "minReads")`, tooFew: { count: whole, needed: minReads, of: what } };
   }
   if (rate === null) return { gate, held: true, measured: null, threshold: g.max, why: `no ${what} in the step, so none ${did}` };
   const held = rate <= g.max;

@@ -8,7 +8,7 @@
  */
 import type { Step } from './format.ts';
 import { describeLost, type RehearsalReport, type StepReport } from './report.ts';
-import { describeFigures, formatMeasured, formatThreshold, planNameOf, stepLabel, type RehearsalRun } from './runbook.ts';
+import { describeFigures, formatMeasured, formatThreshold, planNameOf, stepLabel, verdictSummary, type RehearsalRun } from './runbook.ts';
 
 // eslint-disable-next-line no-control-regex -- the control characters XML 1.0 cannot carry are what this finds
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.source;
@@ -99,10 +99,10 @@ function stepCase(run: RehearsalRun, index: number, step: Step, s: StepReport | 
   }
   const failed = s.gates.filter((g) => !g.held);
   if (failed.length === 0) return { name, time: time(s.figures.elapsedMs), out };
-  const message = failed.map((g) => `${g.gate}: measured ${formatMeasured(g)}, threshold ${formatThreshold(g)}`).join('; ');
+  const message = failed.map((g) => `${g.gate}: ${verdictSummary(g)}`).join('; ');
   const body: string[] = [];
   for (const g of failed) {
-    body.push(`${g.gate} failed: measured ${formatMeasured(g)}, threshold ${formatThreshold(g)}`, `  ${g.why}`);
+    body.push(`${g.gate} failed: ${verdictSummary(g)}`, `  ${g.why}`);
     if (g.gate === 'lostWrites' && run.report.invariants.history.lost.length > 0) {
       body.push(`Lost records (acknowledged, not readable through the ${run.report.finalPhase} read path at the end of the run):`, ...lostLines(run.report));
     }
@@ -111,7 +111,7 @@ function stepCase(run: RehearsalRun, index: number, step: Step, s: StepReport | 
     }
     if (g.gate === 'verifyClean' && Array.isArray(s.detail.first)) body.push('Differences (old vs new, field by field):', ...s.detail.first.map((d) => `  ${String(d)}`));
   }
-  if (s.onFail) body.push(`onFail: rolled back to ${s.onFail.step.to}: ${s.onFail.status}${s.onFail.problem ? ` (${s.onFail.problem})` : ''}, phase now ${s.onFail.phaseAfter}`);
+  if (s.onFail) body.push(`onFail: rolled back to ${s.onFail.step.to}: ${s.onFail.status}${s.onFail.problem ? ` (${s.onFail.problem})` : ''}, now in ${s.onFail.phaseAfter}`);
   body.push(...replay);
   return { name, time: time(s.figures.elapsedMs), failure: { type: 'gate-failed', message, body: body.join('\n') }, out };
 }

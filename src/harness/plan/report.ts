@@ -65,6 +65,8 @@ export interface GateVerdict {
   readonly threshold: number | boolean;
   /** The verdict in words, with the figures behind it. */
   readonly why: string;
+  /** Present only when a rate gate failed for too few reads (fewer than its `minReads`): how many the step made, how many were needed, of what. */
+  readonly tooFew?: { readonly count: number; readonly needed: number; readonly of: string };
 }
 
 /** What a step did beyond its operations: the move's answer, the copy's progress, the verify's totals. */

@@ -151,6 +151,17 @@ export function formatThreshold(v: GateVerdict): string {
   }
 }
 
+/**
+ * A failed verdict in one line, for the CLI's last lines, the runbook's "What failed" and JUnit's
+ * `<failure message>`: `measured 3.1%, threshold ≤ 1%`; a rate gate that failed for too few reads
+ * says so first (`only 40 shadow reads; at least 100 needed (measured 0%, threshold ≤ 0%)`), as its
+ * figures alone would read like a gate that held.
+ */
+export function verdictSummary(v: GateVerdict): string {
+  const figures = `measured ${formatMeasured(v)}, threshold ${formatThreshold(v)}`;
+  return v.tooFew ? `only ${v.tooFew.count} ${v.tooFew.of}; at least ${v.tooFew.needed} needed (${figures})` : figures;
+}
+
 /** A step's operations in one line: `60 operations (40 reads, 20 writes: 20 acknowledged, 0 failed); …`; null when it ran none. */
 export function describeFigures(f: StepFigures): string | null {
   if (f.operations === 0 && f.crashes === 0) return null;
@@ -350,7 +361,7 @@ export function renderRunbook(run: RehearsalRun): string {
     for (const f of report.failures) {
       // A gate's verdict is in full at its step; here its figures.
       const verdict = f.what === 'gate' && f.step !== null ? report.steps[f.step]?.gates.find((g) => g.gate === f.name && !g.held) : undefined;
-      const detail = verdict ? `measured ${formatMeasured(verdict)}, threshold ${formatThreshold(verdict)}` : f.detail;
+      const detail = verdict ? verdictSummary(verdict) : f.detail;
       out.push(`- ${f.step === null ? 'final check' : `step ${f.step + 1}`}, ${f.what} ${markdownCode(f.name)}: ${md(detail)}`);
     }
     out.push('');

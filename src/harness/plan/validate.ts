@@ -8,6 +8,9 @@
 import { CORRUPTIONS, CRASH_POINTS, FAULT_KINDS } from '../../engine/faults.ts';
 import { PHASES, phaseIndex, routeOf, type Phase } from '../../engine/phases.ts';
 import { resolveSettings, SIDES, type Scenario } from '../../engine/scenario/format.ts';
+import { MAX_STARTING_RECORDS, startingOperations, startingRecordsProblem } from '../../engine/scenario/starting.ts';
+import type { StartingRecordsRequest } from '../../engine/control-state.ts';
+import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
 import { describe, didYouMean, listNames, NAME, nameRemedy, ShapeChecker, type Json, type Problem } from '../../engine/scenario/shape-checker.ts';
 import { DEFAULT_RATE, GATE_KINDS, OPERATION_GATES, PLAN_FORMAT, STEP_KINDS, type Plan, type StepKind } from './format.ts';
 
@@ -33,8 +36,14 @@ export class InvalidPlanError extends Error {
   }
 }
 
-/** Parses and validates plan text (a file's contents); `scenario`, when given, is the one it will run on. */
-export function parsePlan(text: string, scenario?: Scenario): PlanValidation {
+/**
+ * Parses and validates plan text (a file's contents). `scenario`, when given, is the one the plan
+ * will run on — a scenario object or a built-in scenario's id (`'job-keys'`) — and the operations
+ * the plan names are checked against it; an id that names no built-in scenario is a problem.
+ * Never throws for bad input.
+ */
+export function parsePlan(text: string, scenario?: Scenario | string): PlanValidation {
+  if (typeof text !== 'string') return { ok: false, problems: [{ path: '', message: `expected the plan's text (a string), found ${describe(text as Json)}: to validate a parsed plan, call validatePlan(value, scenario)` }] };
   if (text.length > MAX_PLAN_CHARS) return { ok: false, problems: [{ path: '', message: `plan is ${text.length} characters; the limit is ${MAX_PLAN_CHARS}` }] };
   let value: unknown;
   try {
@@ -47,19 +56,129 @@ export function parsePlan(text: string, scenario?: Scenario): PlanValidation {
 
 /**
  * Validates a parsed plan: its shape, the phases its steps move through, and, given the scenario it
- * will run on, the operations it names. Never throws for bad input.
+ * will run on (a scenario object or a built-in scenario's id), the operations it names. Never
+ * throws for bad input.
  */
-export function validatePlan(value: unknown, scenario?: Scenario): PlanValidation {
+export function validatePlan(value: unknown, scenario?: Scenario | string): PlanValidation {
   const c = new ShapeChecker();
-  checkPlan(c, value, scenario);
-  return c.problems.length > 0 ? { ok: false, problems: c.problems } : { ok: true, plan: value as Plan };
+  const resolved = scenarioArgument(c, scenario);
+  if (resolved !== null) checkPlan(c, value, resolved);
+  return c.problems.length > 0 ? { ok: false, problems: withSuggestions(c.problems) } : { ok: true, plan: value as Plan };
 }
 
 /** The plan if it passes the validator; otherwise throws InvalidPlanError with every problem. */
-export function requireValidPlan(value: unknown, scenario?: Scenario): Plan {
+export function requireValidPlan(value: unknown, scenario?: Scenario | string): Plan {
   const v = validatePlan(value, scenario);
   if (!v.ok) throw new InvalidPlanError(v.problems);
   return v.plan;
+}
+
+/** The scenario a plan is validated against: undefined for none, null (with a problem added) when the argument is unusable. */
+function scenarioArgument(c: ShapeChecker, scenario: Scenario | string | undefined): Scenario | undefined | null {
+  if (scenario === undefined) return undefined;
+  if (typeof scenario === 'string') {
+    const found = Object.hasOwn(BUILT_IN_SCENARIOS, scenario) ? BUILT_IN_SCENARIOS[scenario] : undefined;
+    if (found) return found;
+    const ids = Object.keys(BUILT_IN_SCENARIOS);
+    c.add('', `no built-in scenario "${scenario}" to validate the plan against: ${didYouMean(scenario, ids) ?? `use one of ${listNames(ids, 12, true)}`}, or pass the scenario object`);
+    return null;
+  }
+  if (typeof scenario !== 'object' || scenario === null || typeof (scenario as { operations?: unknown }).operations !== 'object' || (scenario as { operations?: unknown }).operations === null) {
+    c.add('', `the scenario to validate the plan against must be a scenario object or a built-in scenario's id, found ${describe(scenario as Json)}`);
+    return null;
+  }
+  return scenario;
+}
+
+/**
+ * The starting records `plan` asks for on `scenario`, its operation resolved (the scenario's first
+ * write that can make them when the plan names none); undefined when it asks for none. The plan must
+ * have passed the validator against this scenario.
+ */
+export function startingRecordsOf(plan: Pick<Plan, 'startingRecords'>, scenario: Scenario): StartingRecordsRequest | undefined {
+  const asked = plan.startingRecords;
+  if (!asked) return undefined;
+  const operation = asked.operation ?? startingOperations(scenario)[0];
+  if (operation === undefined) throw new InvalidPlanError([{ path: 'startingRecords', message: noStartingOperation(scenario) }]);
+  return { operation, count: asked.count };
+}
+
+function noStartingOperation(scenario: Scenario): string {
+  return `"${scenario.id}" has no write that can make starting records (an insert or upsert whose parameters need no existing record): remove "startingRecords"`;
+}
+
+const PLAN_KEYS = ['format', 'steps', 'title', 'description', 'scenario', 'seedData', 'startingRecords'];
+
+/** The keys allowed in the object at `parent` (a problem's path without its last key), for a did-you-mean. */
+function keysAt(parent: string): readonly string[] {
+  if (parent === '') return PLAN_KEYS;
+  if (parent.endsWith('startingRecords')) return ['count', 'operation'];
+  if (/^steps\[\d+\]$/.test(parent)) return [...new Set([...Object.values(STEP_KEYS).flatMap((k) => [...k.required, ...k.optional]), 'name', 'gate'])];
+  if (parent.endsWith('.gate')) return [...GATE_KINDS, 'onFail'];
+  if (parent.endsWith('.onFail')) return ['kind', 'to', 'name', 'remedies', 'acceptHazards'];
+  if (/\.faults\[\d+\]$/.test(parent)) return ['kind', ...Object.keys(FAULT_FIELDS)];
+  if (parent.endsWith('.p99Ms')) return ['old', 'new'];
+  if (/\.(mismatchRate|fallbackRate|errorRate)$/.test(parent)) return ['max', 'minReads', 'reason'];
+  return [];
+}
+
+/** `did you mean "x"?`: a close name, or else the one name `name` begins (`p99` for `p99Ms`) or is begun by. */
+function meant(name: string, candidates: readonly string[]): string | undefined {
+  const close = didYouMean(name, candidates);
+  if (close !== undefined) return close;
+  const lower = name.toLowerCase();
+  const prefixed = lower.length < 2 ? [] : candidates.filter((c) => c.toLowerCase().startsWith(lower) || (c.length >= 3 && lower.startsWith(c.toLowerCase())));
+  return prefixed.length === 1 ? `did you mean "${String(prefixed[0])}"?` : undefined;
+}
+
+/** The problems with a did-you-mean added where the shape checker gave none: a misspelt key (`p99`) or value (`between-write`). */
+function withSuggestions(problems: readonly Problem[]): Problem[] {
+  return problems.map((p) => {
+    const key = /^unknown key "([^"]*)"$/.exec(p.message);
+    if (key) {
+      const at = p.path.lastIndexOf('.');
+      const hint = meant(key[1] as string, keysAt(at < 0 ? '' : p.path.slice(0, at)));
+      return hint ? { ...p, message: `${p.message} (${hint})` } : p;
+    }
+    const value = /^expected one of ((?:"[^"]*"(?:, )?)+), found "([^"]*)"$/.exec(p.message);
+    if (value) {
+      const values = [...(value[1] as string).matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
+      const hint = meant(value[2] as string, values);
+      return hint ? { ...p, message: `${p.message}: ${hint}` } : p;
+    }
+    return p;
+  });
+}
+
+/** What is wrong with a starting-records request (`{ count, operation? }`) at `path`, checked against the scenario when given; empty when nothing is. */
+export function startingRecordsProblems(value: unknown, scenario: Scenario | undefined, path = 'startingRecords'): Problem[] {
+  const c = new ShapeChecker();
+  checkStartingRecords(c, path, value, scenario);
+  return withSuggestions(c.problems);
+}
+
+/** `"startingRecords": { "count": 10000, "operation"?: "enqueue" }`, checked against the scenario when given. */
+function checkStartingRecords(c: ShapeChecker, path: string, v: Json, scenario: Scenario | undefined): void {
+  const hints = { count: `how many records the old schema starts with, a whole number from 1 to ${MAX_STARTING_RECORDS}, e.g. "count": 10000` };
+  if (typeof v === 'number') {
+    c.add(path, `expected { "count": ${String(v)} }, found a bare number: give the count as "count" (and optionally the write that makes them as "operation")`);
+    return;
+  }
+  if (!c.object(path, v, ['count'], ['operation'], hints)) return;
+  const countOk = c.integer(`${path}.count`, v.count, 1, MAX_STARTING_RECORDS);
+  if ('operation' in v && !c.string(`${path}.operation`, v.operation, 64)) return;
+  if (!scenario) return;
+  if ('operation' in v) {
+    const operation = v.operation as string;
+    if (!Object.hasOwn(scenario.operations, operation)) {
+      c.add(`${path}.operation`, `no operation named "${operation}" in "${scenario.id}": ${nameRemedy(operation, startingOperations(scenario), noStartingOperation(scenario))}`);
+      return;
+    }
+    const problem = countOk ? startingRecordsProblem({ scenario }, { operation, count: v.count as number }) : undefined;
+    if (problem) c.add(`${path}.operation`, problem);
+  } else if (startingOperations(scenario).length === 0) {
+    c.add(path, noStartingOperation(scenario));
+  }
 }
 
 /** What the checks of one step need to know besides the step. */
@@ -89,13 +208,14 @@ const STEP_HINTS: Readonly<Record<string, string>> = {
 
 function checkPlan(c: ShapeChecker, value: Json, scenario: Scenario | undefined): void {
   const hints = { format: `"format": ${PLAN_FORMAT}`, steps: 'the ordered list of steps, e.g. "steps": [{ "kind": "move", "to": "dual-write" }]' };
-  if (!c.object('', value, ['format', 'steps'], ['title', 'description', 'scenario', 'seedData'], hints)) return;
+  if (!c.object('', value, ['format', 'steps'], ['title', 'description', 'scenario', 'seedData', 'startingRecords'], hints)) return;
   const plan = value;
   if (typeof plan.format === 'number' && plan.format > PLAN_FORMAT) c.add('format', `plan format ${plan.format} is newer than this build reads (${PLAN_FORMAT}); update Cutover Lab`);
   else if ('format' in plan && plan.format !== PLAN_FORMAT) c.add('format', `expected ${PLAN_FORMAT}, found ${describe(plan.format)}`);
   if ('title' in plan) c.string('title', plan.title, 200);
   if ('description' in plan) c.string('description', plan.description);
   if ('seedData' in plan) boolean(c, 'seedData', plan.seedData);
+  if ('startingRecords' in plan) checkStartingRecords(c, 'startingRecords', plan.startingRecords, scenario);
   if ('scenario' in plan && c.string('scenario', plan.scenario, 63) && scenario && plan.scenario !== scenario.id) {
     c.add('scenario', `the plan is written for scenario "${String(plan.scenario)}", and it is being run on "${scenario.id}": run it on "${String(plan.scenario)}", or change "scenario" once its steps fit "${scenario.id}"`);
   }

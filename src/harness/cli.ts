@@ -400,7 +400,7 @@ export function formatRehearsal(run: RehearsalRun): string {
   const v = report.invariants.verify;
   lines.push(
     '',
-    `Invariants: ${h.operations} operations, ${h.acknowledgedWrites} acknowledged writes; lost ${h.lost.length}, unexpected ${h.unexpectedCount}, duplicates ${h.duplicates.length}${v ? `; verify in ${report.finalPhase} ${v.clean ? 'clean' : `not clean (${v.differing} differing, ${v.appReadMismatches} read differently)`}` : '; verify not run (old is dropped)'}`,
+    `Invariants: ${h.operations} operations, ${h.acknowledgedWrites} acknowledged writes; lost ${h.lost.length}, unexpected ${h.unexpectedCount}, duplicates ${h.duplicates.length}${v ? `; verify in ${report.finalPhase} ${v.clean ? (h.lost.length > 0 ? 'clean (both sides lack the lost writes, so they agree)' : 'clean') : `not clean (${v.differing} differing, ${v.appReadMismatches} read differently)`}` : '; verify not run (old is dropped)'}`,
     '',
   );
   if (report.ok) {

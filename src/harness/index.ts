@@ -23,7 +23,7 @@ export { InvalidScenarioError, parseScenario, validateScenario, formatProblems, 
 export type * from './plan/format.ts';
 export { renderJUnit, escapeXml } from './plan/junit.ts';
 export { renderRunbook, rollbackRoute, describeStep, type RehearsalRun, type RollbackRoute, type RollbackHazard } from './plan/runbook.ts';
-export type { GateVerdict, HistoryRecord, Invariants, LostRecord, PlanFailure, RehearsalReport, StepFigures, StepReport, UnexpectedRecord } from './plan/report.ts';
+export type { GateVerdict, HistoryRecord, Invariants, LostRecord, PlanFailure, RehearsalReport, SideLatency, StepFigures, StepReport, UnexpectedRecord } from './plan/report.ts';
 export { cutoverMatchers, type CutoverMatchers, type MatcherResult } from './matchers.ts';
 export type { Scenario } from '../engine/scenario/format.ts';
 export type { DurabilityMode, KeyValueBackend } from '../engine/durability/types.ts';

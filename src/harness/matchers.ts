@@ -13,6 +13,7 @@
  *   }
  */
 import type { SimulationReport } from './simulate.ts';
+import { formatMeasured, formatThreshold } from './plan/runbook.ts';
 import { jsonSafe, REPORT_FORMAT, type JsonValue, type LostRecord, type RehearsalReport, type StepReport } from './plan/report.ts';
 
 /** What a matcher returns to Vitest (its `SyncExpectationResult`). */
@@ -78,7 +79,8 @@ export const cutoverMatchers = {
   /** Every step of the plan ran and every gate held (an onFail rollback that ran is still a failed gate). */
   toPassGates(this: MatcherContext, received: unknown): MatcherResult {
     const report = rehearsalReport(received, 'toPassGates');
-    const failing = report.steps.flatMap((s) => s.gates.filter((g) => !g.held).map((g) => `${stepName(s)}: ${g.gate} measured ${show(g.measured)} against ${g.gate === 'verifyClean' ? 'required' : 'at most'} ${show(g.threshold)}: ${g.why}${onFailOf(s)}`));
+    // In the gate's unit, as the CLI prints it: 6.67% against at most 5%, 450 ms against at most 50 ms.
+    const failing = report.steps.flatMap((s) => s.gates.filter((g) => !g.held).map((g) => `${stepName(s)}: ${g.gate} measured ${formatMeasured(g)} against ${g.gate === 'verifyClean' ? 'required' : 'at most'} ${formatThreshold(g).replace(/^≤ /, '')}: ${g.why}${onFailOf(s)}`));
     const failedSteps = report.steps.filter((s) => s.status === 'failed').map((s) => `${stepName(s)} failed: ${s.problem ?? 'no reason given'}`);
     const gates = report.steps.reduce((n, s) => n + s.gates.length, 0);
     const ran = report.steps.length;

@@ -129,3 +129,34 @@ describe('a rate gate that failed for too few reads', () => {
     expect(renderJUnit(run)).toContain(`<failure message="mismatchRate: ${line}"`);
   }, 60_000);
 });
+
+describe('the runbook\'s wording', () => {
+  it('says why verify is clean though writes were lost, that an onFail found no hazards, "1 fallback", and "must hold at the end" on the last step', async () => {
+    const plan: Plan = {
+      format: 1,
+      steps: [
+        { kind: 'move', to: 'dual-write' },
+        { kind: 'workload', operations: 20, gate: { errorRate: { max: 0 }, onFail: { kind: 'rollback', to: 'old-only' } } },
+        { kind: 'verify' },
+        { kind: 'workload', operations: 10, gate: { errorRate: { max: 0 } } },
+      ],
+    };
+    const report = await rehearse('job-keys', plan, { seed: 1, durability: 'strict' });
+    const copy = JSON.parse(JSON.stringify(report)) as typeof report & { steps: { figures: { fallbacks: number; fallbacksOnEmpty: number }; gates: { held: boolean }[]; onFail: unknown }[]; invariants: { history: { lost: unknown[] }; verify: { clean: boolean } } };
+    const lost = { collection: 'jobs', key: '["job-1"]', operation: { index: 3, name: 'enqueue', phase: 'old-only', params: {} }, expected: null, found: null };
+    copy.invariants.history.lost = [lost];
+    copy.invariants.verify = { ...copy.invariants.verify, clean: true };
+    const first = copy.steps[1];
+    if (!first) throw new Error('no step');
+    first.figures = { ...first.figures, fallbacks: 1, fallbacksOnEmpty: 1 };
+    first.gates = first.gates.map((g) => ({ ...g, held: false }));
+    first.onFail = { step: { kind: 'rollback', to: 'old-only' }, status: 'done', problem: null, phaseAfter: 'old-only', detail: {} };
+    const md = renderRunbook({ report: copy, plan });
+    expect(md).toContain('1 fallback (1 new had no rows, 0 new failed)');
+    expect(md).toContain('now in `old-only`; no hazards, no remedies needed');
+    expect(md).toContain('Clean although writes were lost: verify compares old with new, and both sides lack the lost writes, so they agree');
+    expect(md).toContain('**Gate** (must hold at the end):');
+    expect(md).toContain('**Gate** (must hold before the next step; on failure roll back to `old-only`):');
+    expect(formatRehearsal({ report: copy, plan })).toContain('verify in dual-write clean (both sides lack the lost writes, so they agree)');
+  }, 60_000);
+});

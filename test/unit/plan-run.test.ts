@@ -159,6 +159,11 @@ describe('rehearse: gates', () => {
     expect(old?.held).toBe(true);
     expect(neu).toMatchObject({ gate: 'p99Ms.new', held: false, threshold: 100 });
     expect(neu?.measured).toBeGreaterThanOrEqual(400);
+    // A failing p99 names what it was taken over and the slowest call; one that held does not.
+    const latency = r.steps[3]?.figures.latency?.new;
+    expect(latency?.calls).toBeGreaterThan(0);
+    expect(neu?.why).toBe(`p99 latency on new ${String(neu?.measured)} ms over ${String(latency?.calls)} calls; the slowest: ${String(latency?.slowest.operation)}, ${String(latency?.slowest.ms)} ms; at most 100 ms allowed`);
+    expect(old?.why).toMatch(/^p99 latency on old [\d.]+ ms; at most 100 ms allowed$/);
   });
 
   it('fails a mismatch gate that saw fewer shadow reads than it needs', async () => {

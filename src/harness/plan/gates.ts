@@ -5,7 +5,7 @@
  */
 import type { Side } from '../../engine/scenario/format.ts';
 import type { Gate, RateGate } from './format.ts';
-import { describeLost, percent, type GateVerdict, type LostRecord, type StepFigures, type UnexpectedRecord } from './report.ts';
+import { describeLost, percent, type GateVerdict, type LostRecord, type SideLatency, type StepFigures, type UnexpectedRecord } from './report.ts';
 
 /** What the gates of one step are judged on. */
 export interface GateMeasures {
@@ -62,7 +62,7 @@ export function judgeGates(gate: Gate, m: GateMeasures): GateVerdict[] {
   if (gate.p99Ms) {
     for (const side of ['old', 'new'] as const) {
       const max = gate.p99Ms[side];
-      if (max !== undefined) out.push(latencyVerdict(side, max, f.p99Ms[side]));
+      if (max !== undefined) out.push(latencyVerdict(side, max, f.p99Ms[side], f.latency?.[side] ?? null));
     }
   }
   return out;
@@ -80,9 +80,13 @@ function rateVerdict(gate: 'mismatchRate' | 'fallbackRate' | 'errorRate', g: Rat
   return { gate, held, measured: rate, threshold: g.max, why: `${part} of ${whole} ${what} ${did} (${percent(rate)}); ${allowed}` };
 }
 
-function latencyVerdict(side: Side, max: number, measured: number | null): GateVerdict {
+function latencyVerdict(side: Side, max: number, measured: number | null, latency: SideLatency | null): GateVerdict {
   const gate = side === 'old' ? 'p99Ms.old' : 'p99Ms.new';
   if (measured === null) return { gate, held: true, measured: null, threshold: max, why: `no call on ${side} in the step` };
   const held = measured <= max;
-  return { gate, held, measured, threshold: max, why: `p99 latency on ${side} ${measured} ms; at most ${max} ms allowed` };
+  // A failing p99 says what it was taken over and which call was slowest: with few calls the p99 is
+  // the slowest, and a busy fault's retries and backoff are in a call's latency.
+  const s = latency?.slowest;
+  const over = !held && latency && s ? ` over ${latency.calls} call${latency.calls === 1 ? '' : 's'}; the slowest: ${s.operation}, ${s.ms} ms${s.attempts > 1 ? ` in ${s.attempts} attempts (retries and their backoff count)` : ''}` : '';
+  return { gate, held, measured, threshold: max, why: `p99 latency on ${side} ${measured} ms${over}; at most ${max} ms allowed` };
 }

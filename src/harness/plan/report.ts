@@ -48,10 +48,22 @@ export interface StepFigures {
   readonly errorRate: number | null;
   /** The 99th percentile of one call's latency on each side (virtual milliseconds, nearest rank); null when the side saw no call. */
   readonly p99Ms: Readonly<Record<Side, number | null>>;
+  /**
+   * What each side's p99 was taken over: its calls in the step, and the slowest call (the operation,
+   * its milliseconds and its attempts: retries and their backoff count in a call's latency); null
+   * when the side saw no call. Absent in reports written before it was added.
+   */
+  readonly latency?: Readonly<Record<Side, SideLatency | null>>;
   /** Crashes during the step (and recoveries from durable state). */
   readonly crashes: number;
   /** Virtual milliseconds the step took. */
   readonly elapsedMs: number;
+}
+
+/** A side's calls in a step, for reading its p99. */
+export interface SideLatency {
+  readonly calls: number;
+  readonly slowest: { readonly operation: string; readonly ms: number; readonly attempts: number };
 }
 
 /** One gate's verdict. */
@@ -213,6 +225,18 @@ export function stepFigures(results: readonly OperationResult[], indeterminate: 
   const failed = results.filter((r) => r.outcome === 'fail').length;
   const operations = results.length + indeterminate;
   const durations = (side: Side): number[] => results.flatMap((r) => r.observations.filter((o) => o.side === side).map((o) => o.durationMs));
+  const latency = (side: Side): SideLatency | null => {
+    let calls = 0;
+    let slowest: SideLatency['slowest'] | undefined;
+    for (const r of results) {
+      for (const o of r.observations) {
+        if (o.side !== side) continue;
+        calls++;
+        if (!slowest || o.durationMs > slowest.ms) slowest = { operation: r.name, ms: round3(o.durationMs), attempts: o.attempts };
+      }
+    }
+    return slowest ? { calls, slowest } : null;
+  };
   return {
     operations,
     reads: reads.length,
@@ -229,6 +253,7 @@ export function stepFigures(results: readonly OperationResult[], indeterminate: 
     mismatchRate: ratio(mismatches, shadowed.length),
     errorRate: ratio(failed, operations),
     p99Ms: { old: p99(durations('old')), new: p99(durations('new')) },
+    latency: { old: latency('old'), new: latency('new') },
     crashes,
     elapsedMs: round3(elapsedMs),
   };

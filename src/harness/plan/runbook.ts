@@ -166,7 +166,7 @@ export function verdictSummary(v: GateVerdict): string {
 export function describeFigures(f: StepFigures): string | null {
   if (f.operations === 0 && f.crashes === 0) return null;
   const parts = [`${f.operations} operations (${f.reads} reads, ${f.writes} writes: ${f.acknowledged} acknowledged, ${f.failed} failed${f.indeterminate > 0 ? `, ${f.indeterminate} cut short by a crash` : ''})`];
-  if (f.fallbacks > 0) parts.push(`${f.fallbacks} fallbacks${f.fallbacks > 0 ? ` (${f.fallbacksOnEmpty} new had no rows, ${f.fallbacksOnError} new failed)` : ''}`);
+  if (f.fallbacks > 0) parts.push(`${f.fallbacks} fallback${f.fallbacks === 1 ? '' : 's'} (${f.fallbacksOnEmpty} new had no rows, ${f.fallbacksOnError} new failed)`);
   if (f.shadowReads > 0) parts.push(`${f.shadowReads} shadow reads, ${f.mismatches} mismatched`);
   const p99 = (['old', 'new'] as const).filter((s) => f.p99Ms[s] !== null).map((s) => `${s} ${String(f.p99Ms[s])} ms`);
   if (p99.length > 0) parts.push(`p99 ${p99.join(', ')}`);
@@ -324,6 +324,9 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
+/** Why verify can be clean while writes were lost: it compares the sides with each other, not with what was acknowledged. */
+export const bothLost = 'Clean although writes were lost: verify compares old with new, and both sides lack the lost writes, so they agree; the history check compares them with what was acknowledged';
+
 /** Lost records the runbook lists in its table (a pull request is no place for thousands). */
 const LOST_LISTED = 100;
 
@@ -385,7 +388,7 @@ export function renderRunbook(run: RehearsalRun): string {
     const detail = describeDetail(s);
     if (detail) out.push(`**Result:** ${md(detail)}`, '');
     if (s.gates.length > 0) {
-      out.push(`**Gate** (must hold before the next step${step.gate?.onFail ? `; on failure roll back to ${markdownCode(step.gate.onFail.to)}` : ''}):`, '');
+      out.push(`**Gate** (must hold ${index === plan.steps.length - 1 ? 'at the end' : 'before the next step'}${step.gate?.onFail ? `; on failure roll back to ${markdownCode(step.gate.onFail.to)}` : ''}):`, '');
       out.push('| gate | threshold | measured | verdict |', '|---|---|---|---|');
       for (const g of s.gates) out.push(`| ${cellCode(g.gate)} | ${md(formatThreshold(g))} | ${md(formatMeasured(g))} | ${g.held ? VERDICT.held : VERDICT.failed}: ${md(g.why)} |`);
       out.push('');
@@ -393,7 +396,7 @@ export function renderRunbook(run: RehearsalRun): string {
       out.push(`**Gate:** not judged (the step failed): ${describeGate(step.gate).map((g) => markdownCode(g)).join(', ')}`, '');
     }
     const hazardsRun = rolledBackHazards(s);
-    if (s.onFail) out.push(`**onFail:** rolled back to ${markdownCode(s.onFail.step.to)}: ${s.onFail.status}${s.onFail.problem ? ` (${md(s.onFail.problem)})` : ''}, now in ${markdownCode(s.onFail.phaseAfter)}${hazardsRun ? `; ${hazardsRun}` : ''}`, '');
+    if (s.onFail) out.push(`**onFail:** rolled back to ${markdownCode(s.onFail.step.to)}: ${s.onFail.status}${s.onFail.problem ? ` (${md(s.onFail.problem)})` : ''}, now in ${markdownCode(s.onFail.phaseAfter)}${hazardsRun ? `; ${hazardsRun}` : s.onFail.status === 'done' ? '; no hazards, no remedies needed' : ''}`, '');
     else if (s.kind === 'rollback' && hazardsRun) out.push(`**Hazards the engine found:** ${hazardsRun}`, '');
 
     const phase = s.phaseAfter;
@@ -415,7 +418,7 @@ export function renderRunbook(run: RehearsalRun): string {
     `- Records returned twice by one read: **${h.duplicates.length}**${h.duplicates.length > 0 ? '' : ' ✅'}`,
   );
   const v = report.invariants.verify;
-  out.push(v ? `- Verify in ${markdownCode(report.finalPhase)}: ${v.clean ? 'clean ✅' : 'not clean'} — ${v.records} records, ${v.consistent} consistent, ${v.differing} differing, ${v.appReadMismatches} read differently by the application` : `- Verify: not run (old is dropped in ${markdownCode(report.finalPhase)})`, '');
+  out.push(v ? `- Verify in ${markdownCode(report.finalPhase)}: ${v.clean ? 'clean ✅' : 'not clean'} — ${v.records} records, ${v.consistent} consistent, ${v.differing} differing, ${v.appReadMismatches} read differently by the application${v.clean && h.lost.length > 0 ? `. ${bothLost}` : ''}` : `- Verify: not run (old is dropped in ${markdownCode(report.finalPhase)})`, '');
   if (h.lost.length > 0) {
     out.push('**Lost records** (acknowledged, not readable through the final read path):', '', '| collection | key | last acknowledged write | expected | found |', '|---|---|---|---|---|');
     for (const l of h.lost.slice(0, LOST_LISTED)) out.push(`| ${md(l.collection)} | ${cellCode(l.key)} | ${md(`${l.operation.name} #${l.operation.index} in ${l.operation.phase}`)} | ${cellCode(JSON.stringify(l.expected))} | ${cellCode(JSON.stringify(l.found))} |`);

@@ -92,9 +92,19 @@ const LAYER_RULES = [
     message: 'layers: src/store implements the engine\'s ports and the page\'s storage: it imports src/engine only, never the worker that hosts it.',
   },
   {
-    binds: (w) => notEngine(w) && w.layer !== 'harness',
+    binds: (w) => notEngine(w) && w.layer !== 'harness' && w.layer !== 'worker',
     src: 'harness/',
     message: 'layers: src/harness is the Node edge (driver, simulate, CLI): nothing else in src imports it.',
+  },
+  {
+    binds: (w) => w.layer === 'worker',
+    src: 'harness/(?!plan/)',
+    message: 'layers: src/worker hosts the plan runner (src/harness/plan) for replays in the page; the rest of src/harness is the Node edge.',
+  },
+  {
+    binds: (w) => w.layer === 'harness' && w.depth >= 2,
+    spec: '^node:|^\\.\\./(?:cli|node-sql|parallel|simulate-worker)\\.',
+    message: 'layers: src/harness/plan runs in the engine worker too: no node:* builtins and none of the Node-only harness modules (cli, node-sql, parallel, simulate-worker).',
   },
   {
     binds: (w) => notEngine(w) && w.layer !== 'harness',

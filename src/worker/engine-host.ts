@@ -23,14 +23,10 @@ import { formatProblems, validateScenario } from '../engine/scenario/validate.ts
 import type { SqlEngine } from '../engine/sql.ts';
 import { Workload, type Invocation } from '../engine/workload.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
-// The plan runner and its renderers are plain TypeScript over the engine and the store's ports
-// (rehearse() runs them in Chromium too): the worker hosts plan replays with them. eslint.config.js
-// still calls src/harness the Node edge; the change proposed there lets src/worker import src/harness/plan.
-/* eslint-disable no-restricted-imports -- the plan runner, hosted in the worker (see above) */
+// The plan runner and its renderers (src/harness/plan) run in the worker too: it hosts plan replays.
 import { PlanRun } from '../harness/plan/run.ts';
 import { describeGate, renderRunbook, stepLabel, describeStep } from '../harness/plan/runbook.ts';
 import { parsePlan } from '../harness/plan/validate.ts';
-/* eslint-enable no-restricted-imports */
 import type { WriterLock } from '../store/writer-lock.ts';
 import {
   scenarioInfo,

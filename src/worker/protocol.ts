@@ -15,14 +15,10 @@ import type { ControlState, MoveOptions, StartingRecordsProgress, StartingRecord
 import type { CopyProgress, GuardCheck, OperationResult, PhaseMove, RollbackPlan } from '../engine/results.ts';
 import { resolveSettings, type Policy, type Scenario, type Side, type Topology } from '../engine/scenario/format.ts';
 import type { Params, SqlValue } from '../engine/sql.ts';
-// The plan runner and its renderers are plain TypeScript over the engine and the store's ports
-// (rehearse() runs them in Chromium): the worker replays plans with them. eslint.config.js still
-// calls src/harness the Node edge; the change proposed there lets src/worker import src/harness/plan.
-/* eslint-disable no-restricted-imports -- types of the plan runner the worker hosts (see above) */
+// The plan runner and its renderers (src/harness/plan) run in the worker too: it hosts plan replays.
 import type { Plan, Step } from '../harness/plan/format.ts';
 import type { GateVerdict, RehearsalReport, StepFigures, StepReport } from '../harness/plan/report.ts';
 import type { Problem } from '../harness/plan/validate.ts';
-/* eslint-enable no-restricted-imports */
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
 export type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport };

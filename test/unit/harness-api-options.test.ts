@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRehearsal } from '../../src/harness/cli.ts';
 import { InvalidOptionsError, parsePlan, parseScenario, rehearse, simulate, validatePlan, validateScenario, loadNodeSqlEngine, type Plan } from '../../src/harness/index.ts';
 import { renderJUnit } from '../../src/harness/plan/junit.ts';
-import { renderRunbook } from '../../src/harness/plan/runbook.ts';
+import { describeFigures, renderRunbook } from '../../src/harness/plan/runbook.ts';
 import { BUILT_IN_SCENARIOS } from '../../src/scenarios/index.ts';
 
 const verifyOnly: Plan = { format: 1, steps: [{ kind: 'verify' }] };
@@ -158,5 +158,7 @@ describe('the runbook\'s wording', () => {
     expect(md).toContain('**Gate** (must hold at the end):');
     expect(md).toContain('**Gate** (must hold before the next step; on failure roll back to `old-only`):');
     expect(formatRehearsal({ report: copy, plan })).toContain('verify in dual-write clean (both sides lack the lost writes, so they agree)');
+    // A crash step runs no operation: its line is the crash alone.
+    expect(describeFigures({ ...first.figures, operations: 0, fallbacks: 0, shadowReads: 0, p99Ms: { old: null, new: null }, crashes: 1 } as never)).toBe('1 crash (and recovery from durable state)');
   }, 60_000);
 });

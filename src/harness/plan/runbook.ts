@@ -165,12 +165,13 @@ export function verdictSummary(v: GateVerdict): string {
 /** A step's operations in one line: `60 operations (40 reads, 20 writes: 20 acknowledged, 0 failed); …`; null when it ran none. */
 export function describeFigures(f: StepFigures): string | null {
   if (f.operations === 0 && f.crashes === 0) return null;
-  const parts = [`${f.operations} operations (${f.reads} reads, ${f.writes} writes: ${f.acknowledged} acknowledged, ${f.failed} failed${f.indeterminate > 0 ? `, ${f.indeterminate} cut short by a crash` : ''})`];
+  // A crash step runs no operation: its crash alone, not "0 operations (0 reads, …)".
+  const parts = f.operations === 0 ? [] : [`${f.operations} operations (${f.reads} reads, ${f.writes} writes: ${f.acknowledged} acknowledged, ${f.failed} failed${f.indeterminate > 0 ? `, ${f.indeterminate} cut short by a crash` : ''})`];
   if (f.fallbacks > 0) parts.push(`${f.fallbacks} fallback${f.fallbacks === 1 ? '' : 's'} (${f.fallbacksOnEmpty} new had no rows, ${f.fallbacksOnError} new failed)`);
   if (f.shadowReads > 0) parts.push(`${f.shadowReads} shadow reads, ${f.mismatches} mismatched`);
   const p99 = (['old', 'new'] as const).filter((s) => f.p99Ms[s] !== null).map((s) => `${s} ${String(f.p99Ms[s])} ms`);
   if (p99.length > 0) parts.push(`p99 ${p99.join(', ')}`);
-  if (f.crashes > 0) parts.push(`${f.crashes} crash${f.crashes === 1 ? '' : 'es'}`);
+  if (f.crashes > 0) parts.push(`${f.crashes} crash${f.crashes === 1 ? '' : 'es'} (and recover${f.crashes === 1 ? 'y' : 'ies'} from durable state)`);
   return parts.join('; ');
 }
 

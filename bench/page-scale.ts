@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, args: chromiumArgs, headless: true, viewport: { width: 1280, height: 800 } });
   const browser = { version: () => context.browser()?.version() ?? 'chromium', close: () => context.close() };
   let peakRss = 0;
+  let noticeWatch: ReturnType<typeof setInterval> | undefined;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, chromiumRssMiB(profile))), 500);
   const lines: string[] = [];
   const say = (line: string): void => {
@@ -109,6 +110,21 @@ async function main(): Promise<void> {
         for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
     });
+    // Every message the page shows (notices), whenever it shows it: a restarted engine says so there.
+    const noticesSeen = new Set<string>();
+    noticeWatch = setInterval(() => {
+      void page
+        .locator('cl-app')
+        .evaluate((el) => [...(el.shadowRoot?.querySelectorAll('.notice p') ?? [])].map((p) => p.textContent ?? ''), undefined, { timeout: 2000 })
+        .then((list) => {
+          for (const text of list) {
+            if (noticesSeen.has(text)) continue;
+            noticesSeen.add(text);
+            say(`  notice: ${text.slice(0, 300)}`);
+          }
+        })
+        .catch(() => undefined);
+    }, 5000);
     await page.goto(served.url);
     await button(page, 'Start a rehearsal of job-keys').waitFor();
     say(`job-keys, ${records.toLocaleString('en-US')} starting records, workload ${rate} ops/s at concurrency ${concurrency}, ${values.durability ?? 'strict'}, Chromium ${browser.version()}`);
@@ -194,6 +210,7 @@ async function main(): Promise<void> {
     say(`peak memory of this run's Chromium processes (RSS summed over the browser's process tree, sampled every 0.5 s): ${peakRss.toFixed(0)} MiB; tab crashed: ${crashed ? 'yes' : 'no'}`);
   } finally {
     clearInterval(sampler);
+    clearInterval(noticeWatch);
     await browser.close();
     await rm(profile, { recursive: true, force: true });
     await served.close();

@@ -321,9 +321,7 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   const report = await simulateParallel({
     scenario,
     sql,
-    // The worker threads are given their settings field by field (parallel.ts), without starting
-    // records yet: seeds that start with them run in this thread (the same report, byte for byte).
-    threads: startingRecords ? 1 : threads,
+    threads,
     ...(startingRecords ? { startingRecords } : {}),
     seeds: total,
     seedStart: block.seedStart,

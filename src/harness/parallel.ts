@@ -45,6 +45,7 @@ export async function simulateParallel(options: ParallelOptions): Promise<Simula
     durability: options.durability,
     ...(options.careless !== undefined ? { careless: options.careless } : {}),
     ...(options.scenarioArg !== undefined ? { scenarioArg: options.scenarioArg } : {}),
+    ...(options.startingRecords ? { startingRecords: options.startingRecords } : {}),
   };
   const results: (SeedResult | undefined)[] = new Array<SeedResult | undefined>(options.seeds).fill(undefined);
   const workers: Worker[] = [];
@@ -122,7 +123,7 @@ export function mergeReports(reports: readonly SimulationReport[]): SimulationRe
   }
   const sorted = [...reports].sort((a, b) => a.settings.seedStart - b.settings.seedStart);
   const first = sorted[0] as SimulationReport;
-  const same = (r: SimulationReport): string => JSON.stringify([r.scenario, r.settings.ops, r.settings.faultRate, r.settings.durability, r.settings.careless]);
+  const same = (r: SimulationReport): string => JSON.stringify([r.scenario, r.settings.ops, r.settings.faultRate, r.settings.durability, r.settings.careless, r.settings.startingRecords ?? null]);
   let end = first.settings.seedStart;
   for (const r of sorted) {
     if (same(r) !== same(first)) throw new Error(`reports of different simulations: ${r.scenario} ops ${r.settings.ops} fault rate ${r.settings.faultRate} ${r.settings.durability}${r.settings.careless ? ' careless' : ''} and ${first.scenario} ops ${first.settings.ops} fault rate ${first.settings.faultRate} ${first.settings.durability}${first.settings.careless ? ' careless' : ''}`);

@@ -44,7 +44,7 @@ import {
   type StepFigures,
   type StepReport,
 } from './report.ts';
-import { requireValidPlan } from './validate.ts';
+import { requireValidPlan, startingRecordsOf } from './validate.ts';
 
 /** How to run a plan. */
 export interface RunPlanOptions {
@@ -125,10 +125,12 @@ export class PlanRun {
     const random = createRandom(`plan:${scenario.id}:${seed}`);
     const clock = new VirtualClock(SIMULATION_EPOCH_MS);
     const log: string[] = [];
+    const startingRecords = startingRecordsOf(plan, scenario);
     const driver: Driver = new Driver({
       scenario,
       seed,
       durability,
+      ...(startingRecords ? { startingRecords } : {}),
       ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend: options.store ?? new MemoryBackend(), digest: webCryptoSha256, clock },
       random,
       log: (line) => {

@@ -30,6 +30,7 @@ import { parsePlan } from '../harness/plan/validate.ts';
 import type { WriterLock } from '../store/writer-lock.ts';
 import {
   scenarioInfo,
+  type AboutInfo,
   type EngineApi,
   type EngineState,
   type OpenOptions,
@@ -55,6 +56,10 @@ export interface HostPorts {
   readonly incarnation?: number;
   /** Whether the browser reported discarding the database it found damaged (Chromium's `dataLoss`). */
   readonly dataLoss?: () => { readonly kind: string; readonly message: string } | undefined;
+  /** Where the backend stores rehearsals, in words, for the About panel (default: in memory). */
+  readonly storage?: string;
+  /** The sql.js release of this build, when the edge knows it. */
+  readonly sqlJsVersion?: string;
 }
 
 const DEFAULT_WORKLOAD = { opsPerSecond: 20, concurrency: 4 } as const;
@@ -525,6 +530,40 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         flush();
       }
       return runConsoleStatement(r, side, sql, () => performance.now());
+    },
+
+    async about(): Promise<AboutInfo> {
+      // A scratch database: the build's SQLite, not anything stored for a rehearsal.
+      const scratch = ports.sql.open();
+      let sqliteVersion: string;
+      let compileOptions: string[];
+      try {
+        sqliteVersion = String(scratch.query('SELECT sqlite_version() AS version')[0]?.version ?? '');
+        compileOptions = scratch.query('PRAGMA compile_options').map((row) => String(Object.values(row)[0]));
+      } finally {
+        scratch.close();
+      }
+      const r = rehearsal && !rehearsal.dead ? rehearsal : undefined;
+      let rehearsalBytes: number | undefined;
+      if (r) {
+        rehearsalBytes = 0;
+        for (const side of ['old', 'new'] as const) {
+          if (side === 'old' && r.phase === 'old-dropped') continue;
+          const db = r.database(side);
+          const pages = Number(db.query('PRAGMA page_count')[0]?.page_count ?? 0);
+          const size = Number(db.query('PRAGMA page_size')[0]?.page_size ?? 0);
+          rehearsalBytes += pages * size;
+        }
+      }
+      return {
+        sqliteVersion,
+        compileOptions,
+        ...(ports.sqlJsVersion ? { sqlJsVersion: ports.sqlJsVersion } : {}),
+        storage: ports.storage ?? 'in memory (nothing is kept when the engine stops)',
+        rehearsalId: r?.id ?? null,
+        durability: r?.durability ?? null,
+        ...(rehearsalBytes === undefined ? {} : { rehearsalBytes }),
+      };
     },
 
     async schema() {

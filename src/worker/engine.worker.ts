@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { realClock } from '../store/real-clock.ts';
 import { loadBrowserSqlEngine } from '../store/browser-sql.ts';
 import { webCryptoSha256 } from '../store/digest.ts';
-import { browserDataLoss, IndexedDbBackend } from '../store/idb-backend.ts';
+import { browserDataLoss, IDB_DATABASE, IDB_STORE, IndexedDbBackend } from '../store/idb-backend.ts';
 import { tryWriterLock, waitForWriterLock } from '../store/writer-lock.ts';
 import { createEngineHost } from './engine-host.ts';
 import type { EngineApi } from './protocol.ts';
@@ -16,13 +16,13 @@ import type { EngineApi } from './protocol.ts';
 const incarnation = Number(/engine-(\d+)/.exec(self.name)?.[1] ?? 1);
 
 const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
-  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id, waitMs) => (waitMs > 0 ? waitForWriterLock(id, AbortSignal.timeout(waitMs)).catch(() => null) : tryWriterLock(id)), incarnation, dataLoss: () => browserDataLoss() }),
+  createEngineHost({ sql, backend: new IndexedDbBackend(), digest: webCryptoSha256, clock: realClock, lock: (id, waitMs) => (waitMs > 0 ? waitForWriterLock(id, AbortSignal.timeout(waitMs)).catch(() => null) : tryWriterLock(id)), incarnation, dataLoss: () => browserDataLoss(), storage: `IndexedDB (database "${IDB_DATABASE}", store "${IDB_STORE}")` }),
 );
 
 const METHODS = [
   'open', 'list', 'remove', 'state', 'planWorkload', 'nextSeeds', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
-  'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook',
+  'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook', 'about',
 ] as const satisfies readonly (keyof EngineApi)[];
 
 const forwarding = Object.fromEntries(

@@ -209,6 +209,27 @@ export interface PlanProgress {
   readonly report: RehearsalReport | null;
 }
 
+/** What the About panel shows of the build and the storage (`EngineApi.about`). */
+export interface AboutInfo {
+  /** `sqlite_version()` of the SQLite compiled into this build (sql.js's WebAssembly). */
+  readonly sqliteVersion: string;
+  /** `PRAGMA compile_options`, one option a string (`ENABLE_FTS5`, `THREADSAFE=0`). */
+  readonly compileOptions: readonly string[];
+  /** The sql.js release, when the build knows it. */
+  readonly sqlJsVersion?: string;
+  /** Where rehearsals are stored, in words: `IndexedDB (database "cutover-lab", store "rehearsals")`. */
+  readonly storage: string;
+  /** The open rehearsal, or null when none is open. */
+  readonly rehearsalId: string | null;
+  /** The open rehearsal's durability mode, or null when none is open. */
+  readonly durability: DurabilityMode | null;
+  /**
+   * The open rehearsal's database files in memory, summed (page count × page size of each side):
+   * what one snapshot generation stores. Absent when no rehearsal is open.
+   */
+  readonly rehearsalBytes?: number;
+}
+
 /** The engine as the page sees it. Every method is async; failures reject with a message a user can act on. */
 export interface EngineApi {
   /** Opens or creates a rehearsal and recovers it from IndexedDB. */
@@ -266,6 +287,11 @@ export interface EngineApi {
   planDiscard(session: string): Promise<void>;
   /** The run as a Markdown runbook (what `cutover-lab rehearse --markdown` writes). */
   planRunbook(session: string): Promise<string>;
+  /**
+   * The SQLite build (version and compile options, read on a scratch database, never the
+   * rehearsal's files), where rehearsals are stored, and the open rehearsal's durability and size.
+   */
+  about(): Promise<AboutInfo>;
   /** Receives events, batched. */
   subscribe(listener: (events: readonly WorkerEvent[]) => void): Promise<void>;
   /** Saves figures and closes cleanly. */

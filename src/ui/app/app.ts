@@ -9,6 +9,8 @@ import { html, LitElement, nothing } from 'lit';
 import { PHASES, phaseIndex } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
 import { scenarioInfo, type ScenarioInfo } from '../../worker/protocol.ts';
+import '../about/about-panel.ts';
+import type { ClAbout } from '../about/about-panel.ts';
 import '../actions/actions.ts';
 import '../consistency/consistency.ts';
 import type { ClEventMap } from '../events.ts';
@@ -193,8 +195,11 @@ export class ClApp extends LitElement {
     });
   }
 
+  /** The About dialog's question to the engine. */
+  readonly #about = () => this.engine.client.call((api) => api.about());
+
   #modalOpen(): boolean {
-    return [...this.renderRoot.querySelectorAll('cl-rollback-dialog, cl-shortcuts')].some((el) => el.shadowRoot?.querySelector('dialog[open]'));
+    return [...this.renderRoot.querySelectorAll('cl-rollback-dialog, cl-shortcuts, cl-about')].some((el) => el.shadowRoot?.querySelector('dialog[open]'));
   }
 
   #focusIn(tag: string, selector: string): void {
@@ -248,10 +253,11 @@ export class ClApp extends LitElement {
       ${state ? html`<cl-invariant-badge .report=${e.check.report} ?checking=${e.check.checking}></cl-invariant-badge>` : nothing}
       ${state && !this._picking ? html`<button @click=${() => (this._picking = true)}>Rehearsals…</button>` : nothing}
       ${this._picking && state ? html`<button @click=${() => (this._picking = false)}>Back to the rehearsal</button>` : nothing}
+      <button title="About this playground: SQLite build, storage, durability" @click=${() => void this.renderRoot.querySelector<ClAbout>('cl-about')?.show()}>About</button>
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;
     if (!state || this._picking) {
-      return html`${header}${e.loading && (!state || e.startingProgress) ? this.#renderLoading() : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts>`;
+      return html`${header}${e.loading && (!state || e.startingProgress) ? this.#renderLoading() : this.#renderPicker()}${this.#renderNotices()}<cl-shortcuts .enabled=${this._keys}></cl-shortcuts><cl-about .load=${this.#about}></cl-about>`;
     }
     const labels = state.scenario.labels;
     return html`
@@ -294,6 +300,7 @@ export class ClApp extends LitElement {
         ?read-only=${state.readOnly}
       ></cl-rollback-dialog>
       <cl-shortcuts .enabled=${this._keys}></cl-shortcuts>
+      <cl-about .load=${this.#about}></cl-about>
       ${this.#renderNotices()}
     `;
   }

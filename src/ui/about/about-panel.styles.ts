@@ -1,0 +1,65 @@
+/** Styles of `<cl-about>`; the component lists `shared` and `dialogStyles` before them. */
+import { css } from 'lit';
+
+/** The component's own rules. */
+export const aboutStyles = css`
+  dialog {
+    width: min(38rem, 92vw);
+    max-height: 90vh;
+    box-sizing: border-box;
+  }
+  h2 {
+    margin-top: 0;
+  }
+  dl {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 0.5rem 1rem;
+    margin: 0 0 1rem;
+  }
+  dt {
+    font-weight: 600;
+  }
+  dd {
+    margin: 0;
+    min-width: 0;
+    overflow-wrap: anywhere;
+  }
+  dd p {
+    margin: 0.25rem 0 0;
+  }
+  code {
+    font-family: var(--cl-mono);
+  }
+  summary {
+    cursor: pointer;
+  }
+  ul.options {
+    font-family: var(--cl-mono);
+    font-size: 0.85rem;
+    columns: 2 12rem;
+    margin: 0.4rem 0 0;
+    padding-left: 1.2rem;
+  }
+  .answer {
+    margin-top: 0.4rem;
+  }
+  .granted {
+    color: var(--cl-ok);
+  }
+  .refused {
+    color: var(--cl-warn);
+  }
+  .error {
+    color: var(--cl-bad);
+  }
+  @media (max-width: 30rem) {
+    dl {
+      grid-template-columns: 1fr;
+      gap: 0.15rem;
+    }
+    dd {
+      margin-bottom: 0.5rem;
+    }
+  }
+`;

@@ -535,6 +535,11 @@ export function formatScenarios(scenarios: readonly Scenario[]): string {
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
   const [command, ...rest] = argv;
+  // `cutover-lab <command> --help`: the usage, which covers every command, and success.
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    out(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'validate':

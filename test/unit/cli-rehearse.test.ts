@@ -162,4 +162,14 @@ describe('cutover-lab --help', () => {
     expect(help).toContain('cutover-lab rehearse --scenario <id|file> --plan <file> [options]');
     for (const option of ['--scenario ID|FILE', '--plan FILE', '--seed N', '--durability MODE', '--json FILE', '--junit FILE', '--markdown FILE', '--shard i/n']) expect(help).toContain(option);
   });
+
+  it('answers --help after a command with the usage and success, not an unknown option', async () => {
+    for (const command of ['rehearse', 'simulate', 'validate', 'merge', 'scenarios']) {
+      const out: string[] = [];
+      const err: string[] = [];
+      expect(await main([command, '--help'], (s) => out.push(s), (s) => err.push(s)), command).toBe(0);
+      expect(out.join('\n')).toContain(`cutover-lab ${command}`);
+      expect(err).toEqual([]);
+    }
+  });
 });

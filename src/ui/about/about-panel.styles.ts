@@ -4,12 +4,19 @@ import { css } from 'lit';
 /** The component's own rules. */
 export const aboutStyles = css`
   dialog {
-    width: min(38rem, 92vw);
+    width: min(42rem, 92vw);
     max-height: 90vh;
     box-sizing: border-box;
   }
+  /* The page behind recedes: the dialog's text sits on the same background as the page's. */
+  dialog::backdrop {
+    background: rgb(0 0 0 / 0.4);
+  }
   h2 {
     margin-top: 0;
+  }
+  dd button {
+    margin-top: 0.4rem;
   }
   dl {
     display: grid;
@@ -34,12 +41,18 @@ export const aboutStyles = css`
   summary {
     cursor: pointer;
   }
+  /* Two columns where the longest option (about 30 characters) fits whole, else one. */
   ul.options {
     font-family: var(--cl-mono);
-    font-size: 0.85rem;
-    columns: 2 12rem;
+    font-size: 0.8rem;
+    columns: 2 15rem;
+    column-gap: 1.5rem;
+    list-style: none;
     margin: 0.4rem 0 0;
-    padding-left: 1.2rem;
+    padding: 0;
+  }
+  ul.options li {
+    break-inside: avoid;
   }
   .answer {
     margin-top: 0.4rem;

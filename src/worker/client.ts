@@ -33,6 +33,12 @@ export interface ClientListener {
 /** Time limit of calls other than console queries (they may wait for storage or run a backfill batch). */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/**
+ * Opening recovers a rehearsal from IndexedDB and may make its starting records: a 1,000,000-record
+ * rehearsal took 30–55 s to open here, close to the watchdog's minute, so an open gets longer.
+ */
+const OPEN_TIMEOUT_MS = 10 * 60_000;
+
 type Pending = { reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> | undefined };
 
 /** Options of one call. */
@@ -74,7 +80,7 @@ export class EngineClient {
   /** Opens a rehearsal; `reopen` tells what to open after a restart (the latest settings). */
   async open(options: OpenOptions, reopen: () => OpenOptions): Promise<EngineState> {
     this.#reopen = reopen;
-    return this.#call((api) => api.open(options));
+    return this.#call((api) => api.open(options), { timeoutMs: OPEN_TIMEOUT_MS });
   }
 
   /**

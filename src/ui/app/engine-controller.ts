@@ -26,7 +26,11 @@ import { RollbackPlanController } from './rollback-plan.ts';
 import { SqlConsoleController } from './sql-console-controller.ts';
 import { WorkloadRunner } from './workload-runner.ts';
 
-/** A history check reads every record back; on a long history that takes a while. */
+/**
+ * A history check and a verify read every record back: on a long history or a large rehearsal
+ * that takes a while (a verify of 1,000,000 records took 60 s here, past the watchdog's minute,
+ * which then killed the engine mid-verify and reloaded the rehearsal).
+ */
 const CHECK_TIMEOUT_MS = 10 * 60_000;
 
 /** The app's view of the engine. */
@@ -391,7 +395,7 @@ export class EngineController implements ReactiveController {
       this.#act('verify', async () => {
         this.verifying = true;
         try {
-          this.consistency = await this.client.call((api) => api.verify());
+          this.consistency = await this.client.call((api) => api.verify(), { timeoutMs: CHECK_TIMEOUT_MS });
           this.planRecorder.verified(this.consistency);
           this.consistencyAt = Date.now();
           void this.history?.saveConsistency(this.consistency, this.consistencyAt);

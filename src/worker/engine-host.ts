@@ -314,7 +314,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       serial(async () => {
         // Everything that can fail is checked before the open rehearsal is closed.
         const stored = await Rehearsal.storedScenario(ports.backend, options.rehearsalId, ports.digest, ports.clock);
-        const candidate = stored ?? (options.scenarioId ? BUILT_IN_SCENARIOS[options.scenarioId] : undefined);
+        // A scenario of the user's is validated below like any other, and Rehearsal.open stores it with the rehearsal.
+        const candidate: unknown = stored ?? options.scenario ?? (options.scenarioId ? BUILT_IN_SCENARIOS[options.scenarioId] : undefined);
         if (!candidate) throw new Error(options.scenarioId ? `no built-in scenario "${options.scenarioId}"` : `no rehearsal "${options.rehearsalId}" in this browser`);
         const v = validateScenario(candidate, ports.sql);
         if (!v.ok) throw new Error(`the scenario is not valid:\n${formatProblems(v.problems)}`);

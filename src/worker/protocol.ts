@@ -134,6 +134,12 @@ export interface OpenOptions {
   readonly rehearsalId: string;
   /** Built-in scenario for a new rehearsal (ignored when it exists). */
   readonly scenarioId?: string;
+  /**
+   * A scenario of the user's (a file, a share link) for a new rehearsal, in place of `scenarioId`;
+   * validated in the worker, refused with the validator's messages, and stored with the rehearsal
+   * (ignored when the rehearsal exists: it keeps its stored scenario).
+   */
+  readonly scenario?: Scenario;
   readonly durability: DurabilityMode;
   /** Seed of a new rehearsal's random streams. */
   readonly seed?: number;

@@ -22,6 +22,20 @@ import type { Problem } from '../harness/plan/validate.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
 export type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport };
+// The share link's format (pure): the page's encoder and decoder (src/ui/share) and the CLI's share the checks.
+export {
+  fragmentBytes,
+  MAX_SHARE_DECODED_BYTES,
+  MAX_SHARE_ENCODED_CHARS,
+  notDeflateReason,
+  parseShareJson,
+  shareFragment,
+  shareJson,
+  SHARE_PREFIX,
+  tooLargeReason,
+  type ShareDecoding,
+  type SharePayload,
+} from '../engine/share-format.ts';
 
 /** What the UI shows of a scenario. */
 export interface ScenarioInfo {

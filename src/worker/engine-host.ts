@@ -26,7 +26,7 @@ import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
 // The plan runner and its renderers (src/harness/plan) run in the worker too: it hosts plan replays.
 import { PlanRun } from '../harness/plan/run.ts';
 import { describeGate, renderRunbook, stepLabel, describeStep } from '../harness/plan/runbook.ts';
-import { parsePlan } from '../harness/plan/validate.ts';
+import { parsePlan, validatePlan } from '../harness/plan/validate.ts';
 import type { WriterLock } from '../store/writer-lock.ts';
 import {
   scenarioInfo,
@@ -40,9 +40,11 @@ import {
   type PlanSessionStart,
   type RehearsalReport,
   type RehearsalSummary,
+  type ShareCheck,
   type WorkerEvent,
   type WorkloadSettings,
 } from './protocol.ts';
+import { checkScenario } from './check-scenario.ts';
 import { describeSchema, runConsoleStatement } from './sql-console.ts';
 
 export interface HostPorts {
@@ -87,6 +89,8 @@ function appReadsLine(report: ConsistencyReport): string {
 export function createEngineHost(ports: HostPorts): EngineApi {
   const expressions = sqlExpressions(ports.sql);
   let rehearsal: Rehearsal | undefined;
+  /** The seed the open rehearsal was opened with (for its share link). */
+  let openSeed = 1;
   let lock: WriterLock | null = null;
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
@@ -350,6 +354,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
             emit({ type: 'log', rehearsalId: options.rehearsalId, at: Date.now(), level: 'error', message: `an error was raised by a ${error.where}${error.event ? ` handling "${error.event}"` : ''} and counted (cutover_raised_total): ${error.message}` }),
         });
         rehearsal = r;
+        openSeed = options.seed ?? 1;
         r.on(onEngineEvent);
         ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
         ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;
@@ -533,6 +538,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       return runConsoleStatement(r, side, sql, () => performance.now());
     },
 
+    checkScenario: async (text: string) => checkScenario(text, ports.sql),
+
     async about(): Promise<AboutInfo> {
       // A scratch database: the build's SQLite, not anything stored for a rehearsal.
       const scratch = ports.sql.open();
@@ -591,6 +598,13 @@ export function createEngineHost(ports: HostPorts): EngineApi {
       } finally {
         resume();
       }
+    },
+
+    checkShare: async (scenario: unknown, plan?: unknown) => checkShare(ports.sql, scenario, plan),
+
+    async shareable() {
+      const r = current();
+      return { scenario: r.scenario, seed: openSeed };
     },
 
     ...planReplays({ sql: ports.sql, clock: ports.clock, scenario: (id) => (rehearsal?.scenario.id === id ? rehearsal.scenario : BUILT_IN_SCENARIOS[id]), emit, flush }),
@@ -731,4 +745,15 @@ function planReplays(ports: PlanReplayPorts): Pick<EngineApi, 'planStart' | 'pla
       });
     },
   };
+}
+
+/** `EngineApi.checkShare`: the link's scenario through the scenario validator, its plan through the plan validator. */
+function checkShare(sql: SqlEngine, candidate: unknown, plan: unknown): ShareCheck {
+  const v = validateScenario(candidate, sql);
+  if (!v.ok) return { ok: false, problems: v.problems.map((p) => ({ ...p, path: p.path ? `scenario.${p.path}` : 'scenario' })) };
+  if (plan === undefined) return { ok: true, scenario: v.scenario, info: scenarioInfo(v.scenario), warnings: v.warnings, steps: [] };
+  const pv = validatePlan(plan, v.scenario);
+  if (!pv.ok) return { ok: false, problems: pv.problems.map((p) => ({ ...p, path: p.path ? `plan.${p.path}` : 'plan' })) };
+  const steps = pv.plan.steps.map((step, index) => ({ index, kind: step.kind, label: stepLabel(index, step), description: describeStep(step), gates: step.gate ? describeGate(step.gate) : [] }));
+  return { ok: true, scenario: v.scenario, info: scenarioInfo(v.scenario), warnings: v.warnings, steps };
 }

@@ -22,7 +22,8 @@ const host: Promise<EngineApi> = loadBrowserSqlEngine().then((sql) =>
 const METHODS = [
   'open', 'list', 'remove', 'state', 'planWorkload', 'nextSeeds', 'execute', 'setWorkload', 'movePhase', 'planRollback', 'restoreBackup', 'copy',
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
-  'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook', 'about',
+  'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook', 'about', 'checkScenario',
+  'checkShare', 'shareable',
 ] as const satisfies readonly (keyof EngineApi)[];
 
 const forwarding = Object.fromEntries(

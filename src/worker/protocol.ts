@@ -229,6 +229,15 @@ export interface PlanProgress {
   readonly report: RehearsalReport | null;
 }
 
+/**
+ * A scenario file checked in the worker (`EngineApi.checkScenario`): the scenario, what the picker
+ * shows of it and the validator's warnings; or every problem, each with its path in the file
+ * (`operations.adjustStock.new[0]`). Nothing is stored or run either way.
+ */
+export type ScenarioCheck =
+  | { readonly ok: true; readonly scenario: Scenario; readonly info: ScenarioInfo; readonly warnings: readonly Problem[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
 /** What the About panel shows of the build and the storage (`EngineApi.about`). */
 export interface AboutInfo {
   /** `sqlite_version()` of the SQLite compiled into this build (sql.js's WebAssembly). */
@@ -308,14 +317,42 @@ export interface EngineApi {
   /** The run as a Markdown runbook (what `cutover-lab rehearse --markdown` writes). */
   planRunbook(session: string): Promise<string>;
   /**
+   * Validates a share link's scenario (as `open` would) and its plan (as `cutover-lab rehearse`
+   * does) for the link's preview. A built-in's id is allowed: a link may carry a built-in scenario.
+   * Runs nothing and stores nothing.
+   */
+  checkShare(scenario: unknown, plan?: unknown): Promise<ShareCheck>;
+  /** The open rehearsal's scenario and seed, for its share link. */
+  shareable(): Promise<Shareable>;
+  /**
    * The SQLite build (version and compile options, read on a scratch database, never the
    * rehearsal's files), where rehearsals are stored, and the open rehearsal's durability and size.
    */
   about(): Promise<AboutInfo>;
+  /**
+   * Parses and validates a scenario file's text as `cutover-lab validate` does (a file that is not
+   * JSON says at which line and column); a scenario with a built-in's id is refused. Runs nothing.
+   */
+  checkScenario(text: string): Promise<ScenarioCheck>;
   /** Receives events, batched. */
   subscribe(listener: (events: readonly WorkerEvent[]) => void): Promise<void>;
   /** Saves figures and closes cleanly. */
   close(): Promise<void>;
+}
+
+/**
+ * A share link's scenario (and plan) checked in the worker (`EngineApi.checkShare`): the scenario
+ * and what the preview shows of it, the plan's steps in words; or every problem, each with its
+ * path in the link (`scenario.operations.enqueue.new[0]`, `plan.steps[2].to`). Nothing is stored or run.
+ */
+export type ShareCheck =
+  | { readonly ok: true; readonly scenario: Scenario; readonly info: ScenarioInfo; readonly warnings: readonly Problem[]; readonly steps: readonly PlanStepInfo[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** What a share link of the open rehearsal carries (`EngineApi.shareable`). */
+export interface Shareable {
+  readonly scenario: Scenario;
+  readonly seed: number;
 }
 
 /** Console limits. */

@@ -13,7 +13,7 @@ import { validateScenario } from '../../src/engine/scenario/validate.ts';
 import { nodeSql } from '../support/node.ts';
 
 const scenario = BUILT_IN_SCENARIOS['job-keys']!;
-const plan = { format: 'cutover-lab/plan', version: 1, scenario: 'job-keys', steps: [{ kind: 'move', to: 'dual-write' }] };
+const plan = { format: 1, scenario: 'job-keys', steps: [{ kind: 'move', to: 'dual-write' }] };
 
 /** A fragment holding exactly this JSON text. */
 const fragmentOf = (json: string): string => `${SHARE_PREFIX}v1.${base64UrlEncode(new Uint8Array(deflateRawSync(Buffer.from(json, 'utf8'))))}`;

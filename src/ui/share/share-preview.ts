@@ -17,7 +17,9 @@ import { decodeShare } from './share-link.ts';
 type View =
   | { readonly kind: 'reading' }
   | { readonly kind: 'refused'; readonly reason: string; readonly problems: readonly { readonly path: string; readonly message: string }[] }
-  | { readonly kind: 'ready'; readonly check: Extract<ShareCheck, { ok: true }>; readonly seed: number | undefined };
+  | { readonly kind: 'ready'; readonly check: Extract<ShareCheck, { ok: true }>; readonly seed: number | undefined }
+  /** A link made here that the clipboard refused: shown to be copied by hand. */
+  | { readonly kind: 'link'; readonly url: string };
 
 /** The share link's preview dialog. */
 export class ClSharePreview extends LitElement {
@@ -103,6 +105,16 @@ export class ClSharePreview extends LitElement {
     await this.updateComplete;
   }
 
+  /** Shows a share link as selectable text (where the clipboard is not available). */
+  async showLink(url: string): Promise<void> {
+    await this.updateComplete;
+    const dialog = this.renderRoot.querySelector('dialog');
+    if (dialog && !dialog.open) dialog.showModal();
+    this._view = { kind: 'link', url };
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('input[data-share="link"]')?.select();
+  }
+
   #close(): void {
     this.renderRoot.querySelector('dialog')?.close();
   }
@@ -121,7 +133,7 @@ export class ClSharePreview extends LitElement {
 
   override render() {
     return html`<dialog part="dialog" aria-labelledby="share-title" @close=${() => this.dismiss?.()}>
-      <h2 id="share-title">Shared scenario</h2>
+      <h2 id="share-title">${this._view?.kind === 'link' ? 'Share link' : 'Shared scenario'}</h2>
       ${this.#renderBody()}
       <div class="buttons">
         ${this._view?.kind === 'ready'
@@ -135,6 +147,10 @@ export class ClSharePreview extends LitElement {
   #renderBody() {
     const view = this._view;
     if (!view || view.kind === 'reading') return html`<p role="status">Reading the share link…</p>`;
+    if (view.kind === 'link') {
+      return html`<p>The clipboard is not available here: copy this link (it holds the scenario and seed, never the data).</p>
+        <input data-share="link" readonly aria-label="Share link" .value=${view.url} style="width: 100%" @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />`;
+    }
     if (view.kind === 'refused') {
       return html`<p class="error" role="alert" data-share="refused">This share link was refused: ${view.reason}. Nothing was run or stored.</p>
         ${view.problems.length > 0 ? html`<ul data-share="problems">${view.problems.map((p) => html`<li><code>${p.path}</code>: ${p.message}</li>`)}</ul>` : nothing}`;

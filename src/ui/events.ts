@@ -2,7 +2,7 @@
  * The `cl-*` events components fire (bubbling, composed), with their details. The app listens to
  * them and calls the engine client; components never call it themselves.
  */
-import type { Corruption, DurabilityMode, FaultSpec, MoveOptions, Phase, Side, StartingRecordsRequest } from '../engine/vocabulary.ts';
+import type { Corruption, DurabilityMode, FaultSpec, MoveOptions, Phase, Scenario, Side, StartingRecordsRequest } from '../engine/vocabulary.ts';
 import type { WorkloadSettings } from '../worker/protocol.ts';
 
 /** Each `cl-*` event's detail, by event name. */
@@ -29,8 +29,8 @@ export interface ClEventMap {
   'cl-check-history': Record<string, never>;
   /** Show these history entries (e.g. the lost writes). */
   'cl-show-history': { filter: string };
-  /** Create a rehearsal (with a durability mode) or open a stored one (which keeps its own). */
-  'cl-open-rehearsal': { scenarioId?: string; rehearsalId?: string; durability?: DurabilityMode; startingRecords?: StartingRecordsRequest };
+  /** Create a rehearsal (with a durability mode) of a built-in or a user scenario, or open a stored one (which keeps its own). */
+  'cl-open-rehearsal': { scenarioId?: string; scenario?: Scenario; rehearsalId?: string; durability?: DurabilityMode; startingRecords?: StartingRecordsRequest };
 }
 
 /** Fires a typed `cl-*` event from `target` (bubbles, crosses shadow roots). */

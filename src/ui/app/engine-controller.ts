@@ -8,7 +8,7 @@
  * update (TypeScript refuses a ReactiveController without a single hook).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { ConsistencyReport, DurabilityMode, HistoryReport, StartingRecordsProgress, StartingRecordsRequest } from '../../engine/vocabulary.ts';
+import type { ConsistencyReport, DurabilityMode, HistoryReport, Scenario, StartingRecordsProgress, StartingRecordsRequest } from '../../engine/vocabulary.ts';
 import { EngineClient, EngineRestarted, type RestartReason } from '../../worker/client.ts';
 import type { EngineState, OpenOptions, RehearsalSummary, WorkerEvent } from '../../worker/protocol.ts';
 import type { ClEventMap } from '../events.ts';
@@ -192,8 +192,8 @@ export class EngineController implements ReactiveController {
   }
 
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
-  async open(detail: { rehearsalId?: string; scenarioId?: string; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest }): Promise<void> {
-    const rehearsalId = detail.rehearsalId ?? `${detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
+  async open(detail: { rehearsalId?: string; scenarioId?: string; scenario?: Scenario; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest }): Promise<void> {
+    const rehearsalId = detail.rehearsalId ?? `${detail.scenario?.id ?? detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
     await this.settings.load(rehearsalId, detail.durability);
     this.loading = true;
     this.lock.opening(rehearsalId);
@@ -218,6 +218,8 @@ export class EngineController implements ReactiveController {
       const options: OpenOptions = {
         rehearsalId,
         ...(detail.scenarioId ? { scenarioId: detail.scenarioId } : {}),
+        // A user scenario: the worker validates it and stores it with the new rehearsal.
+        ...(detail.scenario ? { scenario: detail.scenario } : {}),
         ...this.settings.openOptions(),
         ...(detail.startingRecords ? { startingRecords: detail.startingRecords } : {}),
         // Queue behind any other tab also waiting (Web Locks are granted in order).

@@ -6,9 +6,16 @@
  * by Chromium, and a whole-browser kill within seconds of a change lost it (the page then opened
  * on the picker). What an older version left in localStorage is read once and moved over.
  */
-import type { DurabilityMode, FaultSpec } from '../../engine/vocabulary.ts';
+import type { DurabilityMode, FaultSpec, Scenario } from '../../engine/vocabulary.ts';
 import type { PageDb } from '../../store/page-db.ts';
-import type { WorkloadSettings } from '../../worker/protocol.ts';
+import type { Problem, WorkloadSettings } from '../../worker/protocol.ts';
+
+/** A scenario file the user opened and the worker found valid, kept to start rehearsals from. */
+export interface UserScenario {
+  readonly scenario: Scenario;
+  /** The validator's warnings when it was checked. */
+  readonly warnings: readonly Problem[];
+}
 
 /** What the page remembers per rehearsal, to open it again with the same settings after a crash or a reload. */
 export interface PageSettings {
@@ -37,11 +44,25 @@ export interface PageStore {
   shortcutsEnabled(): Promise<boolean>;
   /** Remembers whether single-key shortcuts are on. */
   setShortcutsEnabled(enabled: boolean): Promise<void>;
+  /** The user's scenarios (checked valid when added), by id. */
+  userScenarios(): Promise<UserScenario[]>;
+  /** Keeps a user scenario (replacing one with its id). */
+  saveUserScenario(entry: UserScenario): Promise<void>;
+  /** Forgets a user scenario; rehearsals made from it keep their own stored copy. */
+  removeUserScenario(id: string): Promise<void>;
+}
+
+/** A stored user scenario, or null when what was read is not one (ignored). */
+function asUserScenario(value: unknown): UserScenario | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Partial<UserScenario>;
+  return v.scenario && typeof v.scenario === 'object' && typeof v.scenario.id === 'string' && Array.isArray(v.warnings) ? (v as UserScenario) : null;
 }
 
 const CURRENT = 'cutover-lab:rehearsal';
 const SHORTCUTS = 'cutover-lab:shortcuts';
 const settingsKey = (rehearsalId: string): string => `cutover-lab:settings:${rehearsalId}`;
+const SCENARIO_PREFIX = 'cutover-lab:scenario:';
 
 /** The page's memory in `storage`; each call does its work before it returns (tests, and the legacy store). */
 export function localPageStore(storage: Storage = localStorage): PageStore {
@@ -72,6 +93,26 @@ export function localPageStore(storage: Storage = localStorage): PageStore {
     async setShortcutsEnabled(enabled) {
       storage.setItem(SHORTCUTS, enabled ? 'on' : 'off');
     },
+    async userScenarios() {
+      const out: UserScenario[] = [];
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i);
+        if (!key?.startsWith(SCENARIO_PREFIX)) continue;
+        try {
+          const entry = asUserScenario(JSON.parse(storage.getItem(key) ?? 'null'));
+          if (entry) out.push(entry);
+        } catch {
+          // unreadable: not listed
+        }
+      }
+      return out.sort((a, b) => a.scenario.id.localeCompare(b.scenario.id));
+    },
+    async saveUserScenario(entry) {
+      storage.setItem(SCENARIO_PREFIX + entry.scenario.id, JSON.stringify(entry));
+    },
+    async removeUserScenario(id) {
+      storage.removeItem(SCENARIO_PREFIX + id);
+    },
   };
 }
 
@@ -80,6 +121,7 @@ const PAGE_CURRENT = '~page/current';
 const PAGE_SHORTCUTS = '~page/shortcuts';
 const pageSettingsKey = (rehearsalId: string): string => `~page/settings/${rehearsalId}`;
 const MOVED = '~page/moved-from-local-storage';
+const PAGE_SCENARIOS = '~page/scenario/';
 
 /**
  * The page's memory in its IndexedDB database: it resolves once the change is durable, so a kill
@@ -132,5 +174,15 @@ export function indexedDbPageStore(db: PageDb, legacy: Storage | null = globalTh
       return (await read(PAGE_SHORTCUTS).catch(() => undefined)) !== false;
     },
     setShortcutsEnabled: (enabled) => write(PAGE_SHORTCUTS, enabled),
+    async userScenarios() {
+      const out: UserScenario[] = [];
+      for (const key of await db.keys(PAGE_SCENARIOS)) {
+        const entry = asUserScenario(await db.get(key));
+        if (entry) out.push(entry);
+      }
+      return out;
+    },
+    saveUserScenario: (entry) => write(PAGE_SCENARIOS + entry.scenario.id, entry),
+    removeUserScenario: (id) => write(PAGE_SCENARIOS + id, undefined),
   };
 }

@@ -42,4 +42,95 @@ export const scenarioPickerStyles = css`
   li {
     margin: 0.3rem 0;
   }
+  .file {
+    border: 2px dashed var(--cl-border);
+    border-radius: var(--cl-radius);
+    padding: 0.75rem 1rem;
+    margin: 0 0 var(--cl-gap);
+  }
+  .file h3 {
+    margin: 0 0 0.3rem;
+  }
+  .file > p {
+    margin: 0 0 0.5rem;
+  }
+  .file.dragging {
+    border-color: var(--cl-accent);
+    background: var(--cl-surface-2);
+  }
+  .drop-hint {
+    margin-top: 0.5rem;
+    font-weight: 600;
+    color: var(--cl-accent);
+  }
+  /* The file input stays in the tab order (keyboard users open the file dialog with it); its label looks like a button. */
+  .file-button {
+    position: relative;
+    display: inline-block;
+    margin: 0;
+  }
+  .file-button input {
+    position: absolute;
+    inset: 0;
+    opacity: 0;
+    width: 100%;
+    cursor: pointer;
+  }
+  .file-button span {
+    display: inline-block;
+    padding: 0.35rem 0.8rem;
+    color: var(--cl-accent-text);
+    background: var(--cl-accent);
+    border: 1px solid var(--cl-accent);
+    border-radius: var(--cl-radius);
+  }
+  .file-button:focus-within span {
+    outline: 3px solid var(--cl-focus);
+    outline-offset: 2px;
+  }
+  .file-button:has(input:disabled) span {
+    opacity: 0.6;
+  }
+  .ok {
+    color: var(--cl-ok);
+    margin: 0.5rem 0 0;
+  }
+  .problems {
+    margin-top: 0.5rem;
+    border-left: 4px solid var(--cl-bad);
+    padding: 0.25rem 0.75rem;
+    background: var(--cl-surface);
+  }
+  .problems p {
+    margin: 0.25rem 0;
+  }
+  .problems li,
+  .warnings li {
+    overflow-wrap: anywhere;
+  }
+  .warnings {
+    font-size: 0.85rem;
+    border-left: 4px solid var(--cl-warn);
+    padding: 0.25rem 0.6rem;
+  }
+  .warnings ul {
+    margin: 0.25rem 0 0;
+  }
+  article.user {
+    border-color: var(--cl-accent);
+  }
+  .badge {
+    align-self: flex-start;
+    font-size: 0.75rem;
+    font-weight: 600;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: var(--cl-accent);
+    border: 1px solid var(--cl-accent);
+    border-radius: 999px;
+    padding: 0.05rem 0.5rem;
+  }
+  code {
+    font-family: var(--cl-mono);
+  }
 `;

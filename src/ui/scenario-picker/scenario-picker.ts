@@ -1,20 +1,40 @@
 /**
  * Where a rehearsal starts: the built-in scenarios, each with a paragraph on the real migration
- * it comes from, a durability mode, and the rehearsals already stored in this browser.
+ * it comes from, the user's own scenario files beside them, a durability mode, and the rehearsals
+ * already stored in this browser. A scenario file (the button, or dropped on the picker) is read
+ * as text and checked by the worker (`checkScenario`) before anything is kept or run.
  *
- * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId, durability, startingRecords? }) or reopen one ({ rehearsalId }: it keeps its own durability)
+ * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId | scenario, durability, startingRecords? }) or reopen one ({ rehearsalId }: it keeps its own durability)
  * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
+ * @fires cl-add-scenario - keep a scenario file the worker found valid ({ scenario, warnings })
+ * @fires cl-remove-scenario - forget a user scenario ({ id }), after the user confirms
  * @csspart card - one scenario
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
-import type { RehearsalSummary, ScenarioInfo } from '../../worker/protocol.ts';
+import type { Scenario } from '../../engine/vocabulary.ts';
+import { scenarioInfo, type Problem, type RehearsalSummary, type ScenarioCheck, type ScenarioInfo } from '../../worker/protocol.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
 import { scenarioPickerStyles } from './scenario-picker.styles.ts';
 
 /** Starting-record counts offered for a new rehearsal (0: only the scenario's seed data). */
 const STARTING_COUNTS = [0, 10_000, 100_000, 1_000_000] as const;
+
+/** Largest scenario file read, in bytes. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+
+/** A user scenario as the picker lists it. */
+export interface PickerUserScenario {
+  readonly scenario: Scenario;
+  readonly warnings: readonly Problem[];
+}
+
+/** What became of the last scenario file opened. */
+type FileOutcome =
+  | { readonly kind: 'checking'; readonly name: string }
+  | { readonly kind: 'added'; readonly name: string; readonly id: string }
+  | { readonly kind: 'refused'; readonly name: string; readonly problems: readonly Problem[] };
 
 const MODE_HELP: Record<DurabilityMode, string> = {
   strict: 'each change is stored in IndexedDB before it is acknowledged',
@@ -28,6 +48,11 @@ export class ClScenarioPicker extends LitElement {
     scenarios: { attribute: false },
     rehearsals: { attribute: false },
     busy: { type: Boolean },
+    userScenarios: { attribute: false },
+    checkScenario: { attribute: false },
+    _file: { state: true },
+    _dragging: { state: true },
+    _removing: { state: true },
     _durability: { state: true },
     _starting: { state: true },
     _confirming: { state: true },
@@ -39,6 +64,15 @@ export class ClScenarioPicker extends LitElement {
   declare rehearsals: readonly RehearsalSummary[];
   /** Disables the buttons while a rehearsal opens. */
   declare busy: boolean;
+  /** The user's scenarios, kept by the page. */
+  declare userScenarios: readonly PickerUserScenario[];
+  /** Checks a scenario file's text in the worker; null while there is no engine to ask. */
+  declare checkScenario: ((text: string) => Promise<ScenarioCheck>) | null;
+  declare private _file: FileOutcome | null;
+  /** A file is dragged over the picker. */
+  declare private _dragging: boolean;
+  /** The user scenario whose Remove was pressed once. */
+  declare private _removing: string | null;
   declare private _durability: DurabilityMode;
   /** Starting records of a new rehearsal (0: none). */
   declare private _starting: number;
@@ -50,6 +84,14 @@ export class ClScenarioPicker extends LitElement {
     this.scenarios = [];
     this.rehearsals = [];
     this.busy = false;
+    this.userScenarios = [];
+    this.checkScenario = null;
+    this._file = null;
+    this._dragging = false;
+    this._removing = null;
+    this.addEventListener('dragover', this.#handleDragOver);
+    this.addEventListener('dragleave', this.#handleDragLeave);
+    this.addEventListener('drop', this.#handleDrop);
     this._durability = 'strict';
     this._starting = 0;
     this._confirming = null;
@@ -58,6 +100,11 @@ export class ClScenarioPicker extends LitElement {
   static override styles = [shared, scenarioPickerStyles];
 
   protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('_removing' as keyof ClScenarioPicker)) {
+      const before = changed.get('_removing' as keyof ClScenarioPicker) as string | null | undefined;
+      const label = this._removing !== null ? `Keep ${this._removing}` : before ? `Remove ${before}…` : null;
+      if (label) [...this.renderRoot.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label)?.focus();
+    }
     // The button pressed is replaced: focus goes to its counterpart, never to the page's body.
     if (!changed.has('_confirming' as keyof ClScenarioPicker)) return;
     const before = changed.get('_confirming' as keyof ClScenarioPicker) as string | null | undefined;
@@ -65,10 +112,10 @@ export class ClScenarioPicker extends LitElement {
     if (label) [...this.renderRoot.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === label)?.focus();
   }
 
-  #handleStart(scenario: ScenarioInfo): void {
+  #handleStart(scenario: ScenarioInfo, user?: Scenario): void {
     const operation = scenario.startingOperations[0];
     fire(this, 'cl-open-rehearsal', {
-      scenarioId: scenario.id,
+      ...(user ? { scenario: user } : { scenarioId: scenario.id }),
       durability: this._durability,
       ...(this._starting > 0 && operation ? { startingRecords: { operation, count: this._starting } } : {}),
     });
@@ -81,6 +128,132 @@ export class ClScenarioPicker extends LitElement {
   #handleDelete(rehearsalId: string): void {
     this._confirming = null;
     this.dispatchEvent(new CustomEvent('cl-delete-rehearsal', { detail: { rehearsalId }, bubbles: true, composed: true }));
+  }
+
+  readonly #handleDragOver = (e: DragEvent): void => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    this._dragging = true;
+  };
+
+  readonly #handleDragLeave = (e: DragEvent): void => {
+    // Leaving for one of the picker's own elements is not leaving the picker.
+    if (e.relatedTarget instanceof Node && this.shadowRoot?.contains(e.relatedTarget)) return;
+    this._dragging = false;
+  };
+
+  readonly #handleDrop = (e: DragEvent): void => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    this._dragging = false;
+    const files = [...e.dataTransfer.files];
+    if (files.length !== 1) {
+      this._file = { kind: 'refused', name: files.length === 0 ? 'the drop' : `${files.length} files`, problems: [{ path: '', message: 'drop one scenario file (.json) at a time' }] };
+      return;
+    }
+    void this.openFile(files[0]!);
+  };
+
+  #handleChoose(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    // The same file chosen again (after editing it) is read again.
+    input.value = '';
+    if (file) void this.openFile(file);
+  }
+
+  /** Reads a scenario file, has the worker check it, and keeps it when valid; nothing is kept otherwise. */
+  async openFile(file: File): Promise<void> {
+    const name = file.name;
+    const refuse = (message: string, path = ''): void => {
+      this._file = { kind: 'refused', name, problems: [{ path, message }] };
+    };
+    if (!/\.json$/i.test(name) && file.type !== 'application/json') return refuse('not a .json file: a scenario file is JSON (see docs/scenario-format.md)');
+    if (file.size > MAX_SCENARIO_FILE_BYTES) return refuse(`the file is ${(file.size / 1024 / 1024).toFixed(1)} MiB; a scenario file may be at most 1 MiB`);
+    const check = this.checkScenario;
+    if (!check) return refuse('the engine is not ready yet: try again in a moment');
+    this._file = { kind: 'checking', name };
+    let result: ScenarioCheck;
+    try {
+      result = await check(await file.text());
+    } catch (error) {
+      return refuse(`could not be checked: ${(error as Error).message}`);
+    }
+    if (!result.ok) {
+      this._file = { kind: 'refused', name, problems: result.problems };
+      return;
+    }
+    this._file = { kind: 'added', name, id: result.scenario.id };
+    this.dispatchEvent(new CustomEvent('cl-add-scenario', { detail: { scenario: result.scenario, warnings: result.warnings }, bubbles: true, composed: true }));
+  }
+
+  #handleRemove(id: string): void {
+    this._removing = null;
+    this.dispatchEvent(new CustomEvent('cl-remove-scenario', { detail: { id }, bubbles: true, composed: true }));
+  }
+
+  #renderFile() {
+    const f = this._file;
+    return html`<section class="file ${this._dragging ? 'dragging' : ''}" aria-labelledby="file-heading">
+      <h3 id="file-heading">Your own scenario</h3>
+      <p class="muted">
+        A scenario file (JSON, as <code>docs/scenario-format.md</code> describes) is checked here before anything runs. Choose one, or drop it on
+        this page.
+      </p>
+      <label class="file-button"
+        ><input type="file" accept=".json,application/json" ?disabled=${this.busy || f?.kind === 'checking'} @change=${(e: Event) => this.#handleChoose(e)} /><span
+          >Open a scenario file…</span
+        ></label
+      >
+      ${this._dragging ? html`<div class="drop-hint">Drop the scenario file to check it</div>` : nothing}
+      <div role="status" aria-live="polite">
+        ${f?.kind === 'checking' ? html`<p>Checking ${f.name}…</p>` : nothing}
+        ${f?.kind === 'added' ? html`<p class="ok">${f.name}: valid — “${f.id}” is listed below as your scenario.</p>` : nothing}
+      </div>
+      ${f?.kind === 'refused'
+        ? html`<div class="problems" role="alert">
+            <p><strong>${f.name} was not added</strong> — ${f.problems.length === 1 ? 'a problem' : `${f.problems.length} problems`}; nothing was kept:</p>
+            <ul>
+              ${f.problems.map((p) => html`<li>${p.path ? html`<code>${p.path}</code>: ` : nothing}${p.message}</li>`)}
+            </ul>
+          </div>`
+        : nothing}
+    </section>`;
+  }
+
+  #renderCard(s: ScenarioInfo, user?: PickerUserScenario) {
+    const key = user ? `user-${s.id}` : s.id;
+    return html`<article part="card" class=${user ? 'user' : ''} aria-labelledby="title-${key}">
+      ${user ? html`<div class="badge">your scenario</div>` : nothing}
+      <h3 id="title-${key}">${s.title}</h3>
+      <p>${s.summary}</p>
+      <div class="facts muted">${s.topology} topology · ${s.policy} policy · ${s.labels.old} → ${s.labels.new}</div>
+      ${s.sources.length > 0 ? html`<div class="facts muted">${user ? 'Sources' : 'From the field notes'}: ${s.sources.map((source) => source.replace(/^seed \d+:\s*/, '')).join('; ')}</div>` : nothing}
+      ${user && user.warnings.length > 0
+        ? html`<div class="warnings">
+            <strong>${user.warnings.length === 1 ? 'Warning' : `${user.warnings.length} warnings`}</strong> (a rehearsal may show them failing):
+            <ul>
+              ${user.warnings.map((w) => html`<li>${w.path ? html`<code>${w.path}</code>: ` : nothing}${w.message}</li>`)}
+            </ul>
+          </div>`
+        : nothing}
+      ${this._starting > 0
+        ? html`<div class="facts muted">${s.startingOperations[0]
+            ? `${this._starting.toLocaleString('en-US')} starting records made by ${s.startingOperations[0]} (records whose keys repeat count once)`
+            : 'No write of this scenario makes whole records from generated values: it starts with its seed data only'}</div>`
+        : nothing}
+      <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s, user?.scenario)}>Start a rehearsal of ${s.id}</button>
+      ${user
+        ? this._removing === s.id
+          ? html`<span class="confirm" role="group" aria-label="Remove ${s.id}?"
+              >Remove it from this page? Rehearsals made from it keep their copy.
+              <button class="danger" aria-label="Yes, remove ${s.id}" @click=${() => this.#handleRemove(s.id)}>Remove</button>
+              <button aria-label="Keep ${s.id}" @click=${() => (this._removing = null)}>Keep</button></span
+            >`
+          : html`<button class="danger" aria-label="Remove ${s.id}…" @click=${() => (this._removing = s.id)}>Remove…</button>`
+        : nothing}
+    </article>`;
   }
 
   override render() {
@@ -107,21 +280,9 @@ export class ClScenarioPicker extends LitElement {
           >`,
         )}
       </fieldset>
+      ${this.#renderFile()}
       <div class="cards">
-        ${this.scenarios.map(
-          (s) => html`<article part="card" aria-labelledby="title-${s.id}">
-            <h3 id="title-${s.id}">${s.title}</h3>
-            <p>${s.summary}</p>
-            <div class="facts muted">${s.topology} topology · ${s.policy} policy · ${s.labels.old} → ${s.labels.new}</div>
-            <div class="facts muted">From the field notes: ${s.sources.map((source) => source.replace(/^seed \d+:\s*/, '')).join('; ')}</div>
-            ${this._starting > 0
-              ? html`<div class="facts muted">${s.startingOperations[0]
-                  ? `${this._starting.toLocaleString('en-US')} starting records made by ${s.startingOperations[0]} (records whose keys repeat count once)`
-                  : 'No write of this scenario makes whole records from generated values: it starts with its seed data only'}</div>`
-              : nothing}
-            <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s)}>Start a rehearsal of ${s.id}</button>
-          </article>`,
-        )}
+        ${this.userScenarios.map((u) => this.#renderCard(scenarioInfo(u.scenario), u))} ${this.scenarios.map((s) => this.#renderCard(s))}
       </div>
       ${this.rehearsals.length > 0
         ? html`<h3>Rehearsals in this browser</h3>
@@ -150,5 +311,9 @@ if (!customElements.get('cl-scenario-picker')) customElements.define('cl-scenari
 declare global {
   interface HTMLElementTagNameMap {
     'cl-scenario-picker': ClScenarioPicker;
+  }
+  interface HTMLElementEventMap {
+    'cl-add-scenario': CustomEvent<PickerUserScenario>;
+    'cl-remove-scenario': CustomEvent<{ id: string }>;
   }
 }

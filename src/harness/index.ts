@@ -133,7 +133,7 @@ export async function simulate(options: SimulateApiOptions): Promise<SimulationR
  */
 export async function loadNodeSqlEngine(): Promise<SqlEngine> {
   if (typeof process === 'undefined' || process.versions?.node === undefined) {
-    throw new Error('in a browser, give options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
+    throw new Error('rehearse() and simulate() in a browser need options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
   }
   return (await import('./node-sql.ts')).loadNodeSqlEngine();
 }

@@ -43,6 +43,6 @@ describe('rehearse() in Chromium on IndexedDB', () => {
   });
 
   it('asks for the browser\'s sql.js when none is given, instead of loading Node\'s', async () => {
-    await expect(rehearse('job-keys', plan as Plan, { seed: 1, durability: 'strict' })).rejects.toThrow('rehearse() in a browser needs options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
+    await expect(rehearse('job-keys', plan as Plan, { seed: 1, durability: 'strict' })).rejects.toThrow('rehearse() and simulate() in a browser need options.sql: pass sql: await loadBrowserSqlEngine(), from cutover-lab/harness/browser');
   });
 });

@@ -25,7 +25,7 @@ async function mount(): Promise<{ el: ClScenarioPicker; added: PickerUserScenari
   const checked: string[] = [];
   el.checkScenario = async (text: string): Promise<ScenarioCheck> => {
     checked.push(text);
-    return client.call((api) => api.checkScenario(text));
+    return client.call<ScenarioCheck>((api) => api.checkScenario(text));
   };
   el.addEventListener('cl-add-scenario', (e) => {
     added.push(e.detail);

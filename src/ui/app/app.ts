@@ -8,7 +8,7 @@
 import { html, LitElement, nothing } from 'lit';
 import { PHASES, phaseIndex } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
-import { scenarioInfo, type ScenarioInfo } from '../../worker/protocol.ts';
+import { scenarioInfo, type ScenarioInfo, type ShareCheck } from '../../worker/protocol.ts';
 import '../about/about-panel.ts';
 import type { ClAbout } from '../about/about-panel.ts';
 import '../actions/actions.ts';
@@ -24,6 +24,9 @@ import { PlanController } from '../plan/plan-controller.ts';
 import '../plan/plan-panel.ts';
 import '../rollback-dialog/rollback-dialog.ts';
 import '../scenario-picker/scenario-picker.ts';
+import { encodeShare, isShareFragment } from '../share/share-link.ts';
+import '../share/share-preview.ts';
+import type { ClSharePreview } from '../share/share-preview.ts';
 import '../shortcuts/shortcuts.ts';
 import type { ClShortcuts } from '../shortcuts/shortcuts.ts';
 import '../sql-console/sql-console.ts';
@@ -62,6 +65,7 @@ export class ClApp extends LitElement {
     _highlight: { state: true },
     _picking: { state: true },
     _keys: { state: true },
+    _userScenarios: { state: true },
   };
 
   declare private _historyFilter: HistoryFilter;
@@ -69,6 +73,10 @@ export class ClApp extends LitElement {
   declare private _picking: boolean;
   /** Single-key shortcuts on (the user can turn them off in the shortcuts dialog). */
   declare private _keys: boolean;
+  /** The user's scenario files (checked valid when added), listed in the picker. */
+  declare private _userScenarios: readonly UserScenario[];
+  /** The picker checks a scenario file in the worker. */
+  readonly #checkScenario = (text: string): Promise<ScenarioCheck> => this.engine.client.call<ScenarioCheck>((api) => api.checkScenario(text));
 
   /** What the page remembers between visits: the open rehearsal, its settings, the shortcuts switch. */
   readonly #store: PageStore = indexedDbPageStore(openPageDb());
@@ -92,6 +100,13 @@ export class ClApp extends LitElement {
     this._highlight = '';
     this._picking = false;
     this._keys = true;
+    this._userScenarios = [];
+    this.#store.userScenarios().then(
+      (list) => (this._userScenarios = list),
+      (error: unknown) => this.engine.notify('warning', `your scenarios could not be read: ${(error as Error).message}`),
+    );
+    this.addEventListener('cl-add-scenario', (e) => void this.#keepScenario(e.detail));
+    this.addEventListener('cl-remove-scenario', (e) => void this.#forgetScenario(e.detail.id));
     this.#store.shortcutsEnabled().then(
       (enabled) => (this._keys = enabled),
       () => undefined, // unreadable: they stay on
@@ -122,14 +137,75 @@ export class ClApp extends LitElement {
 
   static override styles = [shared, appStyles];
 
+  async #keepScenario(entry: UserScenario): Promise<void> {
+    try {
+      await this.#store.saveUserScenario(entry);
+      this._userScenarios = [...this._userScenarios.filter((u) => u.scenario.id !== entry.scenario.id), entry].sort((a, b) => a.scenario.id.localeCompare(b.scenario.id));
+    } catch (error) {
+      this.engine.notify('warning', `your scenario "${entry.scenario.id}" could not be kept: ${(error as Error).message}`);
+    }
+  }
+
+  async #forgetScenario(id: string): Promise<void> {
+    try {
+      await this.#store.removeUserScenario(id);
+      this._userScenarios = this._userScenarios.filter((u) => u.scenario.id !== id);
+    } catch (error) {
+      this.engine.notify('warning', `your scenario "${id}" could not be removed: ${(error as Error).message}`);
+    }
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('keydown', this.#handleKey);
+    // A share link's preview lives outside the app's template, so that switching views keeps it.
+    document.body.append(this.#sharePreview);
+    window.addEventListener('hashchange', this.#onHash);
+    this.#onHash();
   }
 
   override disconnectedCallback(): void {
     document.removeEventListener('keydown', this.#handleKey);
+    window.removeEventListener('hashchange', this.#onHash);
+    this.#sharePreview.remove();
     super.disconnectedCallback();
+  }
+
+  /** The share link's preview: the engine validates the link, Load opens a new rehearsal, nothing runs before. */
+  readonly #sharePreview: ClSharePreview = (() => {
+    const el = document.createElement('cl-share-preview');
+    el.check = (scenario, plan) => this.engine.client.call((api): Promise<ShareCheck> => api.checkShare(scenario, plan));
+    el.load = async (scenario) => {
+      this._picking = false;
+      await this.engine.open({ scenario });
+    };
+    el.dismiss = () => {
+      if (isShareFragment(location.hash)) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    };
+    return el;
+  })();
+
+  /** A `#share=…` fragment (on load, or pasted into the address bar) opens its preview. */
+  readonly #onHash = (): void => {
+    if (isShareFragment(location.hash)) void this.#sharePreview.show(location.hash);
+  };
+
+  /** Copies a share link of the open rehearsal's scenario and seed; where the clipboard refuses, shows it to copy. */
+  async #copyShareLink(): Promise<void> {
+    let url: string;
+    try {
+      const shareable = await this.engine.client.call((api) => api.shareable());
+      url = `${location.origin}${location.pathname}${location.search}${await encodeShare(shareable)}`;
+    } catch (e) {
+      this.engine.notify('error', `could not make a share link: ${(e as Error).message}`);
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(url);
+      this.engine.notify('info', 'Share link copied: it holds the scenario and its seed, never the data.');
+    } catch {
+      await this.#sharePreview.showLink(url);
+    }
   }
 
   /** Shortcuts, unless the user is typing. */
@@ -235,7 +311,13 @@ export class ClApp extends LitElement {
     return html`<main class="picker">
       <h2>Rehearse a migration</h2>
       <p class="muted">Pick a migration to rehearse. Old and new schemas run side by side on SQLite in this tab, and everything is kept in IndexedDB: reload, crash, come back.</p>
-      <cl-scenario-picker .scenarios=${BUILT_INS} .rehearsals=${this.engine.rehearsals} ?busy=${this.engine.loading}></cl-scenario-picker>
+      <cl-scenario-picker
+        .scenarios=${BUILT_INS}
+        .userScenarios=${this._userScenarios}
+        .checkScenario=${this.#checkScenario}
+        .rehearsals=${this.engine.rehearsals}
+        ?busy=${this.engine.loading}
+      ></cl-scenario-picker>
     </main>`;
   }
 
@@ -253,6 +335,7 @@ export class ClApp extends LitElement {
       ${state ? html`<cl-invariant-badge .report=${e.check.report} ?checking=${e.check.checking}></cl-invariant-badge>` : nothing}
       ${state && !this._picking ? html`<button @click=${() => (this._picking = true)}>Rehearsals…</button>` : nothing}
       ${this._picking && state ? html`<button @click=${() => (this._picking = false)}>Back to the rehearsal</button>` : nothing}
+      ${state ? html`<button title="Copy a link to this rehearsal's scenario and seed (never its data)" @click=${() => void this.#copyShareLink()}>Copy share link</button>` : nothing}
       <button title="About this playground: SQLite build, storage, durability" @click=${() => void this.renderRoot.querySelector<ClAbout>('cl-about')?.show()}>About</button>
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;

@@ -8,7 +8,7 @@
 import { html, LitElement, nothing } from 'lit';
 import { PHASES, phaseIndex } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
-import { scenarioInfo, type ScenarioInfo, type ShareCheck } from '../../worker/protocol.ts';
+import { scenarioInfo, type ScenarioCheck, type ScenarioInfo, type ShareCheck } from '../../worker/protocol.ts';
 import '../about/about-panel.ts';
 import type { ClAbout } from '../about/about-panel.ts';
 import '../actions/actions.ts';
@@ -37,7 +37,7 @@ import type { HistoryFilter } from '../types.ts';
 import { ChartMarkersController } from './chart-markers.ts';
 import { EngineController } from './engine-controller.ts';
 import { openPageDb } from '../../store/page-db.ts';
-import { indexedDbPageStore, type PageStore } from './page-store.ts';
+import { indexedDbPageStore, type PageStore, type UserScenario } from './page-store.ts';
 
 const BUILT_INS: ScenarioInfo[] = Object.values(BUILT_IN_SCENARIOS).map(scenarioInfo);
 

@@ -25,6 +25,7 @@ import type { RehearsalReport } from './plan/report.ts';
 import { describeFigures, describeStep, formatMeasured, formatThreshold, renderRunbook, stepLabel, verdictSummary, type RehearsalRun } from './plan/runbook.ts';
 import { MAX_PLAN_CHARS, parsePlan, startingRecordsOf, startingRecordsProblems } from './plan/validate.ts';
 import { shellQuote, startingRecordsArg } from './simulate.ts';
+import { shareLine } from './share.ts';
 import type { StartingRecordsRequest } from '../engine/control-state.ts';
 import { MAX_STARTING_RECORDS, startingOperations } from '../engine/scenario/starting.ts';
 
@@ -338,6 +339,9 @@ async function simulateCommand(args: string[], out: (s: string) => void, err: (s
   if (progress) process.stderr.write('\r\x1b[K');
   if (v.json) out(JSON.stringify(report, null, 2));
   else out(formatSummary(report));
+  // The first failing seed, as a link that opens its scenario in the playground.
+  const failed = report.failures[0];
+  if (!v.json && failed) out(shareLine({ scenario, seed: failed.seed }));
   return report.failures.length > 0 ? 1 : 0;
 }
 
@@ -485,6 +489,8 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
   await write('junit', outputs.junit, () => renderJUnit(run));
   await write('markdown', outputs.markdown, () => renderRunbook(run));
   out(formatRehearsal(run));
+  // A failing run as a link: the scenario, the plan and the seed (a word is not a link's seed).
+  if (!report.ok) out(shareLine({ scenario, plan, ...(typeof seed === 'number' && seed >= 0 ? { seed } : {}) }));
   return report.ok ? 0 : 1;
 }
 

@@ -5,7 +5,7 @@
  * until Load there.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { fragmentBytes, MAX_SHARE_DECODED_BYTES, notDeflateReason, parseShareJson, shareFragment, shareJson, tooLargeReason, type ShareDecoding, type SharePayload } from '../engine/share-format.ts';
+import { fragmentBytes, MAX_SHARE_DECODED_BYTES, MAX_SHARE_ENCODED_CHARS, SHARE_PREFIX, SHARE_VERSION, notDeflateReason, parseShareJson, shareFragment, shareJson, tooLargeReason, type ShareDecoding, type SharePayload } from '../engine/share-format.ts';
 
 /** Where links point when `CUTOVER_LAB_URL` is not set: `npm run preview`'s address. */
 export const DEFAULT_SHARE_BASE = 'http://localhost:4173/';
@@ -31,4 +31,16 @@ export function decodeShareNode(fragment: string): ShareDecoding<SharePayload> {
     return { ok: false, reason: (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? tooLargeReason() : notDeflateReason() };
   }
   return parseShareJson(text);
+}
+
+/**
+ * The line the CLI's failure output ends with: a link that opens this scenario (with its plan and
+ * seed) in the playground as a preview, or why there is none (too large for a link).
+ */
+export function shareLine(payload: SharePayload, base: string = process.env.CUTOVER_LAB_URL || DEFAULT_SHARE_BASE): string {
+  const fragment = encodeShareNode(payload);
+  const encoded = fragment.length - `${SHARE_PREFIX}${SHARE_VERSION}.`.length;
+  if (encoded > MAX_SHARE_ENCODED_CHARS) return `Share link: none, the scenario${payload.plan === undefined ? '' : ' and plan'} are too large for a link (${encoded} characters encoded, at most ${MAX_SHARE_ENCODED_CHARS}); share the files instead`;
+  const what = ['the scenario', ...(payload.plan === undefined ? [] : ['plan']), ...(payload.seed === undefined ? [] : [`seed ${payload.seed}`])].join(', ');
+  return `Open in the playground (${what}; no data, nothing runs until Load): ${base.replace(/#.*$/, '')}${fragment}`;
 }

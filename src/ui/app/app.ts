@@ -175,9 +175,9 @@ export class ClApp extends LitElement {
   readonly #sharePreview: ClSharePreview = (() => {
     const el = document.createElement('cl-share-preview');
     el.check = (scenario, plan) => this.engine.client.call((api): Promise<ShareCheck> => api.checkShare(scenario, plan));
-    el.load = async (scenario) => {
+    el.load = async (scenario, seed) => {
       this._picking = false;
-      await this.engine.open({ scenario });
+      await this.engine.open({ scenario, ...(seed !== undefined ? { seed } : {}) });
     };
     el.dismiss = () => {
       if (isShareFragment(location.hash)) history.replaceState(history.state, '', `${location.pathname}${location.search}`);

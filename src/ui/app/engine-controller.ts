@@ -192,9 +192,9 @@ export class EngineController implements ReactiveController {
   }
 
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
-  async open(detail: { rehearsalId?: string; scenarioId?: string; scenario?: Scenario; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest }): Promise<void> {
+  async open(detail: { rehearsalId?: string; scenarioId?: string; scenario?: Scenario; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest; seed?: number }): Promise<void> {
     const rehearsalId = detail.rehearsalId ?? `${detail.scenario?.id ?? detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
-    await this.settings.load(rehearsalId, detail.durability);
+    await this.settings.load(rehearsalId, detail.durability, detail.seed);
     this.loading = true;
     this.lock.opening(rehearsalId);
     this.host.requestUpdate();

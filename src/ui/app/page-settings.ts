@@ -31,10 +31,13 @@ export class PageSettingsController {
     return this.#settings !== null;
   }
 
-  /** Reads a rehearsal's saved settings (the defaults for a new one); `durability`, when given, replaces the saved mode. */
-  async load(rehearsalId: string, durability?: DurabilityMode): Promise<void> {
+  /**
+   * Reads a rehearsal's saved settings (the defaults for a new one); `durability`, when given,
+   * replaces the saved mode; `seed` is a new rehearsal's (a saved one keeps its own).
+   */
+  async load(rehearsalId: string, durability?: DurabilityMode, seed?: number): Promise<void> {
     const saved = await this.store.settings(rehearsalId).catch(() => null); // unreadable: the defaults
-    const settings = saved ?? { durability: durability ?? 'strict', running: false, faults: [] };
+    const settings = saved ?? { durability: durability ?? 'strict', running: false, faults: [], ...(seed !== undefined ? { seed } : {}) };
     this.#settings = durability ? { ...settings, durability } : settings;
   }
 
@@ -42,7 +45,7 @@ export class PageSettingsController {
   openOptions(): Omit<OpenOptions, 'rehearsalId' | 'scenarioId'> {
     const s = this.#settings;
     if (!s) throw new Error('the page settings were used before a rehearsal was opened');
-    return { durability: s.durability, faults: s.faults, workloadRunning: s.running, ...(s.workload ? { workload: s.workload } : {}) };
+    return { durability: s.durability, faults: s.faults, workloadRunning: s.running, ...(s.workload ? { workload: s.workload } : {}), ...(s.seed !== undefined ? { seed: s.seed } : {}) };
   }
 
   /** The rehearsal the page had open last, or null. */

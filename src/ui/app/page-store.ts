@@ -26,6 +26,8 @@ export interface PageSettings {
   readonly running: boolean;
   /** The armed faults, without ids and fired counts. */
   readonly faults: readonly FaultSpec[];
+  /** The rehearsal's seed when it is not the default 1 (a share link's): a restart must open it with the same. */
+  readonly seed?: number;
 }
 
 /** Where the page keeps what it remembers. A method rejects when storage refuses. */

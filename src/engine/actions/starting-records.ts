@@ -16,7 +16,7 @@
  */
 import { sqlExpressions } from '../expressions.ts';
 import type { EngineParts } from '../parts.ts';
-import { effectKey, pick, recordKey } from '../records.ts';
+import { effectKey, pick, recordKey, versionTable } from '../records.ts';
 import { applyEffect, stateId, type RecordState } from '../checks/model.ts';
 import type { StartingKey, StartingRecordsCheck } from '../checks/history-checker.ts';
 import { sideExists } from '../parts.ts';
@@ -83,7 +83,6 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
     pickExisting: () => undefined,
   };
   const scratch = sql.open(files.db('old').export());
-  const keys = new Set<string>();
   let installed = false;
   try {
     for (let done = 0; done < state.count; ) {
@@ -96,7 +95,6 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
         const key = recordKey(collection, record);
         batch.delete(key); // a key made twice keeps its last record, in the order made
         batch.set(key, pick(record, [...collection.key, ...collection.fields]));
-        keys.add(key);
       }
       writeBatch(parts, scratch, op.effect.collection, [...batch.values()], [...batch.keys()], version);
       done += n;
@@ -104,9 +102,11 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
       await onProgress({ done, total: state.count, stage: 'generating' });
     }
     await onProgress({ done: state.count, total: state.count, stage: 'storing' });
+    // Keys made twice (a template over a small range) count once: the version rows say how many there are.
+    const records = Number(scratch.query(`SELECT count(*) AS n FROM ${versionTable('old')} WHERE collection = :c`, { c: op.effect.collection })[0]?.n ?? 0);
     const image = scratch.export();
-    await store.writeBackup(STARTING_IMAGE, image, { operation: state.operation, count: state.count, records: keys.size, version });
-    const loaded: StartingRecordsState = { ...state, status: 'pending', records: { [op.effect.collection]: keys.size }, version };
+    await store.writeBackup(STARTING_IMAGE, image, { operation: state.operation, count: state.count, records, version });
+    const loaded: StartingRecordsState = { ...state, status: 'pending', records: { [op.effect.collection]: records }, version };
     await control.update({ startingRecords: loaded });
     await files.replace(file, scratch);
     installed = true;

@@ -107,7 +107,8 @@ export async function finalCheck(scenario: Scenario, ops: readonly HistoryOp[], 
   const finals: FinalObservation[] = [];
   for (const read of finalReads(scenario, ops, expressions, starting)) finals.push({ ...read, rows: await ports.read(read) });
   const known = new Set(touchedByOps.map(id));
-  const more = startingKeys(scenario, ops, finals).filter((k) => !known.has(id(k)));
+  // Records only the final reads returned (a group's other members).
+  const more = startingKeys(scenario, [], finals).filter((k) => !known.has(id(k)));
   for (const [key, state] of await ports.startingStates(more)) starting.set(key, state);
   const report = checkHistory(scenario, ops, finals, expressions, starting);
   const check = await ports.checkUntouched(new Set([...known, ...more.map(id)]));

@@ -1,13 +1,16 @@
 /**
- * `EngineApi.checkScenario`: a scenario file's text, parsed and validated in the worker as the
- * CLI's `validate` does, before anything runs. A file that is not JSON says where it stops being
- * JSON (line and column); a scenario whose id is a built-in's is refused, since ids name the
- * scenarios rehearsals are made from.
+ * Scenarios from outside, checked in the worker before anything runs. `EngineApi.checkScenario`:
+ * a scenario file's text, parsed and validated as the CLI's `validate` does; a file that is not
+ * JSON says where it stops being JSON (line and column), and a scenario whose id is a built-in's
+ * is refused, since ids name the scenarios rehearsals are made from. `EngineApi.checkShare`: a
+ * share link's scenario and plan, each through its validator.
  */
 import { MAX_SCENARIO_CHARS, validateScenario } from '../engine/scenario/validate.ts';
 import type { SqlEngine } from '../engine/sql.ts';
 import { BUILT_IN_SCENARIOS } from '../scenarios/index.ts';
-import { scenarioInfo, type ScenarioCheck } from './protocol.ts';
+import { describeGate, describeStep, stepLabel } from '../harness/plan/runbook.ts';
+import { validatePlan } from '../harness/plan/validate.ts';
+import { scenarioInfo, type ScenarioCheck, type ShareCheck } from './protocol.ts';
 
 /** Line and column (1-based) of a character offset in `text`. */
 function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -119,4 +122,15 @@ export function checkScenario(text: string, sql: SqlEngine): ScenarioCheck {
     return { ok: false, problems: [{ path: 'id', message: `"${v.scenario.id}" is a built-in scenario's id: give your scenario an id of its own (ids name the scenarios rehearsals are made from)` }] };
   }
   return { ok: true, scenario: v.scenario, info: scenarioInfo(v.scenario), warnings: v.warnings };
+}
+
+/** `EngineApi.checkShare`: the link's scenario through the scenario validator, its plan through the plan validator. */
+export function checkShare(sql: SqlEngine, candidate: unknown, plan: unknown): ShareCheck {
+  const v = validateScenario(candidate, sql);
+  if (!v.ok) return { ok: false, problems: v.problems.map((p) => ({ ...p, path: p.path ? `scenario.${p.path}` : 'scenario' })) };
+  if (plan === undefined) return { ok: true, scenario: v.scenario, info: scenarioInfo(v.scenario), warnings: v.warnings, steps: [] };
+  const pv = validatePlan(plan, v.scenario);
+  if (!pv.ok) return { ok: false, problems: pv.problems.map((p) => ({ ...p, path: p.path ? `plan.${p.path}` : 'plan' })) };
+  const steps = pv.plan.steps.map((step, index) => ({ index, kind: step.kind, label: stepLabel(index, step), description: describeStep(step), gates: step.gate ? describeGate(step.gate) : [] }));
+  return { ok: true, scenario: v.scenario, info: scenarioInfo(v.scenario), warnings: v.warnings, steps };
 }

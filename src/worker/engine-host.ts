@@ -35,6 +35,9 @@ import {
   type WorkloadSettings,
 } from './protocol.ts';
 import { checkScenario, checkShare } from './check-scenario.ts';
+import { dryRun } from './dry-run.ts';
+import { exportDatabase } from './export-database.ts';
+import { inspectDatabase } from './import-database.ts';
 import { planReplays } from './plan-replays.ts';
 import { describeSchema, runConsoleStatement } from './sql-console.ts';
 
@@ -82,6 +85,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let rehearsal: Rehearsal | undefined;
   /** The seed the open rehearsal was opened with (for its share link). */
   let openSeed = 1;
+  /** The newest database file checked for import (`inspectDatabase`), kept for dry runs. */
+  let lastImport: { readonly id: string; readonly bytes: Uint8Array } | undefined;
   let lock: WriterLock | null = null;
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
@@ -592,6 +597,21 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     },
 
     checkShare: async (scenario: unknown, plan?: unknown) => checkShare(ports.sql, scenario, plan),
+
+    async inspectDatabase(bytes: Uint8Array, fileName: string) {
+      // Only the newest import is kept (for dry runs): a file can be a few hundred MiB.
+      lastImport = undefined;
+      const inspection = inspectDatabase(ports.sql, bytes, fileName);
+      if (inspection.ok) lastImport = { id: inspection.importId, bytes };
+      return inspection;
+    },
+
+    async dryRun(scenario: unknown, importId?: string) {
+      if (importId !== undefined && lastImport?.id !== importId) throw new Error('the imported file is no longer held by the engine (it restarted, or another file was imported since): import the file again');
+      return dryRun(ports.sql, scenario, importId === undefined ? undefined : lastImport?.bytes);
+    },
+
+    exportDatabase: async (side: Side) => exportDatabase(current(), ports.sql, side),
 
     async shareable() {
       const r = current();

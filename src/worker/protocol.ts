@@ -169,6 +169,12 @@ export interface OpenOptions {
   readonly waitForLock?: boolean;
   /** Records a new rehearsal starts with, before its seed data (ignored when it exists). */
   readonly startingRecords?: StartingRecordsRequest;
+  /**
+   * A database file (checked by `inspectDatabase`) that becomes a new rehearsal's old database:
+   * its rows are the starting records, versioned like any write (ignored when the rehearsal exists;
+   * not with `startingRecords`).
+   */
+  readonly startingImport?: { readonly name: string; readonly bytes: Uint8Array };
 }
 
 /** One operation the workload planned; the page records it, then asks the engine to execute it. */
@@ -237,6 +243,75 @@ export interface PlanProgress {
 export type ScenarioCheck =
   | { readonly ok: true; readonly scenario: Scenario; readonly info: ScenarioInfo; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** One table of an imported database, as the import shows it. */
+export interface ImportedTable {
+  readonly name: string;
+  readonly rows: number;
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly notNull: boolean; /** Position in the primary key from 1; 0 when not in it. */ readonly pk: number }[];
+  readonly foreignKeys: readonly { readonly from: readonly string[]; readonly table: string; readonly to: readonly string[] }[];
+  /** The starter scenario's collection for it, or null when it has none (`note` says why). */
+  readonly collection: string | null;
+  readonly note?: string;
+}
+
+/**
+ * A `.sqlite` file checked in the worker (`EngineApi.inspectDatabase`): its tables and a starter
+ * scenario made from them; or why it cannot be imported, with what to do. Nothing is stored.
+ */
+export type DatabaseInspection =
+  | {
+      readonly ok: true;
+      /** The worker keeps the file under this id for dry runs (until the next import or a restart). */
+      readonly importId: string;
+      readonly fileName: string;
+      readonly bytes: number;
+      readonly tables: readonly ImportedTable[];
+      /** A scenario to edit: the old schema is the file's, the new one a copy, a collection per table with a primary key. */
+      readonly starter: Scenario;
+      /** What the starter left out or changed, in words (a table without a primary key, a view). */
+      readonly notes: readonly string[];
+      /** How long each stage took in the worker, in milliseconds (open, integrity check, tables, starter). */
+      readonly timings: Readonly<Record<string, number>>;
+    }
+  | { readonly ok: false; readonly problem: string };
+
+/** The first rows of one collection on a side, as the dry run shows them (values rendered as text by the UI). */
+export interface DryRunRows {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlValue[])[];
+}
+
+/**
+ * A dry run (`EngineApi.dryRun`): per collection, a sample of the old side's records (the imported
+ * rows, or the scenario's seed data when nothing was imported) written into a scratch new schema
+ * with the collection's upsert statements, then both sides read back in canonical form and compared.
+ * Runs on scratch databases only: nothing is stored and no rehearsal is touched.
+ */
+export type DryRunResult =
+  | {
+      readonly ok: true;
+      readonly source: 'import' | 'seed data';
+      readonly collections: readonly {
+        readonly name: string;
+        readonly sampled: number;
+        readonly old: DryRunRows;
+        readonly new: DryRunRows;
+        /** Records whose canonical form differs between the sides (key as JSON, each side's fields or null). */
+        readonly differences: readonly { readonly key: string; readonly old: Readonly<Record<string, SqlValue>> | null; readonly new: Readonly<Record<string, SqlValue>> | null }[];
+        /** A statement that failed, with its path in the scenario (`collections.items.upsert.new[1]`). */
+        readonly error?: Problem;
+      }[];
+    }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** A side's database exported as a `.sqlite` file any SQLite opens (the engine's own tables left out). */
+export interface ExportedDatabase {
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+  /** Rows per table of the export. */
+  readonly tables: Readonly<Record<string, number>>;
+}
 
 /** What the About panel shows of the build and the storage (`EngineApi.about`). */
 export interface AboutInfo {
@@ -334,6 +409,16 @@ export interface EngineApi {
    * JSON says at which line and column); a scenario with a built-in's id is refused. Runs nothing.
    */
   checkScenario(text: string): Promise<ScenarioCheck>;
+  /**
+   * Checks a database file for import: the SQLite header, its length against the header's page
+   * count (a truncated file), `PRAGMA integrity_check`, the size cap; then lists its tables and
+   * makes a starter scenario of them. Keeps the file for `dryRun`. Stores nothing.
+   */
+  inspectDatabase(bytes: Uint8Array, fileName: string): Promise<DatabaseInspection>;
+  /** Dry-runs a scenario (`checkScenario`'s rules first) on a sample of the import `importId`, or on its seed data. */
+  dryRun(scenario: unknown, importId?: string): Promise<DryRunResult>;
+  /** The open rehearsal's side as a `.sqlite` file (refused for old once it is dropped). */
+  exportDatabase(side: Side): Promise<ExportedDatabase>;
   /** Receives events, batched. */
   subscribe(listener: (events: readonly WorkerEvent[]) => void): Promise<void>;
   /** Saves figures and closes cleanly. */

@@ -1,10 +1,100 @@
-/** Exports a side of the open rehearsal as a `.sqlite` file (`EngineApi.exportDatabase`). */
+/**
+ * Exports a side of the open rehearsal as a `.sqlite` file (`EngineApi.exportDatabase`): a copy of
+ * the side's database with the engine's own objects (`__cutover_…`) dropped and, where one file
+ * holds both sides (topology `shared`), the other side's objects dropped too; then VACUUM, so the
+ * bytes hold nothing that was dropped. The rehearsal's own database is only read.
+ */
 import type { Rehearsal } from '../engine/rehearsal.ts';
-import type { Side } from '../engine/scenario/format.ts';
-import type { SqlEngine } from '../engine/sql.ts';
+import { sideLabel, type Scenario, type Side } from '../engine/scenario/format.ts';
+import type { SqlDatabase, SqlEngine } from '../engine/sql.ts';
 import type { ExportedDatabase } from './protocol.ts';
 
-/** The side's database file without the engine's tables. */
-export function exportDatabase(_rehearsal: Rehearsal, _sql: SqlEngine, _side: Side): ExportedDatabase {
-  throw new Error('export is not built yet');
+const ENGINE_PREFIX = '__cutover_';
+
+/** The side's database file without the engine's tables (and without the other side's, in a shared file). */
+export function exportDatabase(rehearsal: Rehearsal, sql: SqlEngine, side: Side): ExportedDatabase {
+  if (side === 'old' && rehearsal.phase === 'old-dropped') {
+    throw new Error('the old database cannot be exported: its schema was dropped (restore the backup to bring it back)');
+  }
+  const live = rehearsal.database(side);
+  if (live.inTransaction) throw new Error('the database is in the middle of a transaction; export again in a moment');
+  const copy = sql.open(live.export());
+  try {
+    const other: Side = side === 'old' ? 'new' : 'old';
+    const foreign = rehearsal.scenario.topology === 'shared' ? otherSideNames(rehearsal.scenario, sql, side, other) : new Set<string>();
+    dropObjects(copy, (name) => name.startsWith(ENGINE_PREFIX) || foreign.has(name));
+    copy.exec('VACUUM');
+    const tables = rowsPerTable(copy);
+    return { fileName: exportFileName(rehearsal.id, sideLabel(rehearsal.scenario, side), side), bytes: copy.export(), tables };
+  } finally {
+    copy.close();
+  }
 }
+
+/** `<rehearsal-id>-<label>.sqlite`, accents stripped and anything else but ASCII letters, digits, `.`, `_` and `-` made a `-`. */
+export function exportFileName(rehearsalId: string, label: string, side: Side): string {
+  const safe = (text: string): string =>
+    text
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '');
+  const id = safe(rehearsalId) || 'rehearsal';
+  const name = safe(label) || side;
+  return `${id}-${name}.sqlite`;
+}
+
+/** Names the other side's DDL makes and this side's does not (both run on a scratch database). */
+function otherSideNames(scenario: Scenario, sql: SqlEngine, side: Side, other: Side): Set<string> {
+  const mine = namesMadeBy(scenario.schema[side], sql);
+  return new Set([...namesMadeBy(scenario.schema[other], sql)].filter((n) => !mine.has(n)));
+}
+
+function namesMadeBy(ddl: readonly string[], sql: SqlEngine): Set<string> {
+  const scratch = sql.open();
+  try {
+    for (const statement of ddl) scratch.exec(statement);
+    return new Set(scratch.query(`SELECT name FROM sqlite_master`).map((r) => String(r.name)));
+  } finally {
+    scratch.close();
+  }
+}
+
+/** Drops every schema object `unwanted` names: triggers and views first, then tables (their indexes go with them), then loose indexes. */
+function dropObjects(db: SqlDatabase, unwanted: (name: string) => boolean): void {
+  const objects = db
+    .query(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)
+    .map((o) => ({ type: String(o.type), name: String(o.name) }))
+    .filter((o) => unwanted(o.name));
+  const order = ['trigger', 'view', 'table', 'index'];
+  const dropped = new Set<string>();
+  db.exec('BEGIN');
+  try {
+    for (const type of order) {
+      for (const o of objects.filter((x) => x.type === type)) {
+        // An index of a dropped table is gone already.
+        if (type === 'index' && db.query(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n`, { n: o.name }).length === 0) continue;
+        db.exec(`DROP ${type.toUpperCase()} IF EXISTS ${quoteName(o.name)}`);
+        if (type === 'table') dropped.add(o.name);
+      }
+    }
+    // AUTOINCREMENT counters of dropped tables would otherwise stay behind.
+    if (dropped.size > 0 && db.query(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).length > 0) {
+      for (const name of dropped) db.run(`DELETE FROM sqlite_sequence WHERE name = :n`, { n: name });
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/** Rows in each table of `db`, SQLite's own tables aside. */
+function rowsPerTable(db: SqlDatabase): Record<string, number> {
+  const names = db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).map((r) => String(r.name));
+  // fromEntries defines own properties: a table named __proto__ is counted, not made a prototype.
+  return Object.fromEntries(names.map((name) => [name, Number(db.query(`SELECT COUNT(*) AS n FROM ${quoteName(name)}`)[0]?.n ?? 0)]));
+}
+
+const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;

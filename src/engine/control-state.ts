@@ -42,7 +42,13 @@ export interface StartingRecordsRequest {
 }
 
 /** What the control state remembers of the starting records. */
-export interface StartingRecordsState extends StartingRecordsRequest {
+export interface StartingRecordsState {
+  /** The write that made them; absent when they were imported (`import`). */
+  readonly operation?: string;
+  /** Runs of `operation` asked for; for an import, the records found once the image is stored (0 before). */
+  readonly count: number;
+  /** The database file they were imported from (`OpenOptions.startingImport`): its name and size. */
+  readonly import?: { readonly name: string; readonly bytes: number };
   /** `pending`: asked for, not yet installed; `loaded`: the old database holds them. */
   readonly status: 'pending' | 'loaded';
   /** Records made, by collection (keys that repeat count once); set once the image is stored. */

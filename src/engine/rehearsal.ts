@@ -11,7 +11,7 @@ import { CopyControl } from './actions/copy-control.ts';
 import { RecordCopier } from './actions/copier.ts';
 import { movePhase, rollbackPlan } from './actions/move-phase.ts';
 import { restoreBackup } from './actions/restore-backup.ts';
-import { checkUntouchedStartingRecords, loadStartingRecords, startingRecordsProblem, startingStates, type StartingRecordsProgress } from './actions/starting-records.ts';
+import { checkUntouchedStartingRecords, loadStartingRecords, startingRecordsProblem, startingStates, type StartingImport, type StartingRecordsProgress } from './actions/starting-records.ts';
 import type { StartingKey, StartingRecordsCheck } from './checks/history-checker.ts';
 import type { RecordState } from './checks/model.ts';
 import { verify } from './actions/verify.ts';
@@ -81,6 +81,11 @@ export interface RehearsalOptions {
    * ignored when the rehearsal exists (its control state remembers what it asked for).
    */
   readonly startingRecords?: StartingRecordsRequest;
+  /**
+   * A database file that becomes a new rehearsal's old database, its rows the starting records
+   * (`actions/starting-records.ts`, import); ignored when the rehearsal exists. Not with `startingRecords`.
+   */
+  readonly startingImport?: StartingImport;
   /** Told how loading the starting records goes; the load waits for a returned promise (a host yields to its event loop there). */
   readonly onStartingRecords?: (progress: StartingRecordsProgress) => void | Promise<void>;
 }
@@ -163,6 +168,10 @@ export class Rehearsal {
     const { fresh, problems } = await files.recoverAll();
     const crashed = stored?.openNow === true && !readOnly;
     const controlState: ControlState = stored ? { ...stored, backups: [...stored.backups], opens, openNow: true } : initialControl(scenario, opens);
+    if (!stored && options.startingRecords && options.startingImport) throw new Error('a rehearsal starts with generated records or an imported database, not both');
+    if (!stored && options.startingImport) {
+      controlState.startingRecords = { count: 0, import: { name: options.startingImport.name, bytes: options.startingImport.bytes.length }, status: 'pending' };
+    }
     if (!stored && options.startingRecords) {
       const problem = startingRecordsProblem({ scenario }, options.startingRecords);
       if (problem) throw new Error(`the starting records cannot be made: ${problem}`);
@@ -219,7 +228,10 @@ export class Rehearsal {
     await reconcileDrop(parts);
     const stores = (['old', 'new'] as const).filter((side) => sideExists(parts, side));
     parts.versions.observe(Math.max(...stores.map((side) => parts.records.maxVersion(files.db(side), side)), 0));
-    if (!readOnly) await loadStartingRecords(parts, options.onStartingRecords);
+    if (!readOnly) {
+      const problem = await loadStartingRecords(parts, options.onStartingRecords, stored ? undefined : options.startingImport);
+      if (problem) problems.push(problem);
+    }
     rehearsal.#recoveryProblems = problems;
     events.emit({ type: 'recovered', problems, fresh });
     return rehearsal;

@@ -13,6 +13,7 @@ import { isCrash, type CrashPoint, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.ts';
 import type { Random } from '../engine/random.ts';
 import { Rehearsal, type MoveOptions, type RehearsalPorts, type StartingRecordsRequest } from '../engine/rehearsal.ts';
+import type { StartingImport } from '../engine/actions/starting-records.ts';
 import type { CopyProgress, OperationResult, PhaseMove } from '../engine/results.ts';
 import { sqlExpressions, type Expressions } from '../engine/expressions.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
@@ -30,6 +31,8 @@ export interface DriverOptions {
   readonly log?: (line: string) => void;
   /** Records the rehearsal starts with, before the seed data (`Rehearsal.open`'s option). */
   readonly startingRecords?: StartingRecordsRequest;
+  /** A database file the rehearsal starts from, its rows the starting records (`Rehearsal.open`'s option). */
+  readonly startingImport?: StartingImport;
 }
 
 /** Refusals for shadow mismatches after which the careful operator gives up on a move. */
@@ -103,6 +106,7 @@ export class Driver {
       faults,
       persistMetricsEvery: 0,
       ...(this.options.startingRecords ? { startingRecords: this.options.startingRecords } : {}),
+      ...(this.options.startingImport ? { startingImport: this.options.startingImport } : {}),
     });
     r.on((e) => {
       if (e.type === 'lost-ack') this.#lostAcks += e.seqs.length;

@@ -340,6 +340,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
           readOnly: lock === null,
           persistMetricsEvery: 50,
           ...(options.startingRecords ? { startingRecords: options.startingRecords } : {}),
+          ...(options.startingImport ? { startingImport: options.startingImport } : {}),
           onStartingRecords: async (progress) => {
             emit({ type: 'starting-records', rehearsalId: options.rehearsalId, progress });
             flush();

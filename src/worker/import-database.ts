@@ -1,7 +1,135 @@
-/** Checks a database file for import and makes a starter scenario of it (`EngineApi.inspectDatabase`). */
-import type { SqlEngine } from '../engine/sql.ts';
-import type { DatabaseInspection } from './protocol.ts';
+/**
+ * Checks a database file for import and makes a starter scenario of it (`EngineApi.inspectDatabase`).
+ * In order: the size cap, the SQLite header, the file's length against the header's page count (a
+ * file cut short in a copy or a download), opening it, `PRAGMA integrity_check`, then its tables.
+ * Every refusal says what is wrong and what to do; nothing is stored either way.
+ */
+import { MAX_IMPORT_BYTES, sqliteFileProblem, withoutWal } from '../engine/import-file.ts';
+import { starterScenario, quoteIdent, type SchemaTable } from '../engine/scenario/starter.ts';
+import { formatProblems, validateScenario } from '../engine/scenario/validate.ts';
+import type { SqlDatabase, SqlEngine } from '../engine/sql.ts';
+import type { DatabaseInspection, ImportedTable } from './protocol.ts';
 
-export function inspectDatabase(_sql: SqlEngine, _bytes: Uint8Array, _fileName: string): DatabaseInspection {
-  return { ok: false, problem: 'import is not built yet' };
+let imports = 0;
+
+/** Checks `bytes` (the file `fileName`) and makes its starter scenario. */
+export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: string): DatabaseInspection {
+  const timings: Record<string, number> = {};
+  const timed = <T>(stage: string, fn: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      timings[stage] = Math.round(performance.now() - t0);
+    }
+  };
+  const problem = sqliteFileProblem(bytes, MAX_IMPORT_BYTES);
+  if (problem) return { ok: false, problem };
+  const { bytes: readable, notes: walNotes } = withoutWal(bytes);
+  let db: SqlDatabase;
+  try {
+    db = timed('open', () => sql.open(readable));
+  } catch (error) {
+    return { ok: false, problem: `SQLite cannot open it (${(error as Error).message}): it is damaged or not a database. Check it with "sqlite3 ${fileName} 'PRAGMA integrity_check'", or recover it with sqlite3's .recover, then import the result.` };
+  }
+  try {
+    let integrity: string[];
+    try {
+      integrity = timed('integrity', () => db.query('PRAGMA integrity_check(20)').map((r) => String(Object.values(r)[0])));
+    } catch (error) {
+      return { ok: false, problem: damaged(fileName, [(error as Error).message]) };
+    }
+    if (integrity.length !== 1 || integrity[0] !== 'ok') return { ok: false, problem: damaged(fileName, integrity) };
+    return timed('tables', () => describe(db, sql, bytes, fileName, walNotes, timings));
+  } finally {
+    db.close();
+  }
+}
+
+function damaged(fileName: string, messages: readonly string[]): string {
+  const shown = messages.slice(0, 3).join('; ');
+  return `the database is damaged: PRAGMA integrity_check reports ${shown}${messages.length > 3 ? ` and ${messages.length - 3} more` : ''}. Recover it with the sqlite3 tool ("sqlite3 ${fileName} .recover > recovered.sql"), load that into a new file, and import that.`;
+}
+
+function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: string, walNotes: readonly string[], timings: Record<string, number>): DatabaseInspection {
+  // `PRAGMA table_list` (SQLite 3.37) tells tables from views, virtual tables and their shadow tables.
+  const list = db.query('PRAGMA table_list').filter((r) => r.schema === 'main');
+  const kind = new Map(list.map((r) => [String(r.name), String(r.type)]));
+  const engineOwned = [...kind.keys()].filter((n) => n.startsWith('__cutover_'));
+  if (engineOwned.length > 0) {
+    return { ok: false, problem: `it holds Cutover Lab's own tables (${engineOwned.slice(0, 3).join(', ')}): it is a copy of a rehearsal's storage, not an application's database. Import a database exported with "Export" (which leaves them out), or the application's own file.` };
+  }
+  const notes: string[] = [...walNotes];
+  const master = db.query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid");
+  const ddl: string[] = [];
+  const skipped = new Set<string>();
+  for (const r of master) {
+    const name = String(r.name);
+    const table = String(r.tbl_name);
+    if (name.startsWith('sqlite_') || table.startsWith('sqlite_')) continue;
+    const t = kind.get(table);
+    if (t === 'virtual' || t === 'shadow') {
+      if (t === 'virtual' && r.type === 'table' && !skipped.has(table)) {
+        skipped.add(table);
+        notes.push(`virtual table "${table}" is left out of both schemas (its module, such as FTS5, may be missing from this build); its data stays in the old database`);
+      }
+      continue;
+    }
+    ddl.push(String(r.sql));
+  }
+  const tables: SchemaTable[] = [];
+  // In creation order (sqlite_master's), as the application's schema declares them.
+  const tableNames = master.filter((r) => r.type === 'table').map((r) => String(r.name));
+  for (const name of tableNames) {
+    if (kind.get(name) !== 'table' || name.startsWith('sqlite_')) continue;
+    const q = quoteIdent(name);
+    const columns = db.query(`PRAGMA table_xinfo(${q})`).filter((c) => Number(c.hidden) !== 1).map((c) => ({
+      name: String(c.name),
+      type: String(c.type ?? ''),
+      notNull: Number(c.notnull) === 1,
+      pk: Number(c.pk),
+      generated: Number(c.hidden) === 2 || Number(c.hidden) === 3,
+    }));
+    const fks = new Map<number, { from: string[]; table: string; to: string[] }>();
+    for (const f of db.query(`PRAGMA foreign_key_list(${q})`)) {
+      const id = Number(f.id);
+      const entry = fks.get(id) ?? { from: [], table: String(f.table), to: [] };
+      entry.from.push(String(f.from));
+      if (f.to !== null && f.to !== undefined) entry.to.push(String(f.to));
+      fks.set(id, entry);
+    }
+    const rows = Number(db.query(`SELECT count(*) AS n FROM ${q}`)[0]?.n ?? 0);
+    const keyColumns = columns.filter((c) => c.pk > 0);
+    let keyRange: [number, number] | undefined;
+    if (keyColumns.length === 1 && rows > 0) {
+      const k = quoteIdent((keyColumns[0] as { name: string }).name);
+      const r = db.query(`SELECT min(${k}) AS lo, max(${k}) AS hi FROM ${q}`)[0];
+      if (r && typeof r.lo === 'number' && typeof r.hi === 'number') keyRange = [r.lo, r.hi];
+    }
+    tables.push({ name, columns, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}) });
+  }
+  const views = [...kind].filter(([, t]) => t === 'view').map(([n]) => n);
+  const t0 = performance.now();
+  const starter = starterScenario({ fileName, ddl, tables, views });
+  const v = validateScenario(starter.scenario, sql);
+  timings.starter = Math.round(performance.now() - t0);
+  if (!v.ok) notes.push(`the starter needs editing before it can run:\n${formatProblems(v.problems)}`);
+  const importedTables: ImportedTable[] = tables.map((t) => ({
+    name: t.name,
+    rows: t.rows,
+    columns: t.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, pk: c.pk })),
+    foreignKeys: t.foreignKeys,
+    collection: starter.collections[t.name] ?? null,
+    ...(starter.tableNotes[t.name] ? { note: starter.tableNotes[t.name] as string } : {}),
+  }));
+  return {
+    ok: true,
+    importId: `import-${++imports}`,
+    fileName,
+    bytes: bytes.length,
+    tables: importedTables,
+    starter: starter.scenario,
+    notes: [...notes, ...starter.notes],
+    timings,
+  };
 }

@@ -16,7 +16,7 @@
  */
 import { sqlExpressions } from '../expressions.ts';
 import type { EngineParts } from '../parts.ts';
-import { effectKey, pick, recordKey, versionTable } from '../records.ts';
+import { effectKey, engineTablesDdl, pick, recordKey, versionTable } from '../records.ts';
 import { applyEffect, stateId, type RecordState } from '../checks/model.ts';
 import type { StartingKey, StartingRecordsCheck } from '../checks/history-checker.ts';
 import { sideExists } from '../parts.ts';
@@ -25,6 +25,7 @@ import { generateParams } from '../scenario/params.ts';
 import type { Collection, WriteOperation } from '../scenario/format.ts';
 import { createRandom } from '../random.ts';
 import { runInTransaction, type Row, type SqlDatabase, type SqlValue } from '../sql.ts';
+import { sqliteFileProblem, withoutWal } from '../import-file.ts';
 import type { StartingRecordsRequest, StartingRecordsState } from '../control-state.ts';
 import { STARTING_SEQ_BASE, startingRecordsProblem } from '../scenario/starting.ts';
 
@@ -39,7 +40,7 @@ export const STARTING_IMAGE = 'starting-records';
 export interface StartingRecordsProgress {
   readonly done: number;
   readonly total: number;
-  readonly stage: 'generating' | 'storing' | 'installed';
+  readonly stage: 'generating' | 'importing' | 'storing' | 'installed';
 }
 
 /** Whether neither side holds a record yet (what a load needs). */
@@ -51,10 +52,14 @@ export function holdsNoRecords(parts: EngineParts): boolean {
  * Loads the starting records the control state asks for (status `pending`), or installs the
  * image a crash left stored. Called by `Rehearsal.open` before anything else runs.
  */
-export async function loadStartingRecords(parts: EngineParts, onProgress: (p: StartingRecordsProgress) => void | Promise<void> = () => undefined): Promise<void> {
+export async function loadStartingRecords(
+  parts: EngineParts,
+  onProgress: (p: StartingRecordsProgress) => void | Promise<void> = () => undefined,
+  imported?: StartingImport,
+): Promise<string | undefined> {
   const { control, files, store, sql, scenario, versions, clock } = parts;
   const state = control.state.startingRecords;
-  if (!state || state.status === 'loaded') return;
+  if (!state || state.status === 'loaded') return undefined;
   const file = files.fileOf('old');
   if (state.version !== undefined) {
     // The image was stored and the load recorded before a crash: install it unless it already was.
@@ -64,13 +69,16 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
     }
     await control.update({ startingRecords: { ...state, status: 'loaded' } });
     await onProgress({ done: state.count, total: state.count, stage: 'installed' });
-    return;
+    return undefined;
   }
-  const problem = startingRecordsProblem(parts, state);
+  if (state.import) return importStartingRecords(parts, state, imported, onProgress);
+  if (state.operation === undefined) throw new Error('the starting records name neither a write nor an imported file');
+  const request = { operation: state.operation, count: state.count };
+  const problem = startingRecordsProblem(parts, request);
   if (problem) throw new Error(`the starting records cannot be made: ${problem}`);
   if (!holdsNoRecords(parts)) throw new Error('starting records can only be loaded into a rehearsal that holds no record yet');
 
-  const op = scenario.operations[state.operation] as WriteOperation;
+  const op = scenario.operations[request.operation] as WriteOperation;
   const collection = scenario.collections[op.effect.collection] as Collection;
   const expressions = sqlExpressions(sql);
   const random = createRandom(parts.seed).fork('starting-records');
@@ -105,7 +113,7 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
     // Keys made twice (a template over a small range) count once: the version rows say how many there are.
     const records = Number(scratch.query(`SELECT count(*) AS n FROM ${versionTable('old')} WHERE collection = :c`, { c: op.effect.collection })[0]?.n ?? 0);
     const image = scratch.export();
-    await store.writeBackup(STARTING_IMAGE, image, { operation: state.operation, count: state.count, records, version });
+    await store.writeBackup(STARTING_IMAGE, image, { operation: request.operation, count: state.count, records, version });
     const loaded: StartingRecordsState = { ...state, status: 'pending', records: { [op.effect.collection]: records }, version };
     await control.update({ startingRecords: loaded });
     await files.replace(file, scratch);
@@ -117,6 +125,111 @@ export async function loadStartingRecords(parts: EngineParts, onProgress: (p: St
     throw error;
   }
   await onProgress({ done: state.count, total: state.count, stage: 'installed' });
+  return undefined;
+}
+
+/** A database file to import as the old database (`OpenOptions.startingImport`). */
+export interface StartingImport {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Installs an imported database file as the old database: its rows are the starting records. The
+ * image is the file itself (every table, index, view and trigger the application had, byte for
+ * byte) with the engine's tables added, and a version row for each record the collections' `rows`
+ * find, so backfill, verify and the history checker treat them as committed. The file must hold
+ * what the scenario's old side reads and writes (each statement is compiled against it first).
+ * As with generated records, the image is stored before the control state records it.
+ */
+async function importStartingRecords(
+  parts: EngineParts,
+  state: StartingRecordsState,
+  imported: StartingImport | undefined,
+  onProgress: (p: StartingRecordsProgress) => void | Promise<void>,
+): Promise<string | undefined> {
+  const { control, files, store, sql, scenario, versions, records } = parts;
+  if (!imported) {
+    // The page stopped after the rehearsal was made and before the image was stored: the file is gone.
+    await control.update({ startingRecords: null });
+    return `the import of ${state.import?.name ?? 'a database file'} was interrupted before it was stored, so this rehearsal starts without its rows: delete the rehearsal and import the file again`;
+  }
+  if (!holdsNoRecords(parts)) throw new Error('a database can only be imported into a rehearsal that holds no record yet');
+  const fileProblem = sqliteFileProblem(imported.bytes);
+  if (fileProblem) throw new Error(`${imported.name} cannot be imported: ${fileProblem}`);
+  const file = files.fileOf('old');
+  const scratch = sql.open(withoutWal(imported.bytes).bytes);
+  let installed = false;
+  try {
+    const missing = oldSideProblems(parts, scratch);
+    if (missing.length > 0) {
+      throw new Error(`${imported.name} does not hold what the scenario's old side reads and writes:\n${missing.map((m) => `  ${m}`).join('\n')}\nImport the database the scenario was written for, or start from this file's own schema (the starter scenario).`);
+    }
+    // The other side's schema when both live in one file (topology "shared"), then the engine's tables.
+    const sides = (['old', 'new'] as const).filter((side) => files.fileOf(side) === file);
+    try {
+      for (const side of sides) for (const ddl of [...(side === 'new' ? scenario.schema.new : []), ...engineTablesDdl(side)]) scratch.exec(ddl);
+    } catch (error) {
+      throw new Error(`the new schema cannot be created beside ${imported.name}'s tables (the scenario's topology is "shared": one file holds both): ${(error as Error).message}`, { cause: error });
+    }
+    const version = versions.next();
+    const counts: Record<string, number> = {};
+    const totals = Object.fromEntries(Object.entries(scenario.collections).map(([name, c]) => [name, Number(scratch.query(`SELECT count(*) AS n FROM (${c.rows.old})`)[0]?.n ?? 0)]));
+    const total = Object.values(totals).reduce((a, b) => a + b, 0);
+    let done = 0;
+    for (const name of Object.keys(scenario.collections)) {
+      const c = records.collection(name);
+      let after: Row | undefined;
+      let n = 0;
+      for (;;) {
+        const page = records.recordsAfter(scratch, 'old', name, after, BATCH, { keysOnly: true });
+        const last = page[page.length - 1];
+        if (!last) break;
+        runInTransaction(scratch, [records.versionsStatement('old', name, page.map((row) => ({ key: recordKey(c, row), version, deleted: false })))]);
+        n += page.length;
+        done += page.length;
+        after = last;
+        await onProgress({ done, total, stage: 'importing' });
+      }
+      counts[name] = n;
+    }
+    await onProgress({ done: total, total, stage: 'storing' });
+    await store.writeBackup(STARTING_IMAGE, scratch.export(), { import: imported.name, records: total, version });
+    const loaded: StartingRecordsState = { ...state, count: total, status: 'pending', records: counts, version };
+    await control.update({ startingRecords: loaded });
+    await files.replace(file, scratch);
+    installed = true;
+    await control.update({ startingRecords: { ...loaded, status: 'loaded' } });
+    await onProgress({ done: total, total, stage: 'installed' });
+  } finally {
+    if (!installed) closeQuietly(scratch);
+  }
+  return undefined;
+}
+
+/** The scenario's old-side statements that do not compile against `db` (a missing table or column), each with its path. */
+function oldSideProblems(parts: EngineParts, db: SqlDatabase): string[] {
+  const { scenario } = parts;
+  const statements: [string, string][] = [];
+  for (const [name, c] of Object.entries(scenario.collections)) {
+    statements.push([`collections.${name}.rows.old`, c.rows.old]);
+    c.upsert.old.forEach((s, i) => statements.push([`collections.${name}.upsert.old[${i}]`, s]));
+    c.remove.old.forEach((s, i) => statements.push([`collections.${name}.remove.old[${i}]`, s]));
+  }
+  for (const [name, op] of Object.entries(scenario.operations)) {
+    if (op.kind === 'read') statements.push([`operations.${name}.old`, op.old]);
+    else op.old.forEach((s, i) => statements.push([`operations.${name}.old[${i}]`, s]));
+  }
+  const problems: string[] = [];
+  for (const [path, statement] of statements) {
+    try {
+      // EXPLAIN compiles the statement (every table and column resolved) without running it.
+      db.query(`EXPLAIN ${statement}`);
+    } catch (error) {
+      problems.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 function writeBatch(parts: EngineParts, db: SqlDatabase, collectionName: string, rows: readonly Row[], keys: readonly string[], version: number): void {

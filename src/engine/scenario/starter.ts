@@ -1,0 +1,270 @@
+/**
+ * A starter scenario made from a database's own schema (issue 13, "start from my schema"): the
+ * old schema is the database's, the new one a copy of it to edit, and each table with a primary
+ * key becomes a collection keyed by it, with its upsert, remove and rows statements, a read and a
+ * write operation, and a share of the workload. Pure: the caller reads the schema (the worker's
+ * import does, with `PRAGMA table_list`, `table_xinfo` and `foreign_key_list`) and validates the
+ * result like any scenario.
+ */
+import type { Collection, Operation, ParamSpec, Scenario } from './format.ts';
+import { SCENARIO_FORMAT, SCENARIO_VERSION } from './format.ts';
+
+/** One column as `PRAGMA table_xinfo` describes it. */
+export interface SchemaColumn {
+  readonly name: string;
+  /** The declared type, as written (`INTEGER`, `varchar(20)`, empty). */
+  readonly type: string;
+  readonly notNull: boolean;
+  /** Position in the primary key from 1; 0 when not in it. */
+  readonly pk: number;
+  /** Generated (`GENERATED ALWAYS AS`): read, never written. */
+  readonly generated?: boolean;
+}
+
+/** One table of the database, as the starter needs it. */
+export interface SchemaTable {
+  readonly name: string;
+  readonly columns: readonly SchemaColumn[];
+  readonly foreignKeys: readonly { readonly from: readonly string[]; readonly table: string; readonly to: readonly string[] }[];
+  readonly rows: number;
+  /** The smallest and largest value of a one-column integer primary key (absent when empty or not one). */
+  readonly keyRange?: readonly [number, number];
+}
+
+/** What the starter is made from. */
+export interface StarterInput {
+  /** The file's name, for the id, title and labels. */
+  readonly fileName: string;
+  /** Every object's DDL in creation order (`sqlite_master.sql`): tables, indexes, views, triggers. */
+  readonly ddl: readonly string[];
+  /** The tables (not views, virtual or shadow tables). */
+  readonly tables: readonly SchemaTable[];
+  /** Views, by name, dropped with the old schema. */
+  readonly views: readonly string[];
+}
+
+/** The starter and what it could not turn into a collection. */
+export interface Starter {
+  readonly scenario: Scenario;
+  /** Table name → its collection (null when it has none). */
+  readonly collections: Readonly<Record<string, string | null>>;
+  /** Why a table has no collection, by table. */
+  readonly tableNotes: Readonly<Record<string, string>>;
+  /** Everything said, in words (table notes included). */
+  readonly notes: readonly string[];
+}
+
+/** `"name"` with quotes doubled: any table or column name is safe in SQL. */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
+export function affinity(type: string): 'integer' | 'text' | 'blob' | 'real' | 'numeric' {
+  const t = type.toUpperCase();
+  if (t.includes('INT')) return 'integer';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
+  if (t.includes('BLOB') || t === '') return 'blob';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'real';
+  return 'numeric';
+}
+
+/** A name the scenario format accepts (`NAME`), unique among `taken`, close to `raw`. */
+function safeName(raw: string, taken: Set<string>, fallback: string): string {
+  let base = raw.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  if (!/^[A-Za-z]/.test(base)) base = `${fallback}${base ? `_${base}` : ''}`;
+  base = base.slice(0, 60);
+  let name = base;
+  for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base.slice(0, 58)}_${i}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+/** `orders` → `Orders`, `order_items` → `OrderItems`: for operation names. */
+function pascal(name: string): string {
+  return name
+    .split('_')
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/** A scenario id from a file name: `shop.sqlite` → `shop`. */
+function scenarioId(fileName: string): string {
+  const base = fileName
+    .replace(/\.(sqlite3?|db3?|s3db|sl3)$/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const id = /^[a-z]/.test(base) ? base : `db-${base}`;
+  return id.slice(0, 56).replace(/-+$/, '') || 'imported';
+}
+
+const TIME_NAME = /(^|_)(at|date|time|timestamp|day|created|updated)$|_at$|date|time/i;
+
+/** A generator for values of `column` (not a key, not a foreign key). */
+function valueSpec(column: SchemaColumn): ParamSpec {
+  const base = ((): ParamSpec => {
+    switch (affinity(column.type)) {
+      case 'integer':
+        return { int: [0, 1000] };
+      case 'real':
+        return { oneOf: [0.5, 1.25, 9.99, 19.95, 100] };
+      case 'numeric':
+        return TIME_NAME.test(column.name) ? { now: 'iso' } : { int: [0, 1000] };
+      case 'text':
+        return TIME_NAME.test(column.name) ? { now: 'iso' } : { text: [1, 4] };
+      case 'blob':
+        return { text: [1, 3] };
+    }
+  })();
+  return column.notNull ? base : { nullable: 0.1, of: base };
+}
+
+interface Column {
+  /** The column's name in the database. */
+  readonly column: SchemaColumn;
+  /** Its name in the scenario (collection key or field, parameter). */
+  readonly name: string;
+}
+
+/** Makes the starter scenario of `input`. */
+export function starterScenario(input: StarterInput): Starter {
+  const notes: string[] = [];
+  const tableNotes: Record<string, string> = {};
+  const byTable: Record<string, string | null> = {};
+  const collections: Record<string, Collection> = {};
+  const operations: Record<string, Operation> = {};
+  const mix: Record<string, number> = {};
+  const collectionNames = new Set<string>();
+  const operationNames = new Set<string>();
+  // A table's collection name, decided first: foreign keys name their parent's.
+  const keyed = input.tables.filter((t) => t.columns.some((c) => c.pk > 0));
+  for (const t of input.tables) {
+    if (t.columns.some((c) => c.pk > 0)) byTable[t.name] = safeName(t.name, collectionNames, 'table');
+    else {
+      byTable[t.name] = null;
+      tableNotes[t.name] =
+        `table "${t.name}" has no primary key, so it has no collection: its rows stay in the old database but are not copied, compared or checked. ` +
+        'Give it a PRIMARY KEY (or declare a collection for it by hand, keyed by columns that identify a row) to rehearse its migration.';
+    }
+  }
+  for (const t of keyed) {
+    const collection = byTable[t.name] as string;
+    const taken = new Set<string>();
+    const columns: Column[] = t.columns.filter((c) => !c.generated).map((c) => ({ column: c, name: safeName(c.name, taken, 'col') }));
+    const key = columns.filter((c) => c.column.pk > 0).sort((a, b) => a.column.pk - b.column.pk);
+    const fields = columns.filter((c) => c.column.pk === 0);
+    const renamed = columns.filter((c) => c.name !== c.column.name);
+    if (renamed.length > 0) notes.push(`table "${t.name}": ${renamed.map((c) => `column "${c.column.name}" is "${c.name}" in the scenario`).join(', ')} (parameters need plain names)`);
+    const table = quoteIdent(t.name);
+    const list = (cs: readonly Column[]): string => cs.map((c) => quoteIdent(c.column.name)).join(', ');
+    const select = `SELECT ${columns.map((c) => (c.name === c.column.name ? quoteIdent(c.name) : `${quoteIdent(c.column.name)} AS ${c.name}`)).join(', ')} FROM ${table}`;
+    const where = key.map((c) => `${quoteIdent(c.column.name)} = :${c.name}`).join(' AND ');
+    const upsert =
+      `INSERT INTO ${table} (${list(columns)}) VALUES (${columns.map((c) => `:${c.name}`).join(', ')}) ON CONFLICT (${list(key)}) ` +
+      (fields.length > 0 ? `DO UPDATE SET ${fields.map((c) => `${quoteIdent(c.column.name)} = excluded.${quoteIdent(c.column.name)}`).join(', ')}` : 'DO NOTHING');
+    const remove = `DELETE FROM ${table} WHERE ${where}`;
+    const readName = safeName(`get${pascal(collection)}`, operationNames, 'op');
+    const writeName = safeName(`put${pascal(collection)}`, operationNames, 'op');
+
+    // Parameters: a foreign key draws from its parent's records; a key draws existing records (or a new one).
+    const parentOf = (c: Column): ParamSpec | undefined => {
+      const fk = t.foreignKeys.find((f) => f.from.length === 1 && f.from[0] === c.column.name);
+      const parent = fk ? byTable[fk.table] : undefined;
+      const parentTable = fk ? input.tables.find((x) => x.name === fk.table) : undefined;
+      if (!fk || !parent || !parentTable) return undefined;
+      // A foreign key without a column list refers to the parent's primary key.
+      const target = fk.to[0] ?? parentTable.columns.find((x) => x.pk === 1)?.name;
+      const parentTaken = new Set<string>();
+      const parentColumn = parentTable.columns.filter((x) => !x.generated).map((x) => ({ raw: x.name, name: safeName(x.name, parentTaken, 'col') })).find((x) => x.raw === target);
+      if (!parentColumn) return undefined;
+      const spec: ParamSpec = { existing: parent, field: parentColumn.name };
+      return c.column.notNull || c.column.pk > 0 ? spec : { nullable: 0.1, of: spec };
+    };
+    const single = key.length === 1 ? key[0] : undefined;
+    const integerKey = single !== undefined && affinity(single.column.type) === 'integer' && parentOf(single) === undefined;
+    const keySpec = (c: Column): ParamSpec => {
+      const parent = parentOf(c);
+      if (parent) return parent;
+      if (integerKey) {
+        // An integer key: drawn over the keys the table holds and as many again past them, so
+        // about half the writes update a record and half make a new one.
+        const [lo, hi] = t.keyRange ?? [1, 0];
+        const top = Math.max(hi, lo) + Math.max(100, t.rows);
+        return { int: [Math.min(lo, 1), top] };
+      }
+      return affinity(c.column.type) === 'integer' ? { existing: collection, field: c.name } : { existing: collection, field: c.name, missing: 0.25 };
+    };
+    if (!integerKey && key.some((c) => affinity(c.column.type) === 'integer' && parentOf(c) === undefined)) {
+      notes.push(`table "${t.name}": its key has integer columns, so ${writeName} only updates records that exist (a new key would need a value for each); add an insert operation for new ones`);
+    }
+    const writeParams: Record<string, ParamSpec> = {};
+    for (const c of key) writeParams[c.name] = keySpec(c);
+    for (const c of fields) writeParams[c.name] = parentOf(c) ?? valueSpec(c.column);
+    const readParams: Record<string, ParamSpec> = {};
+    for (const c of key) readParams[c.name] = { existing: collection, field: c.name, missing: 0.1 };
+
+    collections[collection] = {
+      key: key.map((c) => c.name),
+      fields: fields.map((c) => c.name),
+      rows: { old: select, new: select },
+      upsert: { old: [upsert], new: [upsert] },
+      remove: { old: [remove], new: [remove] },
+      check: { read: readName, params: Object.fromEntries(key.map((c) => [c.name, c.name])) },
+    };
+    operations[readName] = {
+      kind: 'read',
+      description: `Reads one row of ${t.name} by its primary key.`,
+      params: readParams,
+      old: `${select} WHERE ${where}`,
+      new: `${select} WHERE ${where}`,
+      collection,
+    };
+    operations[writeName] = {
+      kind: 'write',
+      description: `Writes one row of ${t.name}: inserts it, or updates every column of the row with its key.`,
+      params: writeParams,
+      old: [upsert],
+      new: [upsert],
+      effect: {
+        collection,
+        type: 'upsert',
+        key: Object.fromEntries(key.map((c) => [c.name, c.name])),
+        ...(fields.length > 0 ? { set: Object.fromEntries(fields.map((c) => [c.name, c.name])) } : {}),
+      },
+    };
+    mix[readName] = 3;
+    mix[writeName] = 1;
+  }
+  notes.push(...Object.values(tableNotes));
+  if (keyed.length === 0) notes.push('no table has a primary key: the starter has no collection and no operation to rehearse. Add a PRIMARY KEY to a table, or write the scenario by hand (docs/scenario-format.md).');
+
+  // Views first, then tables, children before the tables they refer to.
+  const dropOrder = [...input.tables].sort((a, b) => dependents(a, input.tables) - dependents(b, input.tables));
+  const drop = [...input.views.map((v) => `DROP VIEW IF EXISTS ${quoteIdent(v)}`), ...dropOrder.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t.name)}`)];
+  const id = scenarioId(input.fileName);
+  const scenario: Scenario = {
+    format: SCENARIO_FORMAT,
+    version: SCENARIO_VERSION,
+    id,
+    title: `${input.fileName}: its schema, a copy to migrate`,
+    summary:
+      `A starter made from ${input.fileName}: the old schema is the file's, the new one an unchanged copy in a database of its own. ` +
+      'Edit the new schema and each collection\'s new-side statements (upsert, remove, rows) to describe the migration, then the operations\' new-side SQL.',
+    sources: [`imported from ${input.fileName}`],
+    topology: 'split',
+    policy: 'compensate',
+    labels: { old: input.fileName.slice(0, 40), new: 'new schema' },
+    schema: { old: [...input.ddl], new: [...input.ddl] },
+    collections,
+    operations,
+    drop,
+    seedData: [],
+    workload: { mix: Object.keys(mix).length > 0 ? mix : {} },
+  };
+  return { scenario, collections: byTable, tableNotes, notes };
+}
+
+/** How many tables refer to `t` (directly): those are dropped first. */
+function dependents(t: SchemaTable, all: readonly SchemaTable[]): number {
+  return all.filter((x) => x !== t && x.foreignKeys.some((f) => f.table === t.name)).length;
+}

@@ -14,12 +14,14 @@ import type { ClAbout } from '../about/about-panel.ts';
 import '../actions/actions.ts';
 import '../consistency/consistency.ts';
 import type { ClEventMap } from '../events.ts';
+import '../export/export-menu.ts';
+import { LiveExport } from '../export/live-export.ts';
 import '../faults/faults.ts';
 import '../figures/figures.ts';
 import '../history/history.ts';
 import '../invariant-badge/invariant-badge.ts';
 import '../phase-stepper/phase-stepper.ts';
-import { downloadText } from '../plan/download.ts';
+import { downloadBytes, downloadText } from '../plan/download.ts';
 import { PlanController } from '../plan/plan-controller.ts';
 import '../plan/plan-panel.ts';
 import '../rollback-dialog/rollback-dialog.ts';
@@ -93,6 +95,15 @@ export class ClApp extends LitElement {
     },
     download: downloadText,
   });
+  /** The header's Export menu: the databases as `.sqlite` files, the scenario, the live report. */
+  readonly exports = new LiveExport(this, {
+    client: this.engine.client,
+    state: () => this.engine.state,
+    historyCheck: () => this.engine.check.report,
+    downloadText,
+    downloadBytes,
+    notify: (level, text) => this.engine.notify(level, text),
+  });
 
   constructor() {
     super();
@@ -132,6 +143,7 @@ export class ClApp extends LitElement {
     this.addEventListener('cl-dialog-close', () => this.engine.rollback.close());
     this.engine.workerEvents.add((events) => this.plan.events(events));
     this.addEventListener('cl-plan', (e) => void this.plan.handle(e.detail));
+    this.addEventListener('cl-export', (e) => void this.exports.run(e.detail.what));
     this.addEventListener('cl-show-consistency', () => this.#reveal('#consistency', 'cl-consistency', '[role="listbox"], button'));
   }
 
@@ -175,9 +187,13 @@ export class ClApp extends LitElement {
   readonly #sharePreview: ClSharePreview = (() => {
     const el = document.createElement('cl-share-preview');
     el.check = (scenario, plan) => this.engine.client.call((api): Promise<ShareCheck> => api.checkShare(scenario, plan));
-    el.load = async (scenario, seed) => {
+    el.load = async (scenario, seed, plan) => {
       this._picking = false;
       await this.engine.open({ scenario, ...(seed !== undefined ? { seed } : {}) });
+      if (plan === undefined || this.engine.state?.scenario.id !== scenario.id) return;
+      // The link's plan, with its seed, is in the Plan panel ready to Step or Continue.
+      await this.plan.loadShared(`${scenario.id}.shared-plan.json`, JSON.stringify(plan, null, 2), seed);
+      this.#reveal('#plan', 'cl-plan-panel', 'button.primary:not([disabled])');
     };
     el.dismiss = () => {
       if (isShareFragment(location.hash)) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
@@ -190,19 +206,27 @@ export class ClApp extends LitElement {
     if (isShareFragment(location.hash)) void this.#sharePreview.show(location.hash);
   };
 
-  /** Copies a share link of the open rehearsal's scenario and seed; where the clipboard refuses, shows it to copy. */
+  /**
+   * Copies a share link of the open rehearsal's scenario and seed; with a plan in the Plan panel,
+   * the link carries the plan and the seed its replay uses, so that the same figures come back
+   * where the link is loaded. Where the clipboard refuses, shows the link to copy.
+   */
   async #copyShareLink(): Promise<void> {
     let url: string;
+    let what: string;
     try {
       const shareable = await this.engine.client.call((api) => api.shareable());
-      url = `${location.origin}${location.pathname}${location.search}${await encodeShare(shareable)}`;
+      const loaded = this.plan.view.loaded;
+      const payload = loaded ? { scenario: shareable.scenario, plan: loaded.plan, seed: this.plan.view.seed } : shareable;
+      what = loaded ? `the scenario, the plan "${loaded.name}" and its seed ${this.plan.view.seed}` : `the scenario and its seed ${shareable.seed}`;
+      url = `${location.origin}${location.pathname}${location.search}${await encodeShare(payload)}`;
     } catch (e) {
       this.engine.notify('error', `could not make a share link: ${(e as Error).message}`);
       return;
     }
     try {
       await navigator.clipboard.writeText(url);
-      this.engine.notify('info', 'Share link copied: it holds the scenario and its seed, never the data.');
+      this.engine.notify('info', `Share link copied: it holds ${what}, never the data.`);
     } catch {
       await this.#sharePreview.showLink(url);
     }
@@ -335,7 +359,8 @@ export class ClApp extends LitElement {
       ${state ? html`<cl-invariant-badge .report=${e.check.report} ?checking=${e.check.checking}></cl-invariant-badge>` : nothing}
       ${state && !this._picking ? html`<button @click=${() => (this._picking = true)}>Rehearsals…</button>` : nothing}
       ${this._picking && state ? html`<button @click=${() => (this._picking = false)}>Back to the rehearsal</button>` : nothing}
-      ${state ? html`<button title="Copy a link to this rehearsal's scenario and seed (never its data)" @click=${() => void this.#copyShareLink()}>Copy share link</button>` : nothing}
+      ${state ? html`<button title="Copy a link to this rehearsal's scenario and seed, and the Plan panel's plan (never its data)" @click=${() => void this.#copyShareLink()}>Copy share link</button>` : nothing}
+      ${state && !this._picking ? html`<cl-export-menu .unavailable=${this.exports.unavailable()} .busy=${this.exports.busy}></cl-export-menu>` : nothing}
       <button title="About this playground: SQLite build, storage, durability" @click=${() => void this.renderRoot.querySelector<ClAbout>('cl-about')?.show()}>About</button>
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ClShortcuts>('cl-shortcuts')?.show()}>?</button>
     </header>`;

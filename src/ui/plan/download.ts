@@ -1,6 +1,16 @@
 /** Saves text as a file through the browser's download (an object URL on a temporary link). */
 export function downloadText(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(name, new Blob([text], { type }));
+}
+
+/** Saves bytes (a `.sqlite` file) as a file through the browser's download. */
+export function downloadBytes(name: string, type: string, bytes: Uint8Array): void {
+  // A copy into a fresh ArrayBuffer: the bytes may be a view on a larger (or shared) buffer.
+  downloadBlob(name, new Blob([bytes.slice().buffer as ArrayBuffer], { type }));
+}
+
+function downloadBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = name;

@@ -166,6 +166,12 @@ export class PlanController implements ReactiveController {
     }
   }
 
+  /** Loads a share link's plan with the link's seed (its Load): ready to Step or Continue, nothing run. */
+  async loadShared(name: string, text: string, seed: number | undefined): Promise<void> {
+    if (seed !== undefined && Number.isSafeInteger(seed) && seed >= 0) this.#set({ seed });
+    await this.load(name, text);
+  }
+
   /** A file that could not be read as text. */
   unreadable(name: string, why: string): void {
     this.#set({ problems: { name, problems: [{ path: '', message: why }] } });

@@ -18,14 +18,14 @@ const MARKUP = '</script><img src=x onerror="globalThis.__shared=1">';
 const scenario: Scenario = { ...BUILT_IN_SCENARIOS['job-keys']!, title: MARKUP };
 
 function stubs() {
-  const calls = { check: 0, load: [] as { scenario: Scenario; seed: number | undefined }[], dismissed: 0 };
+  const calls = { check: 0, load: [] as { scenario: Scenario; seed: number | undefined; plan?: unknown }[], dismissed: 0 };
   const props: Partial<ClSharePreview> = {
     check: async (s: unknown): Promise<ShareCheck> => {
       calls.check++;
       return { ok: true, scenario: s as Scenario, info: scenarioInfo(s as Scenario), warnings: [], steps: [] };
     },
-    load: async (s, seed) => {
-      calls.load.push({ scenario: s, seed });
+    load: async (s, seed, plan) => {
+      calls.load.push({ scenario: s, seed, ...(plan === undefined ? {} : { plan }) });
     },
     dismiss: () => {
       calls.dismissed++;
@@ -56,6 +56,16 @@ describe('cl-share-preview', () => {
     await expect.poll(() => calls.load.length).toBe(1);
     expect(calls.load[0]).toEqual({ scenario, seed: 5 });
     expect(el.open).toBe(false);
+  });
+
+  it('hands the link\'s plan to Load with the scenario and seed', async () => {
+    const { calls, props } = stubs();
+    const el = await mount<ClSharePreview>('cl-share-preview', props);
+    const plan = { format: 1, scenario: scenario.id, steps: [{ kind: 'move', to: 'dual-write' }] };
+    await el.show(await encodeShare({ scenario, plan, seed: 9 }));
+    button(el.shadowRoot, 'Load').click();
+    await expect.poll(() => calls.load.length).toBe(1);
+    expect(calls.load[0]).toEqual({ scenario, seed: 9, plan });
   });
 
   it('a hostile link shows why it was refused, never reaches the engine, and offers no Load', async () => {

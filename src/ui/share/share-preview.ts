@@ -17,7 +17,7 @@ import { decodeShare } from './share-link.ts';
 type View =
   | { readonly kind: 'reading' }
   | { readonly kind: 'refused'; readonly reason: string; readonly problems: readonly { readonly path: string; readonly message: string }[] }
-  | { readonly kind: 'ready'; readonly check: Extract<ShareCheck, { ok: true }>; readonly seed: number | undefined }
+  | { readonly kind: 'ready'; readonly check: Extract<ShareCheck, { ok: true }>; readonly seed: number | undefined; readonly plan: unknown }
   /** A link made here that the clipboard refused: shown to be copied by hand. */
   | { readonly kind: 'link'; readonly url: string };
 
@@ -33,8 +33,8 @@ export class ClSharePreview extends LitElement {
 
   /** Validates the link's scenario and plan in the worker (`EngineApi.checkShare`). */
   declare check: ((scenario: unknown, plan?: unknown) => Promise<ShareCheck>) | undefined;
-  /** Opens a new rehearsal of the scenario (Load). */
-  declare load: ((scenario: Scenario, seed: number | undefined) => Promise<void>) | undefined;
+  /** Opens a new rehearsal of the scenario (Load) and puts the link's plan, when it has one (checked by `check`), into the Plan panel. */
+  declare load: ((scenario: Scenario, seed: number | undefined, plan: unknown) => Promise<void>) | undefined;
   /** Forgets the link (Dismiss, Escape, and after Load). */
   declare dismiss: (() => void) | undefined;
   declare private _view: View | undefined;
@@ -96,7 +96,7 @@ export class ClSharePreview extends LitElement {
       try {
         const check = await this.check(decoded.value.scenario, decoded.value.plan);
         this._view = check.ok
-          ? { kind: 'ready', check, seed: decoded.value.seed }
+          ? { kind: 'ready', check, seed: decoded.value.seed, plan: decoded.value.plan }
           : { kind: 'refused', reason: 'the scenario or plan in the share link is not valid: ask for a link made with a valid scenario', problems: check.problems };
       } catch (e) {
         this._view = { kind: 'refused', reason: `the engine could not check the share link: ${(e as Error).message}`, problems: [] };
@@ -125,7 +125,7 @@ export class ClSharePreview extends LitElement {
     this._loading = true;
     try {
       this.#close();
-      await this.load(view.check.scenario, view.seed);
+      await this.load(view.check.scenario, view.seed, view.plan);
     } finally {
       this._loading = false;
     }

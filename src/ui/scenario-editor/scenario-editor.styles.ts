@@ -1,0 +1,174 @@
+/** Styles of `<cl-scenario-editor>`: one column at 390 px, old and new side by side from about 45rem. */
+import { css } from 'lit';
+
+export const scenarioEditorStyles = css`
+  :host {
+    display: block;
+    max-width: 80rem;
+  }
+  header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    gap: 0.25rem 1rem;
+  }
+  .status {
+    margin: 0;
+    color: var(--cl-muted);
+  }
+  .status.bad,
+  .bad {
+    color: var(--cl-bad);
+  }
+  .ok {
+    color: var(--cl-ok);
+  }
+  section {
+    margin: 1rem 0;
+    padding-top: 0.5rem;
+    border-top: 1px solid var(--cl-border);
+  }
+  fieldset {
+    border: 1px solid var(--cl-border);
+    border-radius: var(--cl-radius);
+    margin: 0 0 0.75rem;
+    padding: 0.5rem 0.75rem 0.75rem;
+    min-width: 0;
+  }
+  legend {
+    font-weight: 600;
+    padding: 0 0.25rem;
+  }
+  h4 {
+    margin: 0.75rem 0 0.25rem;
+    font-size: 0.95rem;
+  }
+  .grid,
+  .sides {
+    display: grid;
+    gap: var(--cl-gap);
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr));
+    margin-bottom: var(--cl-gap);
+  }
+  .grid.mix {
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 12rem), 1fr));
+  }
+  .field {
+    display: flex;
+    flex-direction: column;
+    gap: 0.15rem;
+    min-width: 0;
+  }
+  .field label,
+  .list-label,
+  .json-view label {
+    font-size: 0.85rem;
+    color: var(--cl-muted);
+  }
+  .list-label {
+    font-weight: 600;
+  }
+  input,
+  select,
+  textarea {
+    width: 100%;
+    box-sizing: border-box;
+  }
+  textarea {
+    font-family: var(--cl-mono);
+    font-size: 0.85rem;
+  }
+  [aria-invalid='true'] {
+    outline: 2px solid var(--cl-bad);
+    outline-offset: 1px;
+  }
+  .statements {
+    display: flex;
+    flex-direction: column;
+    gap: 0.4rem;
+    min-width: 0;
+  }
+  .statement {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    gap: 0.4rem;
+    align-items: end;
+  }
+  .seed {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 12rem), 1fr));
+    gap: 0.4rem var(--cl-gap);
+    align-items: end;
+    margin-bottom: 0.5rem;
+  }
+  .statements > button,
+  .seed + button,
+  section > button {
+    align-self: flex-start;
+  }
+  .problems,
+  .warnings {
+    margin: 0.2rem 0;
+    padding-left: 1.1rem;
+    font-size: 0.85rem;
+    overflow-wrap: anywhere;
+  }
+  .problems {
+    color: var(--cl-bad);
+  }
+  .warnings {
+    color: var(--cl-warn);
+  }
+  .problems.top {
+    border: 1px solid var(--cl-bad);
+    border-radius: var(--cl-radius);
+    padding: 0.5rem 0.5rem 0.5rem 1.5rem;
+  }
+  .json-view {
+    margin: 1rem 0;
+  }
+  .json-view summary {
+    cursor: pointer;
+    font-weight: 600;
+  }
+  .table-wrap {
+    overflow-x: auto;
+    min-width: 0;
+  }
+  table.rows {
+    font-family: var(--cl-mono);
+    font-size: 0.8rem;
+  }
+  table.rows th,
+  table.rows td {
+    padding: 0.15rem 0.4rem;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  tr.differs td {
+    background: color-mix(in srgb, var(--cl-bad) 14%, transparent);
+  }
+  td.null {
+    color: var(--cl-muted);
+    font-style: italic;
+  }
+  .differences {
+    font-family: var(--cl-mono);
+    font-size: 0.8rem;
+    overflow-wrap: anywhere;
+  }
+  .actions {
+    position: sticky;
+    bottom: 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    padding: 0.6rem 0;
+    background: var(--cl-bg);
+    border-top: 1px solid var(--cl-border);
+  }
+  code {
+    font-family: var(--cl-mono);
+    overflow-wrap: anywhere;
+  }
+`;

@@ -30,15 +30,20 @@ function looksLike(bytes: Uint8Array): string {
   return `it starts with "${head}"`;
 }
 
+/** Why a file starting with `head` (its first bytes) is not a SQLite 3 database, or undefined when it starts as one. */
+export function sqliteHeaderProblem(head: Uint8Array): string | undefined {
+  if (head.length === 0) return 'the file is empty: a SQLite database has at least a 100-byte header. Choose the database file itself.';
+  const magic = String.fromCharCode(...head.subarray(0, MAGIC.length));
+  if (magic === MAGIC) return undefined;
+  return `it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one is ${looksLike(head)}. An encrypted database (SQLCipher) looks like this too: decrypt it first.`;
+}
+
 /** Why `bytes` is not a whole SQLite 3 database file, or undefined when it may be one. */
 export function sqliteFileProblem(bytes: Uint8Array, cap = MAX_IMPORT_BYTES): string | undefined {
   const size = importSizeProblem(bytes.length, cap);
   if (size) return size;
-  if (bytes.length === 0) return 'the file is empty: a SQLite database has at least a 100-byte header. Choose the database file itself.';
-  const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
-  if (magic !== MAGIC) {
-    return `it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one is ${looksLike(bytes)}. An encrypted database (SQLCipher) looks like this too: decrypt it first.`;
-  }
+  const header = sqliteHeaderProblem(bytes);
+  if (header) return header;
   if (bytes.length < HEADER_BYTES) return `the file is truncated: ${bytes.length} bytes, less than the 100-byte header of a SQLite database. Copy it again.`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const raw = view.getUint16(16);

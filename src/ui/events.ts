@@ -30,7 +30,15 @@ export interface ClEventMap {
   /** Show these history entries (e.g. the lost writes). */
   'cl-show-history': { filter: string };
   /** Create a rehearsal (with a durability mode) of a built-in or a user scenario, or open a stored one (which keeps its own). */
-  'cl-open-rehearsal': { scenarioId?: string; scenario?: Scenario; rehearsalId?: string; durability?: DurabilityMode; startingRecords?: StartingRecordsRequest };
+  'cl-open-rehearsal': {
+    scenarioId?: string;
+    scenario?: Scenario;
+    rehearsalId?: string;
+    durability?: DurabilityMode;
+    startingRecords?: StartingRecordsRequest;
+    /** A database file checked by the worker, the new rehearsal's old database (issue 13). */
+    startingImport?: { readonly name: string; readonly bytes: Uint8Array };
+  };
 }
 
 /** Fires a typed `cl-*` event from `target` (bubbles, crosses shadow roots). */

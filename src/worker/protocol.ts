@@ -22,6 +22,8 @@ import type { Problem } from '../harness/plan/validate.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
 export type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport };
+// A database file's first checks (pure): the page refuses an oversized or non-SQLite file before reading it.
+export { importSizeProblem, MAX_IMPORT_BYTES, sqliteHeaderProblem } from '../engine/import-file.ts';
 // The share link's format (pure): the page's encoder and decoder (src/ui/share) and the CLI's share the checks.
 export {
   fragmentBytes,

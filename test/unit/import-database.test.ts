@@ -162,7 +162,7 @@ describe('a rehearsal of an imported database', () => {
   });
 
   it('refuses a file that lacks what the scenario\'s old side reads and writes, naming each statement', async () => {
-    await expect(Rehearsal.open({ scenario: inventory as Scenario, id: 'x', seed: 1, durability: 'strict', ports: ports(), startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow(
+    await expect(Rehearsal.open({ scenario: inventory as unknown as Scenario, id: 'x', seed: 1, durability: 'strict', ports: ports(), startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow(
       /shop\.sqlite does not hold what the scenario's old side reads and writes:\n {2}collections\.items\.rows\.old: .*no such table: items/,
     );
   });

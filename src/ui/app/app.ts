@@ -8,7 +8,8 @@
 import { html, LitElement, nothing } from 'lit';
 import { PHASES, phaseIndex } from '../../engine/vocabulary.ts';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
-import { scenarioInfo, type ScenarioCheck, type ScenarioInfo, type ShareCheck } from '../../worker/protocol.ts';
+import { scenarioInfo, type DatabaseInspection, type DryRunResult, type ScenarioCheck, type ScenarioInfo, type ShareCheck } from '../../worker/protocol.ts';
+import type { ImportPorts } from '../database-import/database-import.ts';
 import '../about/about-panel.ts';
 import type { ClAbout } from '../about/about-panel.ts';
 import '../actions/actions.ts';
@@ -79,6 +80,13 @@ export class ClApp extends LitElement {
   declare private _userScenarios: readonly UserScenario[];
   /** The picker checks a scenario file in the worker. */
   readonly #checkScenario = (text: string): Promise<ScenarioCheck> => this.engine.client.call<ScenarioCheck>((api) => api.checkScenario(text));
+  /** A database import: the worker checks the file, describes it and dry-runs scenarios on it. */
+  readonly #importPorts: ImportPorts = {
+    // A large file takes the worker a while (integrity check of every page): the open's time limit.
+    inspect: (bytes, fileName) => this.engine.client.call<DatabaseInspection>((api) => api.inspectDatabase(bytes, fileName), { timeoutMs: 10 * 60_000 }),
+    check: this.#checkScenario,
+    dryRun: (scenario, importId) => this.engine.client.call<DryRunResult>((api) => api.dryRun(scenario, importId), { timeoutMs: 5 * 60_000 }),
+  };
 
   /** What the page remembers between visits: the open rehearsal, its settings, the shortcuts switch. */
   readonly #store: PageStore = indexedDbPageStore(openPageDb());
@@ -324,10 +332,17 @@ export class ClApp extends LitElement {
   #renderLoading() {
     const p = this.engine.startingProgress;
     if (!p) return html`<main><p class="loading" role="status">Starting the engine…</p></main>`;
-    const what = p.stage === 'generating' ? `Making starting records: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}` : 'Storing the starting records in IndexedDB…';
+    const counted = `${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}`;
+    const what =
+      p.stage === 'generating'
+        ? `Making starting records: ${counted}`
+        : p.stage === 'importing'
+          ? `Importing the database's rows (a version for each record): ${counted}`
+          : 'Storing the starting records in IndexedDB…';
+    const working = p.stage === 'generating' || p.stage === 'importing';
     return html`<main>
       <p class="loading" role="status">${what}</p>
-      <progress max=${p.total} value=${p.stage === 'generating' ? p.done : p.total} aria-label="Starting records made"></progress>
+      <progress max=${p.total} value=${working ? p.done : p.total} aria-label="Starting records made"></progress>
     </main>`;
   }
 
@@ -339,6 +354,7 @@ export class ClApp extends LitElement {
         .scenarios=${BUILT_INS}
         .userScenarios=${this._userScenarios}
         .checkScenario=${this.#checkScenario}
+        .importPorts=${this.#importPorts}
         .rehearsals=${this.engine.rehearsals}
         ?busy=${this.engine.loading}
       ></cl-scenario-picker>

@@ -192,7 +192,7 @@ export class EngineController implements ReactiveController {
   }
 
   /** Opens an existing rehearsal or starts a new one from a built-in scenario. */
-  async open(detail: { rehearsalId?: string; scenarioId?: string; scenario?: Scenario; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest; seed?: number }): Promise<void> {
+  async open(detail: { rehearsalId?: string; scenarioId?: string; scenario?: Scenario; durability?: DurabilityMode; takeOver?: boolean; startingRecords?: StartingRecordsRequest; startingImport?: OpenOptions['startingImport']; seed?: number }): Promise<void> {
     const rehearsalId = detail.rehearsalId ?? `${detail.scenario?.id ?? detail.scenarioId ?? 'rehearsal'}-${Date.now().toString(36)}`;
     await this.settings.load(rehearsalId, detail.durability, detail.seed);
     this.loading = true;
@@ -222,6 +222,7 @@ export class EngineController implements ReactiveController {
         ...(detail.scenario ? { scenario: detail.scenario } : {}),
         ...this.settings.openOptions(),
         ...(detail.startingRecords ? { startingRecords: detail.startingRecords } : {}),
+        ...(detail.startingImport ? { startingImport: detail.startingImport } : {}),
         // Queue behind any other tab also waiting (Web Locks are granted in order).
         ...(detail.takeOver ? { waitForLock: true } : {}),
       };

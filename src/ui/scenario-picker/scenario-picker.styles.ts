@@ -63,46 +63,9 @@ export const scenarioPickerStyles = css`
     font-weight: 600;
     color: var(--cl-accent);
   }
-  /* The file input stays in the tab order (keyboard users open the file dialog with it); its label looks like a button. */
-  .file-button {
-    position: relative;
-    display: inline-block;
-    margin: 0;
-  }
-  .file-button input {
-    position: absolute;
-    inset: 0;
-    opacity: 0;
-    width: 100%;
-    cursor: pointer;
-  }
-  .file-button span {
-    display: inline-block;
-    padding: 0.35rem 0.8rem;
-    color: var(--cl-accent-text);
-    background: var(--cl-accent);
-    border: 1px solid var(--cl-accent);
-    border-radius: var(--cl-radius);
-  }
-  .file-button:focus-within span {
-    outline: 3px solid var(--cl-focus);
-    outline-offset: 2px;
-  }
-  .file-button:has(input:disabled) span {
-    opacity: 0.6;
-  }
   .ok {
     color: var(--cl-ok);
     margin: 0.5rem 0 0;
-  }
-  .problems {
-    margin-top: 0.5rem;
-    border-left: 4px solid var(--cl-bad);
-    padding: 0.25rem 0.75rem;
-    background: var(--cl-surface);
-  }
-  .problems p {
-    margin: 0.25rem 0;
   }
   .problems li,
   .warnings li {

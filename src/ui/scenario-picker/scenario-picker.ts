@@ -14,8 +14,11 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
 import type { Scenario } from '../../engine/vocabulary.ts';
 import { scenarioInfo, type Problem, type RehearsalSummary, type ScenarioCheck, type ScenarioInfo } from '../../worker/protocol.ts';
+import '../database-import/database-import.ts';
+import type { ImportPorts } from '../database-import/database-import.ts';
 import { fire } from '../events.ts';
 import { shared } from '../theme.ts';
+import { fileButtonStyles } from '../shared-styles.ts';
 import { scenarioPickerStyles } from './scenario-picker.styles.ts';
 
 /** Starting-record counts offered for a new rehearsal (0: only the scenario's seed data). */
@@ -50,6 +53,7 @@ export class ClScenarioPicker extends LitElement {
     busy: { type: Boolean },
     userScenarios: { attribute: false },
     checkScenario: { attribute: false },
+    importPorts: { attribute: false },
     _file: { state: true },
     _dragging: { state: true },
     _removing: { state: true },
@@ -68,6 +72,8 @@ export class ClScenarioPicker extends LitElement {
   declare userScenarios: readonly PickerUserScenario[];
   /** Checks a scenario file's text in the worker; null while there is no engine to ask. */
   declare checkScenario: ((text: string) => Promise<ScenarioCheck>) | null;
+  /** The engine's calls a database import needs; null while there is no engine to ask. */
+  declare importPorts: ImportPorts | null;
   declare private _file: FileOutcome | null;
   /** A file is dragged over the picker. */
   declare private _dragging: boolean;
@@ -86,6 +92,7 @@ export class ClScenarioPicker extends LitElement {
     this.busy = false;
     this.userScenarios = [];
     this.checkScenario = null;
+    this.importPorts = null;
     this._file = null;
     this._dragging = false;
     this._removing = null;
@@ -97,7 +104,7 @@ export class ClScenarioPicker extends LitElement {
     this._confirming = null;
   }
 
-  static override styles = [shared, scenarioPickerStyles];
+  static override styles = [shared, fileButtonStyles, scenarioPickerStyles];
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('_removing' as keyof ClScenarioPicker)) {
@@ -149,10 +156,13 @@ export class ClScenarioPicker extends LitElement {
     this._dragging = false;
     const files = [...e.dataTransfer.files];
     if (files.length !== 1) {
-      this._file = { kind: 'refused', name: files.length === 0 ? 'the drop' : `${files.length} files`, problems: [{ path: '', message: 'drop one scenario file (.json) at a time' }] };
+      this._file = { kind: 'refused', name: files.length === 0 ? 'the drop' : `${files.length} files`, problems: [{ path: '', message: 'drop one file at a time: a scenario (.json) or a database (.sqlite, .db)' }] };
       return;
     }
-    void this.openFile(files[0]!);
+    const file = files[0]!;
+    // A scenario is JSON; anything else is taken for a database, which the import checks by its header.
+    if (/\.json$/i.test(file.name) || file.type === 'application/json') void this.openFile(file);
+    else void this.renderRoot.querySelector('cl-database-import')?.openFile(file);
   };
 
   #handleChoose(e: Event): void {
@@ -198,15 +208,15 @@ export class ClScenarioPicker extends LitElement {
     return html`<section class="file ${this._dragging ? 'dragging' : ''}" aria-labelledby="file-heading">
       <h3 id="file-heading">Your own scenario</h3>
       <p class="muted">
-        A scenario file (JSON, as <code>docs/scenario-format.md</code> describes) is checked here before anything runs. Choose one, or drop it on
-        this page.
+        A scenario file (JSON, as <code>docs/scenario-format.md</code> describes) is checked here before anything runs. Choose one, or drop it
+        (or a database file) on this page.
       </p>
       <label class="file-button"
         ><input type="file" accept=".json,application/json" ?disabled=${this.busy || f?.kind === 'checking'} @change=${(e: Event) => this.#handleChoose(e)} /><span
           >Open a scenario file…</span
         ></label
       >
-      ${this._dragging ? html`<div class="drop-hint">Drop the scenario file to check it</div>` : nothing}
+      ${this._dragging ? html`<div class="drop-hint">Drop a scenario file (.json) or a database (.sqlite) to check it</div>` : nothing}
       <div role="status" aria-live="polite">
         ${f?.kind === 'checking' ? html`<p>Checking ${f.name}…</p>` : nothing}
         ${f?.kind === 'added' ? html`<p class="ok">${f.name}: valid — “${f.id}” is listed below as your scenario.</p>` : nothing}
@@ -281,6 +291,7 @@ export class ClScenarioPicker extends LitElement {
         )}
       </fieldset>
       ${this.#renderFile()}
+      <cl-database-import .ports=${this.importPorts} .durability=${this._durability} ?busy=${this.busy}></cl-database-import>
       <div class="cards">
         ${this.userScenarios.map((u) => this.#renderCard(scenarioInfo(u.scenario), u))} ${this.scenarios.map((s) => this.#renderCard(s))}
       </div>

@@ -15,7 +15,12 @@ export const chromiumArgs = [
   '--disable-quic',
 ];
 
-/** Exits with instructions when Chromium is missing (`node scripts/chromium.mjs --check`). */
+/** Whether the sqlite3 command-line tool is on the PATH (the import and export tests check files with it). */
+function hasSqlite3() {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/sqlite3`));
+}
+
+/** Exits with instructions when Chromium or sqlite3 is missing (`node scripts/chromium.mjs --check`). */
 if (process.argv.includes('--check') && !existsSync(chromiumPath)) {
   console.error(`Chromium was not found at ${chromiumPath}.
 
@@ -26,6 +31,16 @@ The browser and end-to-end tests run in a real Chromium. Install Debian's packag
 or point CHROMIUM_PATH at an existing Chromium or Chrome binary:
 
     CHROMIUM_PATH=/path/to/chromium npm test
+`);
+  process.exit(1);
+}
+if (process.argv.includes('--check') && !hasSqlite3()) {
+  console.error(`The sqlite3 command-line tool was not found on the PATH.
+
+The import and export tests make and check .sqlite files with a SQLite other than the app's.
+Install Debian's package:
+
+    sudo apt-get install -y sqlite3
 `);
   process.exit(1);
 }

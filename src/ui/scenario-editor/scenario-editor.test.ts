@@ -196,6 +196,9 @@ describe('cl-scenario-editor', () => {
     expect(marked('new')).toEqual([true, false]);
     expect(section.querySelector('.differences')!.textContent).toContain(`old name ${html}, stock NULL, price_cents 100; new name ${html}, stock NULL, price_cents 1000`);
     expect(section.querySelector('.error')!.textContent).toMatch(/collections\.items\.upsert\.new\[1\]\s*: NOT NULL constraint failed/);
+    expect(root(el).querySelector('.stale')).toBeNull();
+    await userEvent.fill(root(el).querySelector<HTMLInputElement>('#f-title')!, 'Edited');
+    expect(root(el).querySelector('.stale')!.textContent).toContain('edited after this dry run');
   });
 
   it('checks through the real engine worker: a broken new DDL statement gets SQLite\'s message at that statement', async () => {

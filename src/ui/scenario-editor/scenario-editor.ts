@@ -45,6 +45,7 @@ export class ClScenarioEditor extends LitElement {
     _checking: { state: true },
     _dry: { state: true },
     _dryRunning: { state: true },
+    _dryStale: { state: true },
   };
 
   static override styles = [shared, tableStyles, scenarioEditorStyles];
@@ -64,6 +65,8 @@ export class ClScenarioEditor extends LitElement {
   declare private _checking: boolean;
   declare private _dry: DryRunResult | { readonly failed: string } | null;
   declare private _dryRunning: boolean;
+  /** The scenario was edited after the dry run shown. */
+  declare private _dryStale: boolean;
 
   /** The scenario as edited: plain JSON, changed in place by the fields. */
   #draft: JsonObject = {};
@@ -82,6 +85,7 @@ export class ClScenarioEditor extends LitElement {
     this._checking = false;
     this._dry = null;
     this._dryRunning = false;
+    this._dryStale = false;
     this.importName = undefined;
   }
 
@@ -97,8 +101,9 @@ export class ClScenarioEditor extends LitElement {
       this.#jsonText.clear();
       this._dry = null;
       this._check = null;
-      this.#schedule(0);
     }
+    // The starting point is checked at once; a check given later checks what is there.
+    if ((changed.has('scenario') || changed.has('check')) && this.scenario && typeof this.check === 'function') this.#schedule(0);
   }
 
   /** The draft as the worker gets it. */
@@ -109,6 +114,7 @@ export class ClScenarioEditor extends LitElement {
   /** After any edit: show it, and check it once the typing stops. */
   #edited(fromJsonView = false): void {
     if (!fromJsonView) this.#jsonText.delete('');
+    if (this._dry) this._dryStale = true;
     this.requestUpdate();
     this.#schedule(CHECK_DELAY_MS);
   }
@@ -121,7 +127,10 @@ export class ClScenarioEditor extends LitElement {
   }
 
   async #runCheck(run: number): Promise<void> {
-    if (!this.check) return;
+    if (typeof this.check !== 'function') {
+      this._checking = false;
+      return;
+    }
     let result: ScenarioCheck;
     try {
       result = await this.check(this.#text());
@@ -170,6 +179,7 @@ export class ClScenarioEditor extends LitElement {
     }
     if (run !== this.#dryRun) return;
     this._dry = result;
+    this._dryStale = false;
     this._dryRunning = false;
   }
 
@@ -527,6 +537,7 @@ export class ClScenarioEditor extends LitElement {
       <p class="muted">Applies the new schema and each collection's upsert statements to ${source}, then reads both sides back and compares them. Nothing is stored.</p>
       <button ?disabled=${this._dryRunning} @click=${this.#handleDryRun}>${this._dryRunning ? 'Running the dry run…' : 'Dry run'}</button>
       <div aria-live="polite">
+        ${dry !== null && this._dryStale ? html`<p class="muted stale">The scenario was edited after this dry run: run it again to see the edit.</p>` : nothing}
         ${dry === null
           ? nothing
           : 'failed' in dry

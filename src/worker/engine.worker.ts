@@ -24,6 +24,7 @@ const METHODS = [
   'verify', 'setFaults', 'corruptSnapshot', 'metrics', 'prometheus', 'query', 'schema', 'checkHistory', 'subscribe', 'close',
   'planStart', 'planStep', 'planContinue', 'planStop', 'planDiscard', 'planRunbook', 'about', 'checkScenario',
   'checkShare', 'shareable',
+  'exportDatabase',
 ] as const satisfies readonly (keyof EngineApi)[];
 
 const forwarding = Object.fromEntries(

@@ -8,9 +8,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { AxeResults } from 'axe-core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { button, currentPhase, expectClean, nextPhase, repair, startApp, startRehearsal, type App } from './app-harness.ts';
@@ -31,6 +33,13 @@ afterAll(async () => {
 });
 
 const menu = (page: Page) => page.locator('cl-export-menu');
+
+/** axe-core's violations over the whole page (run through the DevTools protocol: the CSP stays as served). */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  const results = await page.evaluate(() => (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe.run(document));
+  return results.violations.map((v) => `${v.id}: ${v.help} ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+}
 
 /** Opens the Export menu, picks `item` and saves the download; returns its name, path and size. */
 async function exportItem(page: Page, item: string): Promise<{ name: string; path: string; bytes: number; ms: number }> {
@@ -113,8 +122,8 @@ describe('the Export menu', () => {
     await context.close();
   });
 
-  it('disables the old database once old is dropped, saying why, and still exports new', async () => {
-    const { page, context, problems } = await app.newPage({ width: 390, height: 844 });
+  it('disables the old database once old is dropped, saying why, and still exports new (390px wide, dark theme, no axe violations with the menu open)', async () => {
+    const { page, context, problems } = await app.newPage({ width: 390, height: 844, colorScheme: 'dark' });
     await startRehearsal(app, page, 'job-keys');
     // Shadow reads (the gate to read-new) come from the workload.
     await button(page, 'Start workload', 'cl-workload').click();
@@ -128,6 +137,7 @@ describe('the Export menu', () => {
     // The list fits the phone's screen.
     const box = await menu(page).locator('ul').boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
     await expect.poll(() => menu(page).locator('ul').count()).toBe(0);
     const file = await exportItem(page, 'New database (.sqlite)').catch(async (e: unknown) => {

@@ -171,6 +171,7 @@ export class ClSharePreview extends LitElement {
       </ul>
       ${view.check.steps.length > 0
         ? html`<h4>Plan</h4>
+            <p class="muted">Load puts this plan in the Plan panel${view.seed === undefined ? '' : ` with seed ${view.seed}`}, ready to Step or Continue: its replay gives the figures it gave where the link was made.</p>
             <ol data-share="plan">
               ${view.check.steps.map((st) => html`<li>${st.description}${st.gates.length > 0 ? ` (gates: ${st.gates.join(', ')})` : ''}</li>`)}
             </ol>`

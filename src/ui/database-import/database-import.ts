@@ -35,6 +35,9 @@ type Stage =
 /** File names taken for a database (a file with another name is still checked by its header). */
 export const DATABASE_FILE = /\.(sqlite3?|db3?|s3db|sl3)$/i;
 
+/** The worker's stages, in words. */
+const TIMING_LABELS: Readonly<Record<string, string>> = { open: 'opening', integrity: 'integrity check', tables: 'reading the tables', starter: 'making the starter' };
+
 const formatBytes = (n: number): string => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
 /** Reads `file` in chunks, telling `onProgress` how many bytes are in; stops when `signal` aborts. */
@@ -172,6 +175,11 @@ export class ClDatabaseImport extends LitElement {
       <p class="ok" role="status">
         <strong>${i.fileName}</strong> (${formatBytes(i.bytes)}): integrity check ok — ${i.tables.length} ${i.tables.length === 1 ? 'table' : 'tables'},
         ${rows.toLocaleString('en-US')} rows. Nothing is stored until a rehearsal starts.
+      </p>
+      <p class="muted timings">
+        Checked in the engine: ${Object.entries(i.timings)
+          .map(([stage, ms]) => `${TIMING_LABELS[stage] ?? stage} ${ms.toLocaleString('en-US')} ms`)
+          .join(', ')}.
       </p>
       <table class="tables">
         <caption class="visually-hidden">Tables of ${i.fileName}</caption>

@@ -75,6 +75,11 @@ export class ClExportMenu extends LitElement {
         width: 100%;
         text-align: start;
       }
+      .note {
+        font-size: 0.8rem;
+        color: var(--cl-muted);
+        padding: 0.25rem 0.5rem 0;
+      }
       .reason {
         font-size: 0.8rem;
         color: var(--cl-muted);
@@ -173,6 +178,7 @@ export class ClExportMenu extends LitElement {
                 ${reason !== undefined ? html`<span class="reason" id="why-${what}">${reason}</span>` : nothing}
               </li>`;
             })}
+            <li class="group note">Plans, replay reports and runbooks: the Plan panel's Export buttons.</li>
           </ul>`
         : nothing}
     </div>`;

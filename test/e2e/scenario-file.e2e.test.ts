@@ -31,11 +31,11 @@ describe('a scenario file of your own', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cutover-scenario-'));
     const broken = join(dir, 'broken.json');
     await writeFile(broken, JSON.stringify({ format: 1, id: 'broken-one', title: 'Broken' }));
-    await page.locator('cl-scenario-picker input[type="file"]').setInputFiles(broken);
+    await page.locator('cl-scenario-picker input[type="file"][accept^=".json"]').setInputFiles(broken);
     await expect.poll(picker, { timeout: 30_000 }).toMatch(/version/);
     expect(await picker()).not.toContain('Start a rehearsal of broken-one');
 
-    await page.locator('cl-scenario-picker input[type="file"]').setInputFiles(INVENTORY);
+    await page.locator('cl-scenario-picker input[type="file"][accept^=".json"]').setInputFiles(INVENTORY);
     await expect.poll(picker, { timeout: 30_000 }).toContain('is listed below as your scenario');
     await button(page, 'Start a rehearsal of inventory').click();
     await poll(() => currentPhase(page).textContent(), (t) => t?.includes('old-only') ?? false, { timeout: 60_000, message: 'the rehearsal of inventory in old-only' });

@@ -2,8 +2,9 @@
  * Bring your own database (issue 13): a `.sqlite` file, chosen or dropped on the picker, is read
  * in chunks with its progress shown, checked by the worker (`inspectDatabase`: header, length,
  * integrity check, size cap) and described — its tables, rows and the starter scenario made of
- * them. From there the user edits the starter (the scenario editor, with its dry run on the
- * file's rows) or starts a rehearsal whose old database is the file. Nothing is stored before
+ * them. The starter opens in the scenario editor by itself (with its dry run on the file's rows;
+ * "Edit the starter scenario" reopens it after Cancel), or a rehearsal of the starter as it is
+ * starts with the file as its old database. Nothing is stored before
  * that start; a refused file changes nothing.
  *
  * @fires cl-open-rehearsal - start a rehearsal of the starter (or the edited scenario) on the imported file ({ scenario, durability, startingImport })
@@ -135,6 +136,8 @@ export class ClDatabaseImport extends LitElement {
     if (abort.signal.aborted) return;
     if (!inspection.ok) return refuse(inspection.problem);
     this._stage = { kind: 'ready', inspection, bytes, editing: false };
+    // The starter opens in the editor by itself, once the editor has loaded.
+    void this.#edit(false);
   }
 
   #cancel(): void {
@@ -156,14 +159,24 @@ export class ClDatabaseImport extends LitElement {
     fire(this, 'cl-open-rehearsal', { scenario, durability: this.durability, startingImport: { name: stage.inspection.fileName, bytes: stage.bytes } });
   }
 
-  async #edit(): Promise<void> {
+  /** Opens the editor on the starter; `scroll` (a press of the button) also scrolls it into view. */
+  async #edit(scroll: boolean): Promise<void> {
     const stage = this._stage;
     if (stage.kind !== 'ready') return;
     // The editor (CodeMirror) loads when first asked for: it is not part of the first page.
     await import('../scenario-editor/scenario-editor.ts');
+    // The file may have been forgotten, or another one opened, while the editor loaded.
+    if (this._stage !== stage) return;
     this._stage = { ...stage, editing: true };
     await this.updateComplete;
-    this.renderRoot.querySelector('cl-scenario-editor')?.scrollIntoView({ block: 'start' });
+    if (scroll) this.renderRoot.querySelector('cl-scenario-editor')?.scrollIntoView({ block: 'start' });
+  }
+
+  /** Closes the editor; focus goes to the button that reopens it. */
+  async #closeEditor(stage: Extract<Stage, { kind: 'ready' }>): Promise<void> {
+    this._stage = { ...stage, editing: false };
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('button.edit-starter')?.focus();
   }
 
   #renderReady(stage: Extract<Stage, { kind: 'ready' }>) {
@@ -208,7 +221,7 @@ export class ClDatabaseImport extends LitElement {
         database: its ${rows.toLocaleString('en-US')} rows are committed records the backfill must copy and the checker holds to their first state.
       </p>
       <div class="buttons">
-        <button class="primary" ?disabled=${this.busy || stage.editing} @click=${() => void this.#edit()}>Edit the starter scenario</button>
+        <button class="primary edit-starter" ?disabled=${this.busy || stage.editing} @click=${() => void this.#edit(true)}>Edit the starter scenario</button>
         <button ?disabled=${this.busy || withCollection.length === 0} @click=${() => this.#start(i.starter)}>Start a rehearsal of the starter as it is</button>
         <button @click=${() => this.#cancel()}>Forget this file</button>
       </div>
@@ -221,7 +234,7 @@ export class ClDatabaseImport extends LitElement {
             @cl-editor-start=${(e: CustomEvent<{ scenario: Scenario }>) => this.#start(e.detail.scenario)}
             @cl-editor-save=${(e: CustomEvent<{ scenario: Scenario }>) =>
               this.dispatchEvent(new CustomEvent('cl-add-scenario', { detail: { scenario: e.detail.scenario, warnings: [] }, bubbles: true, composed: true }))}
-            @cl-editor-cancel=${() => (this._stage = { ...stage, editing: false })}
+            @cl-editor-cancel=${() => void this.#closeEditor(stage)}
           ></cl-scenario-editor>`
         : nothing}
     </div>`;

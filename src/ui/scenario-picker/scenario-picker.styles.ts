@@ -58,6 +58,18 @@ export const scenarioPickerStyles = css`
     border-color: var(--cl-accent);
     background: var(--cl-surface-2);
   }
+  .editing {
+    margin: 0 0 var(--cl-gap);
+  }
+  .editing h3 {
+    margin: 0 0 0.3rem;
+  }
+  .editing cl-scenario-editor {
+    display: block;
+  }
+  .editor-status .ok {
+    margin: 0 0 var(--cl-gap);
+  }
   .drop-hint {
     margin-top: 0.5rem;
     font-weight: 600;

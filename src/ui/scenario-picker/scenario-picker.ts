@@ -2,17 +2,21 @@
  * Where a rehearsal starts: the built-in scenarios, each with a paragraph on the real migration
  * it comes from, the user's own scenario files beside them, a durability mode, and the rehearsals
  * already stored in this browser. A scenario file (the button, or dropped on the picker) is read
- * as text and checked by the worker (`checkScenario`) before anything is kept or run.
+ * as text and checked by the worker (`checkScenario`) before anything is kept or run. "Edit…" on
+ * one of the user's scenarios, or "Edit a copy…" on a built-in one (the copy gets a new id: the
+ * worker refuses a built-in's), opens the scenario editor below the file sections, loaded when
+ * first asked for; the dry run there uses the scenario's seed data.
  *
  * @fires cl-open-rehearsal - start a new rehearsal ({ scenarioId | scenario, durability, startingRecords? }) or reopen one ({ rehearsalId }: it keeps its own durability)
  * @fires cl-delete-rehearsal - delete a stored rehearsal ({ rehearsalId }), after the user confirms
- * @fires cl-add-scenario - keep a scenario file the worker found valid ({ scenario, warnings })
+ * @fires cl-add-scenario - keep a scenario file the worker found valid, or a scenario saved in the editor ({ scenario, warnings }); the page replaces one of the same id
  * @fires cl-remove-scenario - forget a user scenario ({ id }), after the user confirms
  * @csspart card - one scenario
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { DURABILITY_MODES, type DurabilityMode } from '../../engine/vocabulary.ts';
 import type { Scenario } from '../../engine/vocabulary.ts';
+import { BUILT_IN_SCENARIOS } from '../../scenarios/index.ts';
 import { scenarioInfo, type Problem, type RehearsalSummary, type ScenarioCheck, type ScenarioInfo } from '../../worker/protocol.ts';
 import '../database-import/database-import.ts';
 import type { ImportPorts } from '../database-import/database-import.ts';
@@ -31,6 +35,21 @@ export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
 export interface PickerUserScenario {
   readonly scenario: Scenario;
   readonly warnings: readonly Problem[];
+}
+
+/** The scenario open in the editor, and the label of the button that opened it (focus goes back there). */
+interface Editing {
+  readonly scenario: Scenario;
+  readonly opener: string;
+  /** Says what is edited, above the editor. */
+  readonly heading: string;
+}
+
+/** An id for a copy of `id` that none of `taken` has: `<id>-copy`, then `<id>-copy-2`, … */
+export function copyId(id: string, taken: ReadonlySet<string>): string {
+  let candidate = `${id}-copy`;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${id}-copy-${n}`;
+  return candidate;
 }
 
 /** What became of the last scenario file opened. */
@@ -60,6 +79,8 @@ export class ClScenarioPicker extends LitElement {
     _durability: { state: true },
     _starting: { state: true },
     _confirming: { state: true },
+    _editing: { state: true },
+    _kept: { state: true },
   };
 
   /** The built-in scenarios. */
@@ -84,6 +105,12 @@ export class ClScenarioPicker extends LitElement {
   declare private _starting: number;
   /** The rehearsal whose Delete was pressed once (a second press deletes it). */
   declare private _confirming: string | null;
+  /** The scenario open in the editor, or null. */
+  declare private _editing: Editing | null;
+  /** The id of the scenario the editor last kept (a status line says so), or null. */
+  declare private _kept: string | null;
+  /** Counts Edit presses, so that only the last one opens the editor once it has loaded. */
+  #editRun = 0;
 
   constructor() {
     super();
@@ -102,6 +129,8 @@ export class ClScenarioPicker extends LitElement {
     this._durability = 'strict';
     this._starting = 0;
     this._confirming = null;
+    this._editing = null;
+    this._kept = null;
   }
 
   static override styles = [shared, fileButtonStyles, scenarioPickerStyles];
@@ -126,6 +155,69 @@ export class ClScenarioPicker extends LitElement {
       durability: this._durability,
       ...(this._starting > 0 && operation ? { startingRecords: { operation, count: this._starting } } : {}),
     });
+  }
+
+  /** Opens the editor on `scenario` (loading it the first time), scrolled into view and focused. */
+  async #edit(scenario: Scenario, opener: string, heading: string): Promise<void> {
+    const run = ++this.#editRun;
+    // The editor (CodeMirror) loads when first asked for: it is not part of the first page.
+    await import('../scenario-editor/scenario-editor.ts');
+    if (run !== this.#editRun) return;
+    this._kept = null;
+    this._editing = { scenario, opener, heading };
+    await this.updateComplete;
+    const editor = this.renderRoot.querySelector<HTMLElement>('cl-scenario-editor');
+    editor?.scrollIntoView({ block: 'start' });
+    editor?.focus();
+  }
+
+  #editUser(scenario: Scenario): void {
+    void this.#edit(scenario, `Edit ${scenario.id}…`, `Editing your scenario ${scenario.id}`);
+  }
+
+  #editCopy(id: string): void {
+    const original = BUILT_IN_SCENARIOS[id];
+    if (!original) return;
+    const taken = new Set([...Object.keys(BUILT_IN_SCENARIOS), ...this.scenarios.map((s) => s.id), ...this.userScenarios.map((u) => u.scenario.id)]);
+    const copy: Scenario = { ...structuredClone(original), id: copyId(id, taken), title: `${original.title} (copy)` };
+    void this.#edit(copy, `Edit a copy of ${id}…`, `Editing a copy of ${id}, as ${copy.id}`);
+  }
+
+  /** Closes the editor; focus goes back to the button that opened it. */
+  async #closeEditor(): Promise<void> {
+    const opener = this._editing?.opener;
+    this.#editRun++;
+    this._editing = null;
+    await this.updateComplete;
+    if (opener) [...this.renderRoot.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === opener)?.focus();
+  }
+
+  #handleEditorSave(scenario: Scenario): void {
+    this.dispatchEvent(new CustomEvent('cl-add-scenario', { detail: { scenario, warnings: [] }, bubbles: true, composed: true }));
+    void this.#closeEditor();
+    this._kept = scenario.id;
+  }
+
+  #renderEditor() {
+    const editing = this._editing;
+    const ports = this.importPorts;
+    return html`<div class="editor-status" role="status" aria-live="polite">
+        ${this._kept !== null ? html`<p class="ok">“${this._kept}” kept — it is listed below as your scenario.</p>` : nothing}
+      </div>
+      ${editing && ports
+        ? html`<section class="editing" aria-labelledby="editing-heading">
+            <h3 id="editing-heading">${editing.heading}</h3>
+            <cl-scenario-editor
+              tabindex="-1"
+              .scenario=${editing.scenario}
+              .check=${ports.check}
+              .dryRun=${(scenario: unknown) => ports.dryRun(scenario)}
+              @cl-editor-start=${(e: CustomEvent<{ scenario: Scenario }>) => fire(this, 'cl-open-rehearsal', { scenario: e.detail.scenario, durability: this._durability })}
+              @cl-editor-save=${(e: CustomEvent<{ scenario: Scenario }>) => this.#handleEditorSave(e.detail.scenario)}
+              @cl-editor-cancel=${() => void this.#closeEditor()}
+            ></cl-scenario-editor>
+          </section>`
+        : nothing}`;
   }
 
   #handleReopen(rehearsalId: string): void {
@@ -255,6 +347,11 @@ export class ClScenarioPicker extends LitElement {
         : nothing}
       <button class="primary" ?disabled=${this.busy} @click=${() => this.#handleStart(s, user?.scenario)}>Start a rehearsal of ${s.id}</button>
       ${user
+        ? html`<button ?disabled=${this.busy || !this.importPorts} aria-label="Edit ${s.id}…" @click=${() => this.#editUser(user.scenario)}>Edit…</button>`
+        : BUILT_IN_SCENARIOS[s.id]
+          ? html`<button ?disabled=${this.busy || !this.importPorts} aria-label="Edit a copy of ${s.id}…" @click=${() => this.#editCopy(s.id)}>Edit a copy…</button>`
+          : nothing}
+      ${user
         ? this._removing === s.id
           ? html`<span class="confirm" role="group" aria-label="Remove ${s.id}?"
               >Remove it from this page? Rehearsals made from it keep their copy.
@@ -292,6 +389,7 @@ export class ClScenarioPicker extends LitElement {
       </fieldset>
       ${this.#renderFile()}
       <cl-database-import .ports=${this.importPorts} .durability=${this._durability} ?busy=${this.busy}></cl-database-import>
+      ${this.#renderEditor()}
       <div class="cards">
         ${this.userScenarios.map((u) => this.#renderCard(scenarioInfo(u.scenario), u))} ${this.scenarios.map((s) => this.#renderCard(s))}
       </div>

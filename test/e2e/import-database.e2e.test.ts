@@ -108,8 +108,9 @@ describe('bring your own database', () => {
     const starterMs = Number(/making the starter ([\d,]+) ms/.exec(text)?.[1]?.replaceAll(',', ''));
 
     // The starter, edited: the JSON view of the editor takes the whole scenario.
-    await button(page, 'Edit the starter scenario', 'cl-database-import').click();
+    // The starter opens in the editor by itself once the inspection is shown.
     const editor = page.locator('cl-scenario-editor');
+    await editor.waitFor();
     await editor.locator('summary', { hasText: 'JSON of the whole scenario' }).click();
     const json = editor.locator('textarea#json-view');
     const starter = JSON.parse(await json.inputValue()) as Record<string, unknown>;

@@ -26,17 +26,34 @@ export const databaseImportStyles = css`
     color: var(--cl-ok);
     margin: 0.5rem 0;
   }
+  /* As wide as its columns need (a full-width table set the row counts far from their names). */
   .tables {
+    width: auto;
+    max-width: 100%;
     margin: 0.5rem 0;
     font-size: 0.9rem;
   }
   .tables th,
   .tables td {
-    padding: 0.2rem 0.5rem 0.2rem 0;
+    padding: 0.2rem 1rem 0.2rem 0;
+  }
+  .tables th:last-child,
+  .tables td:last-child {
+    padding-right: 0;
+  }
+  /* Only a table's name may break anywhere (a long name at 390 px); counts, keys and words stay whole. */
+  .tables tbody th {
     overflow-wrap: anywhere;
   }
-  .num {
+  .tables code {
+    overflow-wrap: anywhere;
+  }
+  .num,
+  .tables thead th:nth-child(2) {
     text-align: right;
+    white-space: nowrap;
+  }
+  .num {
     font-variant-numeric: tabular-nums;
   }
   .warn {
@@ -45,9 +62,16 @@ export const databaseImportStyles = css`
   .notes {
     font-size: 0.85rem;
     border-left: 4px solid var(--cl-warn);
+    margin: 0.5rem 0;
     padding: 0.25rem 0.6rem 0.25rem 1.6rem;
-    white-space: pre-line;
     overflow-wrap: anywhere;
+  }
+  /* pre-line on the list itself showed the template's line breaks as blank lines above and below the notes. */
+  .notes li {
+    white-space: pre-line;
+  }
+  .notes li + li {
+    margin-top: 0.2rem;
   }
   .buttons {
     display: flex;
@@ -57,5 +81,11 @@ export const databaseImportStyles = css`
   }
   code {
     font-family: var(--cl-mono);
+  }
+  /* The editor opens under the buttons: a rule and some room, so its heading does not read as part of the button row. */
+  cl-scenario-editor {
+    margin-top: 1rem;
+    padding-top: 0.75rem;
+    border-top: 1px solid var(--cl-border);
   }
 `;

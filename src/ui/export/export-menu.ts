@@ -47,6 +47,10 @@ export class ClExportMenu extends LitElement {
         position: relative;
         display: inline-block;
       }
+      /* "Export ▾" on one line: the crowded header wrapped the arrow under the word. */
+      button[part='toggle'] {
+        white-space: nowrap;
+      }
       ul {
         position: absolute;
         right: 0;
@@ -71,9 +75,19 @@ export class ClExportMenu extends LitElement {
         margin-top: 0.25rem;
         padding-top: 0.25rem;
       }
+      /* Menu items, not a stack of framed buttons: a row lights up under the pointer; focus keeps the theme's outline. */
       li button {
         width: 100%;
         text-align: start;
+        background: transparent;
+        border-color: transparent;
+      }
+      li button:hover:not(:disabled) {
+        background: var(--cl-surface-2);
+        border-color: var(--cl-border);
+      }
+      li button:focus-visible {
+        outline-offset: -3px;
       }
       .note {
         font-size: 0.8rem;

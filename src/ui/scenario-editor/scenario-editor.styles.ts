@@ -78,21 +78,38 @@ export const scenarioEditorStyles = css`
     font-family: var(--cl-mono);
     font-size: 0.85rem;
   }
+  /* A ring, not an outline: the focus outline (theme) stays visible around a field with a problem. */
   [aria-invalid='true'] {
-    outline: 2px solid var(--cl-bad);
-    outline-offset: 1px;
+    border-color: var(--cl-bad);
+    box-shadow: 0 0 0 1px var(--cl-bad);
   }
   .statements {
     display: flex;
     flex-direction: column;
     gap: 0.4rem;
     min-width: 0;
+    container-type: inline-size;
   }
+  /* Remove sits level with the top of its editor (below the field's label: sql-field.ts, 1.2 line-height and 0.35rem margin), not with the problems under it. */
   .statement {
     display: grid;
     grid-template-columns: minmax(0, 1fr) auto;
     gap: 0.4rem;
-    align-items: end;
+    align-items: start;
+  }
+  .statement > .remove {
+    margin-top: calc(0.85rem * 1.2 + 0.35rem);
+  }
+  /* A narrow list (a phone, a fieldset in a fieldset): the editor takes the whole width, Remove goes under it on the right. */
+  @container (max-width: 26rem) {
+    .statement {
+      grid-template-columns: minmax(0, 1fr);
+      gap: 0.2rem;
+    }
+    .statement > .remove {
+      margin-top: 0;
+      justify-self: end;
+    }
   }
   .seed {
     display: grid;
@@ -131,19 +148,33 @@ export const scenarioEditorStyles = css`
     cursor: pointer;
     font-weight: 600;
   }
+  .json-view label {
+    display: block;
+    margin: 0.3rem 0;
+  }
   .table-wrap {
     overflow-x: auto;
     min-width: 0;
   }
+  /* Columns of equal width (fixed layout): in the automatic layout one long column name took the
+     width and ids, names and e-mails broke a character or two a line. Values still break anywhere,
+     so a table never widens the page at 390 px. */
   table.rows {
     font-family: var(--cl-mono);
     font-size: 0.8rem;
+    table-layout: fixed;
   }
   table.rows th,
   table.rows td {
     padding: 0.15rem 0.4rem;
     white-space: pre-wrap;
     overflow-wrap: anywhere;
+  }
+  /* The "differs" mark. */
+  table.rows th:first-child,
+  table.rows td:first-child {
+    width: 1.2rem;
+    padding-inline: 0.2rem;
   }
   tr.differs td {
     background: color-mix(in srgb, var(--cl-bad) 14%, transparent);

@@ -29,20 +29,23 @@ export class ClScenarioSqlField extends LitElement {
         display: block;
         min-width: 0;
         --cl-sql-console-editor-min-height: 2.2rem;
-        --cl-sql-console-editor-max-height: 16rem;
+        /* The editor grows with its statement: a scrolling box inside the page's scroll has no keyboard access (axe: scrollable-region-focusable). */
+        --cl-sql-console-editor-max-height: none;
       }
       .label {
         font-size: 0.85rem;
+        line-height: 1.2;
         color: var(--cl-muted);
-        margin-bottom: 0.15rem;
+        /* Room for the editor's focus outline (3px, 2px out) below the label. */
+        margin-bottom: 0.35rem;
       }
       .frame {
         border-radius: var(--cl-radius);
         min-height: 2.4rem;
       }
+      /* A ring, not an outline: the editor's focus outline (2px out) stays visible around it. */
       .frame.invalid {
-        outline: 2px solid var(--cl-bad);
-        outline-offset: 1px;
+        box-shadow: 0 0 0 2px var(--cl-bad);
       }
       .problems {
         margin: 0.2rem 0 0;

@@ -1,26 +1,65 @@
 /**
- * Checks a database file for import and makes a starter scenario of it (`EngineApi.inspectDatabase`).
+ * Checks a database file for import and makes a starter scenario of it (the worker's
+ * `EngineApi.inspectDatabase`, and `cutover-lab starter`).
  * In order: the size cap, the SQLite header, the file's length against the header's page count (a
  * file cut short in a copy or a download), opening it, `PRAGMA integrity_check`, then its tables.
  * Every refusal says what is wrong and what to do; nothing is stored either way.
  */
-import { MAX_IMPORT_BYTES, sqliteFileProblem, withoutWal } from '../engine/import-file.ts';
-import { starterScenario, quoteIdent, type SchemaTable } from '../engine/scenario/starter.ts';
-import { formatProblems, validateScenario } from '../engine/scenario/validate.ts';
-import type { SqlDatabase, SqlEngine } from '../engine/sql.ts';
-import type { DatabaseInspection, ImportedTable } from './protocol.ts';
+import { MAX_IMPORT_BYTES, sqliteFileProblem, withoutWal } from './import-file.ts';
+import type { Scenario } from './scenario/format.ts';
+import { starterScenario, quoteIdent, type SchemaTable } from './scenario/starter.ts';
+import { formatProblems, validateScenario } from './scenario/validate.ts';
+import type { SqlDatabase, SqlEngine } from './sql.ts';
 
-let imports = 0;
+/** One table of an imported database, as the import shows it. */
+export interface ImportedTable {
+  readonly name: string;
+  readonly rows: number;
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly notNull: boolean; /** Position in the primary key from 1; 0 when not in it. */ readonly pk: number }[];
+  readonly foreignKeys: readonly { readonly from: readonly string[]; readonly table: string; readonly to: readonly string[] }[];
+  /** The starter scenario's collection for it, or null when it has none (`note` says why). */
+  readonly collection: string | null;
+  readonly note?: string;
+}
+
+/**
+ * A `.sqlite` file checked for import: its tables and a starter scenario made from them; or why it
+ * cannot be imported, with what to do. Nothing is stored.
+ */
+export type DatabaseInspection =
+  | {
+      readonly ok: true;
+      /** The worker keeps the file under this id for dry runs (until the next import or a restart). */
+      readonly importId: string;
+      readonly fileName: string;
+      readonly bytes: number;
+      readonly tables: readonly ImportedTable[];
+      /** A scenario to edit: the old schema is the file's, the new one a copy, a collection per table with a primary key. */
+      readonly starter: Scenario;
+      /** What the starter left out or changed, in words (a table without a primary key, a view). */
+      readonly notes: readonly string[];
+      /** How long each stage took, in milliseconds (open, integrity check, tables, starter), by the `now` given. */
+      readonly timings: Readonly<Record<string, number>>;
+    }
+  | { readonly ok: false; readonly problem: string };
+
+/** How an inspection is named and timed (the engine has no clock of its own: the host passes one). */
+export interface InspectOptions {
+  readonly importId: string;
+  /** Milliseconds, for `timings` (default: none measured, all 0). */
+  readonly now?: () => number;
+}
 
 /** Checks `bytes` (the file `fileName`) and makes its starter scenario. */
-export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: string): DatabaseInspection {
+export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: string, options: InspectOptions): DatabaseInspection {
+  const now = options.now ?? (() => 0);
   const timings: Record<string, number> = {};
   const timed = <T>(stage: string, fn: () => T): T => {
-    const t0 = performance.now();
+    const t0 = now();
     try {
       return fn();
     } finally {
-      timings[stage] = Math.round(performance.now() - t0);
+      timings[stage] = Math.round(now() - t0);
     }
   };
   const problem = sqliteFileProblem(bytes, MAX_IMPORT_BYTES);
@@ -40,7 +79,7 @@ export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: str
       return { ok: false, problem: damaged(fileName, [(error as Error).message]) };
     }
     if (integrity.length !== 1 || integrity[0] !== 'ok') return { ok: false, problem: damaged(fileName, integrity) };
-    return describe(db, sql, bytes, fileName, walNotes, timings);
+    return describe(db, sql, bytes, fileName, walNotes, timings, options.importId, now);
   } finally {
     db.close();
   }
@@ -51,8 +90,8 @@ function damaged(fileName: string, messages: readonly string[]): string {
   return `the database is damaged: PRAGMA integrity_check reports ${shown}${messages.length > 3 ? ` and ${messages.length - 3} more` : ''}. Recover it with the sqlite3 tool ("sqlite3 ${fileName} .recover > recovered.sql"), load that into a new file, and import that.`;
 }
 
-function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: string, walNotes: readonly string[], timings: Record<string, number>): DatabaseInspection {
-  const started = performance.now();
+function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: string, walNotes: readonly string[], timings: Record<string, number>, importId: string, now: () => number): DatabaseInspection {
+  const started = now();
   // `PRAGMA table_list` (SQLite 3.37) tells tables from views, virtual tables and their shadow tables.
   const list = db.query('PRAGMA table_list').filter((r) => r.schema === 'main');
   const kind = new Map(list.map((r) => [String(r.name), String(r.type)]));
@@ -110,11 +149,11 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
     tables.push({ name, columns, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}) });
   }
   const views = [...kind].filter(([, t]) => t === 'view').map(([n]) => n);
-  const t0 = performance.now();
+  const t0 = now();
   timings.tables = Math.round(t0 - started);
   const starter = starterScenario({ fileName, ddl, tables, views });
   const v = validateScenario(starter.scenario, sql);
-  timings.starter = Math.round(performance.now() - t0);
+  timings.starter = Math.round(now() - t0);
   if (!v.ok) notes.push(`the starter needs editing before it can run:\n${formatProblems(v.problems)}`);
   const importedTables: ImportedTable[] = tables.map((t) => ({
     name: t.name,
@@ -126,7 +165,7 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
   }));
   return {
     ok: true,
-    importId: `import-${++imports}`,
+    importId,
     fileName,
     bytes: bytes.length,
     tables: importedTables,

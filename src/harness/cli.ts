@@ -3,7 +3,8 @@
  *
  *   cutover-lab validate <scenario.json | plan.json>     cutover-lab validate --plan <plan.json> [--scenario <id|file>]
  *   cutover-lab simulate --scenario <id|file> --seeds N --ops M --fault-rate R --durability MODE [--threads T] [--shard i/n] [--starting-records N] [--json]
- *   cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N] [--json out.json] [--junit out.xml] [--markdown out.md]
+ *   cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N | --database FILE] [--json out.json] [--junit out.xml] [--markdown out.md]
+ *   cutover-lab starter <file.sqlite> [--out scenario.json]
  *   cutover-lab merge <report.json>…
  *   cutover-lab scenarios
  */
@@ -19,7 +20,9 @@ import { loadNodeSqlEngine } from './node-sql.ts';
 import { defaultThreads, mergeReports, shardSeeds, simulateParallel } from './parallel.ts';
 import type { SimulationReport } from './simulate.ts';
 import { formatSummary } from './summary.ts';
-import { rehearse } from './index.ts';
+import { InvalidOptionsError, rehearse } from './index.ts';
+import { inspectDatabase } from '../engine/import-database.ts';
+import { importSizeProblem } from '../engine/import-file.ts';
 import { renderJUnit } from './plan/junit.ts';
 import type { RehearsalReport } from './plan/report.ts';
 import { describeFigures, describeStep, formatMeasured, formatThreshold, renderRunbook, stepLabel, verdictSummary, type RehearsalRun } from './plan/runbook.ts';
@@ -76,9 +79,18 @@ Usage:
       --starting-records N[:OP]
                            start with N records in old (1 to ${MAX_STARTING_RECORDS}), made by write OP
                            (default: the scenario's first that can); replaces the plan's own
+      --database FILE      start from a SQLite database file: it becomes the old database and its
+                           rows the starting records, as the playground's import makes it (checked:
+                           header, length, integrity_check, 256 MiB); not with --starting-records
       --json FILE          write the report as JSON (what rehearse() returns)
       --junit FILE         write JUnit XML: a test case per step, failures with the diff
       --markdown FILE      write the plan as a Markdown cut-over runbook with the measured figures
+
+  cutover-lab starter <file.sqlite> [--out FILE]
+      Check a SQLite database file as the playground's import does and print the starter
+      scenario made of its schema (a collection per table keyed by its primary key, a read and a
+      write per table; docs/bring-your-own.md), or write it to FILE. What the starter left out is
+      said on stderr. Exit 0; 2 when the file cannot be read or is not a sound SQLite database.
 
   cutover-lab merge <report.json>… [--json]
       Join simulate --json reports of contiguous blocks of seeds (the shards of --shard, or runs
@@ -435,12 +447,13 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
         junit: { type: 'string' },
         markdown: { type: 'string' },
         'starting-records': { type: 'string' },
+        database: { type: 'string' },
       },
       args: joinNegativeNumbers(args),
       allowPositionals: false,
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N] [--json FILE] [--junit FILE] [--markdown FILE]`);
+    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab rehearse --scenario <id|file> --plan <file> [--seed N] [--durability MODE] [--starting-records N | --database FILE] [--json FILE] [--junit FILE] [--markdown FILE]`);
   }
   const v = parsed.values;
   if (!v.plan) throw new UsageError('rehearse needs --plan <file> (a rehearsal plan, see docs/plans.md)');
@@ -471,10 +484,20 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
     throw new UsageError(`${v.plan} is not a valid plan (${n} problem${n === 1 ? '' : 's'}; see docs/plans.md):\n${formatProblems(validation.problems)}`);
   }
   const startingRecords = startingRecordsOption(v['starting-records'], scenario);
+  if (startingRecords && v.database !== undefined) throw new UsageError('--database and --starting-records: a rehearsal starts from one or the other');
+  const database = v.database === undefined ? undefined : { name: basename(v.database), bytes: await readDatabaseFile(v.database) };
   // --starting-records replaces the plan's own; the runbook shows what ran.
   const plan = startingRecords ? { ...validation.plan, startingRecords } : validation.plan;
-  const report: RehearsalReport = await rehearse(scenario, plan, { seed, durability, sql });
-  const replay = rehearseReplayCommand(scenarioArg, v.plan, seed, durability, startingRecords ? startingRecordsArg(startingRecords, startingOperations(scenario)[0]) : undefined);
+  let report: RehearsalReport;
+  try {
+    report = await rehearse(scenario, plan, { seed, durability, sql, ...(database ? { database } : {}) });
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) throw new UsageError(`--database ${v.database ?? ''}: ${error.message.replace(/^rehearse: options\.database: /, '')}`);
+    // The scenario's old side does not fit the file (Rehearsal.open says which statements).
+    if (database && error instanceof Error && / does not hold what the scenario's old side reads and writes/.test(error.message)) throw new UsageError(error.message);
+    throw error;
+  }
+  const replay = `${rehearseReplayCommand(scenarioArg, v.plan, seed, durability, startingRecords ? startingRecordsArg(startingRecords, startingOperations(scenario)[0]) : undefined)}${v.database !== undefined ? ` --database ${shellQuote(displayPath(v.database))}` : ''}`;
   const run: RehearsalRun = { report, plan, planName: basename(v.plan), scenario, replay };
 
   const write = async (option: string, path: string | undefined, text: () => string): Promise<void> => {
@@ -492,6 +515,54 @@ async function rehearseCommand(args: string[], out: (s: string) => void): Promis
   // A failing run as a link: the scenario, the plan and the seed (a word is not a link's seed).
   if (!report.ok) out(shareLine({ scenario, plan, ...(typeof seed === 'number' && seed >= 0 ? { seed } : {}) }));
   return report.ok ? 0 : 1;
+}
+
+/** Reads a database file given on the command line, refusing one over the import's size cap before reading it. */
+async function readDatabaseFile(path: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    throw new UsageError(`${path}: ${unreadable(e)}`);
+  }
+  const tooLarge = importSizeProblem(size);
+  if (tooLarge) throw new UsageError(`${path}: ${tooLarge}`);
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new UsageError(`${path}: ${unreadable(e)}`);
+  }
+}
+
+/** `cutover-lab starter <file.sqlite> [--out FILE]`: the starter scenario of a database's schema. */
+async function starterCommand(args: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { out: { type: 'string' } }, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nusage: cutover-lab starter <file.sqlite> [--out FILE]`);
+  }
+  const [path, ...extra] = parsed.positionals;
+  if (path === undefined || extra.length > 0) throw new UsageError('usage: cutover-lab starter <file.sqlite> [--out FILE]');
+  if (parsed.values.out !== undefined) await checkOutputPath(parsed.values.out, 'out');
+  const bytes = await readDatabaseFile(path);
+  const inspection = inspectDatabase(await loadNodeSqlEngine(), bytes, basename(path), { importId: basename(path) });
+  if (!inspection.ok) throw new UsageError(`${path} cannot be imported: ${inspection.problem}`);
+  const text = `${JSON.stringify(inspection.starter, null, 2)}\n`;
+  for (const note of inspection.notes) err(`note: ${note}`);
+  const tables = inspection.tables.map((t) => `${t.name} (${t.rows.toLocaleString('en-US')} rows${t.collection === null ? ', no collection' : ''})`).join(', ');
+  if (parsed.values.out === undefined) {
+    out(text.trimEnd());
+    err(`the starter of ${basename(path)}: ${tables}`);
+  } else {
+    try {
+      await writeFile(parsed.values.out, text);
+    } catch (error) {
+      throw new UsageError(`--out ${parsed.values.out}: cannot write: ${unreadable(error)}`);
+    }
+    out(`wrote the starter scenario "${inspection.starter.id}" of ${basename(path)} to ${parsed.values.out}: ${tables}. Edit its new-side SQL, then: cutover-lab rehearse --scenario ${shellQuote(parsed.values.out)} --plan PLAN --database ${shellQuote(path)}`);
+  }
+  return 0;
 }
 
 async function mergeCommand(args: string[], out: (s: string) => void): Promise<number> {
@@ -556,6 +627,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
         return await rehearseCommand(rest, out);
       case 'merge':
         return await mergeCommand(rest, out);
+      case 'starter':
+        return await starterCommand(rest, out, err);
       case 'scenarios':
         if (rest.length > 0 && !(rest.length === 1 && rest[0] === '--verbose')) throw new UsageError('usage: cutover-lab scenarios');
         out(formatScenarios(Object.values(BUILT_IN_SCENARIOS)));

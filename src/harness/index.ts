@@ -5,6 +5,7 @@
  * `renderRunbook` turn a report (with its plan) into JUnit XML for CI and a Markdown runbook;
  * `cutoverMatchers` are Vitest matchers on a report (`expect.extend(cutoverMatchers)`).
  */
+import { inspectDatabase } from '../engine/import-database.ts';
 import { DURABILITY_MODES, type DurabilityMode, type KeyValueBackend } from '../engine/durability/types.ts';
 import type { Scenario } from '../engine/scenario/format.ts';
 import { describe, didYouMean } from '../engine/scenario/shape-checker.ts';
@@ -43,6 +44,12 @@ export interface RehearseOptions {
    * scenario's first that can). Replaces the plan's own `startingRecords`.
    */
   readonly startingRecords?: number | StartingRecords;
+  /**
+   * A SQLite database file that becomes the old database, its rows the starting records (as the
+   * playground's import makes it): checked first (header, length, integrity_check, 256 MiB), and
+   * the scenario's old-side statements compiled against it. Not with `startingRecords`.
+   */
+  readonly database?: { readonly name: string; readonly bytes: Uint8Array };
 }
 
 /** Bad options given to `rehearse` or `simulate`: what is wrong and what to give instead. */
@@ -58,7 +65,7 @@ export class InvalidOptionsError extends Error {
  * report with `ok: false`, not an exception.
  */
 export async function rehearse(scenario: string | Scenario, plan: Plan, options: RehearseOptions): Promise<RehearsalReport> {
-  checkOptions('rehearse', options, ['seed', 'durability', 'store', 'sql', 'startingRecords']);
+  checkOptions('rehearse', options, ['seed', 'durability', 'store', 'sql', 'startingRecords', 'database']);
   const seed = checkSeed(options.seed);
   const durability = checkDurability(options.durability);
   checkPorts(options);
@@ -72,7 +79,20 @@ export async function rehearse(scenario: string | Scenario, plan: Plan, options:
     // Only a plan object takes them; anything else the plan validator refuses as it is.
     if (typeof plan === 'object' && plan !== null && !Array.isArray(plan)) planToRun = { ...plan, startingRecords: asked };
   }
-  return runPlan({ scenario: target, plan: planToRun, seed, durability, sql, ...(options.store ? { store: options.store } : {}) });
+  const database = options.database === undefined ? undefined : checkDatabase(options.database, sql, options.startingRecords !== undefined || (typeof plan === 'object' && plan !== null && 'startingRecords' in plan && plan.startingRecords !== undefined));
+  return runPlan({ scenario: target, plan: planToRun, seed, durability, sql, ...(options.store ? { store: options.store } : {}), ...(database ? { database } : {}) });
+}
+
+/** `options.database` checked as the playground's import checks a file; InvalidOptionsError says what is wrong. */
+function checkDatabase(database: unknown, sql: SqlEngine, withStartingRecords: boolean): { readonly name: string; readonly bytes: Uint8Array } {
+  const d = database as { name?: unknown; bytes?: unknown } | null;
+  if (typeof d !== 'object' || d === null || typeof d.name !== 'string' || !(d.bytes instanceof Uint8Array)) {
+    throw new InvalidOptionsError('rehearse: options.database: give { name, bytes } — the file\'s name and its bytes as a Uint8Array (fs.readFileSync returns a Buffer, which is one)');
+  }
+  if (withStartingRecords) throw new InvalidOptionsError('rehearse: options.database: a rehearsal starts with an imported database or with generated starting records, not both (drop startingRecords, from the options or the plan)');
+  const inspection = inspectDatabase(sql, d.bytes, d.name, { importId: d.name });
+  if (!inspection.ok) throw new InvalidOptionsError(`rehearse: options.database: ${d.name} cannot be imported: ${inspection.problem}`);
+  return { name: d.name, bytes: d.bytes };
 }
 
 /** How `simulate` runs: `SimulateOptions` with the scenario as a built-in id or an object, and sql.js loaded in Node when `sql` is absent. */

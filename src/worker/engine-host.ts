@@ -17,6 +17,7 @@ import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
 import { createRandom } from '../engine/random.ts';
 import { pick, recordKey } from '../engine/records.ts';
+import { inspectDatabase } from '../engine/import-database.ts';
 import { Rehearsal, type ControlState } from '../engine/rehearsal.ts';
 import type { Scenario, Side } from '../engine/scenario/format.ts';
 import { formatProblems, validateScenario } from '../engine/scenario/validate.ts';
@@ -37,7 +38,6 @@ import {
 import { checkScenario, checkShare } from './check-scenario.ts';
 import { dryRun } from './dry-run.ts';
 import { exportDatabase } from './export-database.ts';
-import { inspectDatabase } from './import-database.ts';
 import { planReplays } from './plan-replays.ts';
 import { describeSchema, runConsoleStatement } from './sql-console.ts';
 
@@ -87,6 +87,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
   let openSeed = 1;
   /** The newest database file checked for import (`inspectDatabase`), kept for dry runs. */
   let lastImport: { readonly id: string; readonly bytes: Uint8Array } | undefined;
+  /** Imports checked since the worker started (their ids). */
+  let imports = 0;
   let lock: WriterLock | null = null;
   let workload: Workload | undefined;
   let settings: WorkloadSettings = { ...DEFAULT_WORKLOAD, mix: {} };
@@ -602,7 +604,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     async inspectDatabase(bytes: Uint8Array, fileName: string) {
       // Only the newest import is kept (for dry runs): a file can be a few hundred MiB.
       lastImport = undefined;
-      const inspection = inspectDatabase(ports.sql, bytes, fileName);
+      const inspection = inspectDatabase(ports.sql, bytes, fileName, { importId: `import-${++imports}`, now: () => performance.now() });
       if (inspection.ok) lastImport = { id: inspection.importId, bytes };
       return inspection;
     },

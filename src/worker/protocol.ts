@@ -22,7 +22,10 @@ import type { Problem } from '../harness/plan/validate.ts';
 
 export type { ConsistencyReport, CopyProgress, DurabilityMode, GuardCheck, HistoryOp, HistoryReport, MetricsSnapshot, OperationResult, Phase, PhaseMove, RollbackPlan };
 export type { GateVerdict, Plan, Problem, RehearsalReport, Step, StepFigures, StepReport };
-// A database file's first checks (pure): the page refuses an oversized or non-SQLite file before reading it.
+// An imported database as the page sees it (engine/import-database.ts), and the file's first checks
+// (pure): the page refuses an oversized or non-SQLite file before reading it.
+import type { DatabaseInspection } from '../engine/import-database.ts';
+export type { DatabaseInspection, ImportedTable } from '../engine/import-database.ts';
 export { importSizeProblem, MAX_IMPORT_BYTES, sqliteHeaderProblem } from '../engine/import-file.ts';
 // The share link's format (pure): the page's encoder and decoder (src/ui/share) and the CLI's share the checks.
 export {
@@ -245,38 +248,6 @@ export interface PlanProgress {
 export type ScenarioCheck =
   | { readonly ok: true; readonly scenario: Scenario; readonly info: ScenarioInfo; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
-
-/** One table of an imported database, as the import shows it. */
-export interface ImportedTable {
-  readonly name: string;
-  readonly rows: number;
-  readonly columns: readonly { readonly name: string; readonly type: string; readonly notNull: boolean; /** Position in the primary key from 1; 0 when not in it. */ readonly pk: number }[];
-  readonly foreignKeys: readonly { readonly from: readonly string[]; readonly table: string; readonly to: readonly string[] }[];
-  /** The starter scenario's collection for it, or null when it has none (`note` says why). */
-  readonly collection: string | null;
-  readonly note?: string;
-}
-
-/**
- * A `.sqlite` file checked in the worker (`EngineApi.inspectDatabase`): its tables and a starter
- * scenario made from them; or why it cannot be imported, with what to do. Nothing is stored.
- */
-export type DatabaseInspection =
-  | {
-      readonly ok: true;
-      /** The worker keeps the file under this id for dry runs (until the next import or a restart). */
-      readonly importId: string;
-      readonly fileName: string;
-      readonly bytes: number;
-      readonly tables: readonly ImportedTable[];
-      /** A scenario to edit: the old schema is the file's, the new one a copy, a collection per table with a primary key. */
-      readonly starter: Scenario;
-      /** What the starter left out or changed, in words (a table without a primary key, a view). */
-      readonly notes: readonly string[];
-      /** How long each stage took in the worker, in milliseconds (open, integrity check, tables, starter). */
-      readonly timings: Readonly<Record<string, number>>;
-    }
-  | { readonly ok: false; readonly problem: string };
 
 /** The first rows of one collection on a side, as the dry run shows them (values rendered as text by the UI). */
 export interface DryRunRows {

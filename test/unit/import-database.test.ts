@@ -15,11 +15,12 @@ import { Driver } from '../../src/harness/driver.ts';
 import { SIMULATION_EPOCH_MS } from '../../src/harness/simulate.ts';
 import { webCryptoSha256 } from '../../src/store/digest.ts';
 import { MemoryBackend } from '../../src/store/memory-backend.ts';
-import { inspectDatabase } from '../../src/worker/import-database.ts';
+import { inspectDatabase as inspect } from '../../src/engine/import-database.ts';
 import { nodeSql } from '../support/node.ts';
 import inventory from '../../docs/examples/inventory.json' with { type: 'json' };
 
 const sql = await nodeSql();
+const inspectDatabase = (engine: typeof sql, bytes: Uint8Array, name: string) => inspect(engine, bytes, name, { importId: 'test' });
 const CUSTOMERS = 300;
 const ORDERS = 1_200;
 

@@ -148,6 +148,18 @@ export interface Invariants {
     /** The first unexpected values (up to 20). */
     readonly unexpected: readonly UnexpectedRecord[];
     readonly duplicates: readonly { readonly collection: string; readonly key: string; readonly count: number }[];
+    /**
+     * The starting records (generated or imported) no operation touched, each held to its first
+     * state; a missing or changed one fails the run. Absent when the rehearsal started with none.
+     */
+    readonly starting?: {
+      readonly records: number;
+      readonly untouched: number;
+      readonly missing: number;
+      readonly changed: number;
+      /** The first few missing or changed, each field as JSON (a blob as `{ blob: hex }`). */
+      readonly examples: readonly { readonly collection: string; readonly key: string; readonly expected: { readonly [key: string]: JsonValue } | null; readonly found: { readonly [key: string]: JsonValue } | null }[];
+    };
   };
   /** The final verify (both sides, canonical queries and application reads); null once old is dropped. */
   readonly verify: {

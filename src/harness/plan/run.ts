@@ -24,6 +24,7 @@ import type { Invocation } from '../../engine/workload.ts';
 import { webCryptoSha256 } from '../../store/digest.ts';
 import { MemoryBackend } from '../../store/memory-backend.ts';
 import { withCostModel } from '../cost-model.ts';
+import type { StartingImport } from '../../engine/actions/starting-records.ts';
 import { Driver } from '../driver.ts';
 import { SIMULATION_EPOCH_MS } from '../simulate.ts';
 import { DEFAULT_RATE, type CopyStep, type Gate, type MoveStep, type Plan, type RollbackStep, type Step, type WorkloadStep } from './format.ts';
@@ -36,6 +37,7 @@ import {
   lostRecord,
   stepFigures,
   unexpectedRecord,
+  jsonRecord,
   REPORT_FORMAT,
   type Invariants,
   type PlanFailure,
@@ -59,6 +61,8 @@ export interface RunPlanOptions {
   readonly store?: KeyValueBackend;
   /** Told every line of the driver's log as it happens (the report carries them all). */
   readonly onLog?: (line: string) => void;
+  /** A database file (checked by the caller) that becomes the old database, its rows the starting records; not with the plan's `startingRecords`. */
+  readonly database?: StartingImport;
 }
 
 /** Unexpected values the report lists (it counts them all). */
@@ -131,6 +135,7 @@ export class PlanRun {
       seed,
       durability,
       ...(startingRecords ? { startingRecords } : {}),
+      ...(options.database ? { startingImport: options.database } : {}),
       ports: { sql: withCostModel(options.sql, clock, random.fork('cost')), backend: options.store ?? new MemoryBackend(), digest: webCryptoSha256, clock },
       random,
       log: (line) => {
@@ -232,6 +237,15 @@ export class PlanRun {
       failures.push({ step: null, what: 'invariant', name: 'lost-writes', detail: `${lost.length} acknowledged ${lost.length === 1 ? 'write is' : 'writes are'} not readable through the ${driver.rehearsal.phase} read path: ${lost.slice(0, 10).map(describeLost).join(', ')}${lost.length > 10 ? ` and ${lost.length - 10} more` : ''}` });
     }
     if (invariants.history.unexpectedCount > 0) failures.push({ step: null, what: 'invariant', name: 'unexpected-values', detail: `${invariants.history.unexpectedCount} values no write produced (first: ${invariants.history.unexpected.slice(0, 3).map((u) => `${u.collection} ${u.key}`).join(', ')})` });
+    const starting = invariants.history.starting;
+    if (starting && starting.missing + starting.changed > 0) {
+      failures.push({
+        step: null,
+        what: 'invariant',
+        name: 'starting-records',
+        detail: `${starting.missing} of ${starting.records} starting records missing and ${starting.changed} changed behind the history (first: ${starting.examples.slice(0, 3).map((e) => `${e.collection} ${e.key}`).join(', ')})`,
+      });
+    }
     if (invariants.history.duplicates.length > 0) failures.push({ step: null, what: 'invariant', name: 'duplicates', detail: `${invariants.history.duplicates.length} records returned twice by one read (first: ${invariants.history.duplicates.slice(0, 3).map((d) => `${d.collection} ${d.key}`).join(', ')})` });
 
     const outcome: RehearsalReport['outcome'] = failures.length === 0 ? 'passed' : this.#rolledBack && failures.every((f) => f.what !== 'invariant') ? 'rolled-back' : 'failed';
@@ -290,7 +304,8 @@ function invariantsOf(check: HistoryReport, verify: ConsistencyReport | undefine
   const lost = check.lost.map(lostRecord);
   const unexpected = check.unexpected.map(unexpectedRecord);
   return {
-    ok: lost.length === 0 && unexpected.length === 0 && check.duplicates.length === 0,
+    // A starting record missing or changed behind the history fails the run like a lost write.
+    ok: lost.length === 0 && unexpected.length === 0 && check.duplicates.length === 0 && (check.starting?.missing ?? 0) === 0 && (check.starting?.changed ?? 0) === 0,
     history: {
       operations: check.operations,
       acknowledgedWrites: check.acknowledgedWrites,
@@ -304,6 +319,17 @@ function invariantsOf(check: HistoryReport, verify: ConsistencyReport | undefine
       unexpectedCount: unexpected.length,
       unexpected: unexpected.slice(0, UNEXPECTED_LISTED),
       duplicates: check.duplicates.map((d) => ({ collection: d.collection, key: d.key, count: d.count })),
+      ...(check.starting
+        ? {
+            starting: {
+              records: check.starting.records,
+              untouched: check.starting.untouched,
+              missing: check.starting.missing,
+              changed: check.starting.changed,
+              examples: check.starting.examples.map((e) => ({ collection: e.collection, key: e.key, expected: e.expected === null ? null : jsonRecord(e.expected), found: e.found === null ? null : jsonRecord(e.found) })),
+            },
+          }
+        : {}),
     },
     verify: verify ? verifySummary(verify) : null,
   };

@@ -11,7 +11,7 @@ import { CopyControl } from './actions/copy-control.ts';
 import { RecordCopier } from './actions/copier.ts';
 import { movePhase, rollbackPlan } from './actions/move-phase.ts';
 import { restoreBackup } from './actions/restore-backup.ts';
-import { checkUntouchedStartingRecords, loadStartingRecords, startingRecordsProblem, startingStates, type StartingImport, type StartingRecordsProgress } from './actions/starting-records.ts';
+import { checkUntouchedStartingRecords, importProblem, loadStartingRecords, startingRecordsProblem, startingStates, type StartingImport, type StartingRecordsProgress } from './actions/starting-records.ts';
 import type { StartingKey, StartingRecordsCheck } from './checks/history-checker.ts';
 import type { RecordState } from './checks/model.ts';
 import { verify } from './actions/verify.ts';
@@ -139,6 +139,13 @@ export class Rehearsal {
     if (stored && stored.scenarioId !== scenario.id) {
       throw new Error(`rehearsal "${options.id}" belongs to scenario "${stored.scenarioId}", not "${scenario.id}"`);
     }
+    // An import is refused before anything is stored: a file that is not sound, or that lacks what
+    // the scenario's old side reads and writes, leaves no half-made rehearsal behind.
+    if (!stored && options.startingImport) {
+      if (options.startingRecords) throw new Error('a rehearsal starts with generated records or an imported database, not both');
+      const problem = importProblem(scenario, ports.sql, options.startingImport);
+      if (problem) throw new Error(problem);
+    }
     // The fault stream depends on how many times this rehearsal was opened, so each incarnation
     // after a crash draws fresh but reproducible decisions.
     const opens = (stored?.opens ?? 0) + 1;
@@ -168,7 +175,6 @@ export class Rehearsal {
     const { fresh, problems } = await files.recoverAll();
     const crashed = stored?.openNow === true && !readOnly;
     const controlState: ControlState = stored ? { ...stored, backups: [...stored.backups], opens, openNow: true } : initialControl(scenario, opens);
-    if (!stored && options.startingRecords && options.startingImport) throw new Error('a rehearsal starts with generated records or an imported database, not both');
     if (!stored && options.startingImport) {
       controlState.startingRecords = { count: 0, import: { name: options.startingImport.name, bytes: options.startingImport.bytes.length }, status: 'pending' };
     }

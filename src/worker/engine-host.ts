@@ -17,6 +17,7 @@ import { isCrash, type FaultSpec } from '../engine/faults.ts';
 import { PHASES, phaseIndex } from '../engine/phases.ts';
 import { createRandom } from '../engine/random.ts';
 import { pick, recordKey } from '../engine/records.ts';
+import { importProblem } from '../engine/actions/starting-records.ts';
 import { inspectDatabase } from '../engine/import-database.ts';
 import { Rehearsal, type ControlState } from '../engine/rehearsal.ts';
 import type { Scenario, Side } from '../engine/scenario/format.ts';
@@ -321,6 +322,10 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         if (!candidate) throw new Error(options.scenarioId ? `no built-in scenario "${options.scenarioId}"` : `no rehearsal "${options.rehearsalId}" in this browser`);
         const v = validateScenario(candidate, ports.sql);
         if (!v.ok) throw new Error(`the scenario is not valid:\n${formatProblems(v.problems)}`);
+        if (!stored && options.startingImport) {
+          const problem = importProblem(v.scenario, ports.sql, options.startingImport);
+          if (problem) throw new Error(problem);
+        }
         const sameRehearsal = rehearsal?.id === options.rehearsalId;
         await closeCurrent();
         // Reopening the same rehearsal keeps its lock; another one needs its own.

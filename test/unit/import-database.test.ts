@@ -162,9 +162,12 @@ describe('a rehearsal of an imported database', () => {
     await again.close();
   });
 
-  it('refuses a file that lacks what the scenario\'s old side reads and writes, naming each statement', async () => {
-    await expect(Rehearsal.open({ scenario: inventory as unknown as Scenario, id: 'x', seed: 1, durability: 'strict', ports: ports(), startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow(
+  it('refuses a file that lacks what the scenario\'s old side reads and writes, naming each statement, and stores nothing', async () => {
+    const p = ports();
+    await expect(Rehearsal.open({ scenario: inventory as unknown as Scenario, id: 'x', seed: 1, durability: 'strict', ports: p, startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow(
       /shop\.sqlite does not hold what the scenario's old side reads and writes:\n {2}collections\.items\.rows\.old: .*no such table: items/,
     );
+    await expect(Rehearsal.open({ scenario: starter, id: 'y', seed: 1, durability: 'strict', ports: p, startingImport: { name: 'cut.sqlite', bytes: bytes.slice(0, 4096 * 2) } })).rejects.toThrow(/cut\.sqlite cannot be imported: the file is truncated/);
+    expect(await p.backend.keys('')).toEqual([]);
   });
 });

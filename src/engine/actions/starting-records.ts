@@ -22,9 +22,9 @@ import type { StartingKey, StartingRecordsCheck } from '../checks/history-checke
 import { sideExists } from '../parts.ts';
 import { routeOf } from '../phases.ts';
 import { generateParams } from '../scenario/params.ts';
-import type { Collection, WriteOperation } from '../scenario/format.ts';
+import type { Collection, Scenario, WriteOperation } from '../scenario/format.ts';
 import { createRandom } from '../random.ts';
-import { runInTransaction, type Row, type SqlDatabase, type SqlValue } from '../sql.ts';
+import { runInTransaction, type Row, type SqlDatabase, type SqlEngine, type SqlValue } from '../sql.ts';
 import { sqliteFileProblem, withoutWal } from '../import-file.ts';
 import type { StartingRecordsRequest, StartingRecordsState } from '../control-state.ts';
 import { STARTING_SEQ_BASE, startingRecordsProblem } from '../scenario/starting.ts';
@@ -155,16 +155,13 @@ async function importStartingRecords(
     return `the import of ${state.import?.name ?? 'a database file'} was interrupted before it was stored, so this rehearsal starts without its rows: delete the rehearsal and import the file again`;
   }
   if (!holdsNoRecords(parts)) throw new Error('a database can only be imported into a rehearsal that holds no record yet');
+  // Checked before the rehearsal was made (Rehearsal.open calls importProblem first); again here, cheaply, for any other caller.
   const fileProblem = sqliteFileProblem(imported.bytes);
   if (fileProblem) throw new Error(`${imported.name} cannot be imported: ${fileProblem}`);
   const file = files.fileOf('old');
   const scratch = sql.open(withoutWal(imported.bytes).bytes);
   let installed = false;
   try {
-    const missing = oldSideProblems(parts, scratch);
-    if (missing.length > 0) {
-      throw new Error(`${imported.name} does not hold what the scenario's old side reads and writes:\n${missing.map((m) => `  ${m}`).join('\n')}\nImport the database the scenario was written for, or start from this file's own schema (the starter scenario).`);
-    }
     // The other side's schema when both live in one file (topology "shared"), then the engine's tables.
     const sides = (['old', 'new'] as const).filter((side) => files.fileOf(side) === file);
     try {
@@ -207,9 +204,31 @@ async function importStartingRecords(
   return undefined;
 }
 
+/**
+ * Why `imported` cannot become the old database of a new rehearsal of `scenario`, or undefined:
+ * the file's checks (`import-file.ts`), then every old-side statement of the scenario compiled
+ * against it. Opens a scratch copy and closes it; stores nothing.
+ */
+export function importProblem(scenario: Scenario, sql: SqlEngine, imported: StartingImport): string | undefined {
+  const fileProblem = sqliteFileProblem(imported.bytes);
+  if (fileProblem) return `${imported.name} cannot be imported: ${fileProblem}`;
+  let db: SqlDatabase;
+  try {
+    db = sql.open(withoutWal(imported.bytes).bytes);
+  } catch (error) {
+    return `${imported.name} cannot be imported: SQLite cannot open it (${(error as Error).message})`;
+  }
+  try {
+    const missing = oldSideProblems(scenario, db);
+    if (missing.length === 0) return undefined;
+    return `${imported.name} does not hold what the scenario's old side reads and writes:\n${missing.map((m) => `  ${m}`).join('\n')}\nImport the database the scenario was written for, or start from this file's own schema (the starter scenario).`;
+  } finally {
+    db.close();
+  }
+}
+
 /** The scenario's old-side statements that do not compile against `db` (a missing table or column), each with its path. */
-function oldSideProblems(parts: EngineParts, db: SqlDatabase): string[] {
-  const { scenario } = parts;
+function oldSideProblems(scenario: Scenario, db: SqlDatabase): string[] {
   const statements: [string, string][] = [];
   for (const [name, c] of Object.entries(scenario.collections)) {
     statements.push([`collections.${name}.rows.old`, c.rows.old]);

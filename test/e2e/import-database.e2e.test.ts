@@ -77,11 +77,13 @@ function renameName(scenario: Record<string, unknown>): Record<string, unknown> 
     operations: Record<string, { new: string | string[] }>;
   };
   s.schema.new = s.schema.new.map((d) => (d.startsWith('CREATE TABLE customers') ? d.replace('name TEXT NOT NULL', 'full_name TEXT NOT NULL') : d));
+  // The column, not the parameter :name (the canonical record keeps the field "name").
+  const column = /(?<![:\w])"?name"?(?!\w)/g;
   const customers = s.collections.customers!;
-  customers.rows.new = customers.rows.new.replace('"name"', '"full_name" AS name');
-  customers.upsert.new = customers.upsert.new.map((q) => q.replaceAll('"name"', '"full_name"'));
-  s.operations.getCustomers!.new = (s.operations.getCustomers!.new as string).replace('"name"', '"full_name" AS name');
-  s.operations.putCustomers!.new = (s.operations.putCustomers!.new as string[]).map((q) => q.replaceAll('"name"', '"full_name"'));
+  customers.rows.new = customers.rows.new.replace(column, 'full_name AS name');
+  customers.upsert.new = customers.upsert.new.map((q) => q.replace(column, 'full_name'));
+  s.operations.getCustomers!.new = (s.operations.getCustomers!.new as string).replace(column, 'full_name AS name');
+  s.operations.putCustomers!.new = (s.operations.putCustomers!.new as string[]).map((q) => q.replace(column, 'full_name'));
   return s;
 }
 

@@ -7,7 +7,7 @@
  */
 import { MAX_IMPORT_BYTES, sqliteFileProblem, withoutWal } from './import-file.ts';
 import type { Scenario } from './scenario/format.ts';
-import { starterScenario, quoteIdent, type SchemaTable } from './scenario/starter.ts';
+import { starterScenario, quoteIdent, type ColumnSample, type SchemaTable } from './scenario/starter.ts';
 import { formatProblems, validateScenario } from './scenario/validate.ts';
 import type { SqlDatabase, SqlEngine } from './sql.ts';
 
@@ -139,6 +139,9 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
       fks.set(id, entry);
     }
     const rows = Number(db.query(`SELECT count(*) AS n FROM ${q}`)[0]?.n ?? 0);
+    const unique = uniqueColumns(db, q);
+    const samples = sampleColumns(db, q, columns.map((c) => c.name));
+    const described = columns.map((c) => ({ ...c, ...(unique.has(c.name) ? { unique: true } : {}), ...(samples.get(c.name) ? { sample: samples.get(c.name) as ColumnSample } : {}) }));
     const keyColumns = columns.filter((c) => c.pk > 0);
     let keyRange: [number, number] | undefined;
     if (keyColumns.length === 1 && rows > 0) {
@@ -146,7 +149,7 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
       const r = db.query(`SELECT min(${k}) AS lo, max(${k}) AS hi FROM ${q}`)[0];
       if (r && typeof r.lo === 'number' && typeof r.hi === 'number') keyRange = [r.lo, r.hi];
     }
-    tables.push({ name, columns, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}) });
+    tables.push({ name, columns: described, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}) });
   }
   const views = [...kind].filter(([, t]) => t === 'view').map(([n]) => n);
   const t0 = now();
@@ -173,4 +176,52 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
     notes: [...notes, ...starter.notes],
     timings,
   };
+}
+
+/** Columns a one-column UNIQUE constraint or unique index holds (a primary key aside). */
+function uniqueColumns(db: SqlDatabase, table: string): Set<string> {
+  const out = new Set<string>();
+  for (const index of db.query(`PRAGMA index_list(${table})`)) {
+    if (Number(index.unique) !== 1 || index.origin === 'pk' || Number(index.partial) === 1) continue;
+    const columns = db.query(`PRAGMA index_info(${quoteIdent(String(index.name))})`);
+    if (columns.length === 1 && columns[0]?.name !== null && columns[0]?.name !== undefined) out.add(String(columns[0].name));
+  }
+  return out;
+}
+
+/** Rows a column sample reads (the table's first, in its own order). */
+const SAMPLE_ROWS = 2_000;
+/** Most distinct values taken for a column of a few values (a status, a flag)… */
+const FEW_VALUES = 8;
+/** …when the sample has at least this many rows. */
+const FEW_VALUES_MIN_ROWS = 20;
+
+/** What the first rows of `table` hold in each column, for the starter's generators. */
+function sampleColumns(db: SqlDatabase, table: string, columns: readonly string[]): Map<string, ColumnSample> {
+  const rows = db.query(`SELECT ${columns.map(quoteIdent).join(', ')} FROM ${table} LIMIT ${SAMPLE_ROWS}`);
+  const out = new Map<string, ColumnSample>();
+  if (rows.length === 0) return out;
+  for (const column of columns) {
+    const values = rows.map((r) => r[column] ?? null);
+    const present = values.filter((v) => v !== null);
+    const nulls = present.length < values.length;
+    const distinct = [...new Set(present.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number'))];
+    const few = rows.length >= FEW_VALUES_MIN_ROWS && distinct.length > 0 && distinct.length <= FEW_VALUES && distinct.length === new Set(present).size;
+    const numbers = present.filter((v): v is number => typeof v === 'number');
+    const allInts = present.length > 0 && numbers.length === present.length && numbers.every((n) => Number.isInteger(n));
+    const allNumbers = present.length > 0 && numbers.length === present.length;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const n of numbers) {
+      if (n < lo) lo = n;
+      if (n > hi) hi = n;
+    }
+    out.set(column, {
+      nulls,
+      ...(few ? { values: distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) } : {}),
+      ...(allInts ? { ints: [lo, hi] as const } : {}),
+      ...(allNumbers && !allInts ? { reals: [...new Set(numbers)].slice(0, 6) } : {}),
+    });
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 const MAGIC = 'SQLite format 3\u0000';
 const HEADER_BYTES = 100;
 
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+const mib = (n: number): string => `${Number.isInteger(n / 1024 / 1024) ? n / 1024 / 1024 : (n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 
 /** Why a file of `size` bytes is too large to import, or undefined. */
 export function importSizeProblem(size: number, cap = MAX_IMPORT_BYTES): string | undefined {
@@ -24,10 +24,10 @@ export function importSizeProblem(size: number, cap = MAX_IMPORT_BYTES): string 
 /** The first bytes of a file as printable text, to say what it looks like. */
 function looksLike(bytes: Uint8Array): string {
   const head = [...bytes.subarray(0, 16)].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'a ZIP archive (unzip it first)';
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'a gzip file (gunzip it first)';
-  if (head.startsWith('CREATE') || head.startsWith('PRAGMA') || head.startsWith('BEGIN') || head.startsWith('--')) return 'SQL text (load it into a database with "sqlite3 new.db < file.sql" and import that)';
-  return `it starts with "${head}"`;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'is a ZIP archive (unzip it first)';
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'is a gzip file (gunzip it first)';
+  if (head.startsWith('CREATE') || head.startsWith('PRAGMA') || head.startsWith('BEGIN') || head.startsWith('--')) return 'is SQL text (load it into a database with "sqlite3 new.db < file.sql" and import that)';
+  return `starts with "${head}"`;
 }
 
 /** Why a file starting with `head` (its first bytes) is not a SQLite 3 database, or undefined when it starts as one. */
@@ -35,7 +35,7 @@ export function sqliteHeaderProblem(head: Uint8Array): string | undefined {
   if (head.length === 0) return 'the file is empty: a SQLite database has at least a 100-byte header. Choose the database file itself.';
   const magic = String.fromCharCode(...head.subarray(0, MAGIC.length));
   if (magic === MAGIC) return undefined;
-  return `it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one is ${looksLike(head)}. An encrypted database (SQLCipher) looks like this too: decrypt it first.`;
+  return `it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one ${looksLike(head)}. An encrypted database (SQLCipher) looks like this too: decrypt it first.`;
 }
 
 /** Why `bytes` is not a whole SQLite 3 database file, or undefined when it may be one. */

@@ -219,7 +219,7 @@ describe('bring your own database', () => {
     const stored = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
     const storedBefore = await stored();
     const expected = {
-      csv: /export\.csv\.sqlite was not imported: it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one is it starts with "id,name.1,ada."/,
+      csv: /export\.csv\.sqlite was not imported: it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one starts with "id,name.1,ada."/,
       truncated: /truncated\.sqlite was not imported: the file is truncated: its header says [\d,]+ pages of 4096 bytes/,
       damaged: /damaged\.sqlite was not imported: (the database is damaged|SQLite cannot open it)/,
     };

@@ -74,8 +74,16 @@ describe('a database file checked for import', () => {
     const put = s.operations.putOrders;
     expect(put?.kind === 'write' && put.params.customer_id).toEqual({ existing: 'customers', field: 'id' });
     expect(put?.kind === 'write' && put.params.id).toEqual({ int: [1, ORDERS * 2] });
-    expect(s.drop[0]).toBe('DROP VIEW IF EXISTS "big_orders"');
-    expect(s.drop.indexOf('DROP TABLE IF EXISTS "order_items"')).toBeLessThan(s.drop.indexOf('DROP TABLE IF EXISTS "orders"'));
+    expect(s.drop[0]).toBe('DROP VIEW IF EXISTS big_orders');
+    expect(s.drop.indexOf('DROP TABLE IF EXISTS order_items')).toBeLessThan(s.drop.indexOf('DROP TABLE IF EXISTS orders'));
+    // Plain names stay bare (a quoted name SQLite cannot resolve would pass as a string).
+    expect(s.collections.customers?.rows.old).toBe('SELECT id, name, email, created_at FROM customers');
+    // Values follow the data: a unique e-mail never repeats, a column of few values keeps them, integers keep their range.
+    const params = (op: string) => (s.operations[op]?.kind === 'write' ? s.operations[op].params : {});
+    expect(params('putCustomers').email).toEqual({ template: 'email-{seq}@example.com' });
+    expect(params('putOrders').status).toEqual({ oneOf: ['paid'] });
+    expect(params('putOrderItems').qty).toEqual({ oneOf: [1, 2, 3] });
+    expect(params('putOrders').total).toEqual({ oneOf: [4.5, 9, 13.5, 18, 22.5, 27] });
   });
 
   it('gives odd column names a plain name in the scenario and still quotes the real one', () => {
@@ -108,7 +116,7 @@ describe('a database file checked for import', () => {
     for (let p = 3; p * pageSize < damaged.length; p += 2) damaged.fill(0x5a, p * pageSize + 8, p * pageSize + 200);
     expect(refused(damaged)).toMatch(/damaged|malformed/);
     expect(importSizeProblem(300 * 1024 * 1024)).toMatch(/^the file is 300 MiB, over the 256 MiB an import can hold/);
-    expect(sqliteFileProblem(good, 1024)).toMatch(/over the 0\.0 MiB|over the/);
+    expect(sqliteFileProblem(good, 1024)).toMatch(/^the file is [\d.]+ MiB, over the 0\.0 MiB an import can hold/);
   });
 
   it('refuses a rehearsal storage file (it holds the engine\'s own tables)', () => {

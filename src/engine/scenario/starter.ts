@@ -9,7 +9,7 @@
 import type { Collection, Operation, ParamSpec, Scenario } from './format.ts';
 import { SCENARIO_FORMAT, SCENARIO_VERSION } from './format.ts';
 
-/** One column as `PRAGMA table_xinfo` describes it. */
+/** One column as `PRAGMA table_xinfo` describes it, with what a sample of its values showed. */
 export interface SchemaColumn {
   readonly name: string;
   /** The declared type, as written (`INTEGER`, `varchar(20)`, empty). */
@@ -19,6 +19,22 @@ export interface SchemaColumn {
   readonly pk: number;
   /** Generated (`GENERATED ALWAYS AS`): read, never written. */
   readonly generated?: boolean;
+  /** A one-column UNIQUE constraint or index holds it: generated values must not repeat. */
+  readonly unique?: boolean;
+  /** What the first rows of the table held in it (absent for an empty table). */
+  readonly sample?: ColumnSample;
+}
+
+/** What a sample of a column's values showed: the starter's generators follow it. */
+export interface ColumnSample {
+  /** Smallest and largest integer (absent when any value is not an integer). */
+  readonly ints?: readonly [number, number];
+  /** A few of its non-integer numbers (absent when it holds none, or anything else). */
+  readonly reals?: readonly number[];
+  /** Every distinct value, when there are only a few over many rows (a status, a flag). */
+  readonly values?: readonly (string | number)[];
+  /** Whether any value was NULL. */
+  readonly nulls: boolean;
 }
 
 /** One table of the database, as the starter needs it. */
@@ -56,6 +72,27 @@ export interface Starter {
 
 /** `"name"` with quotes doubled: any table or column name is safe in SQL. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** SQLite's keywords (https://sqlite.org/lang_keywords.html): a name that is one is quoted. */
+const KEYWORDS = new Set(
+  (
+    'ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE ' +
+    'COLUMN COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE DEFERRED ' +
+    'DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN ' +
+    'FROM FULL GENERATED GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL ' +
+    'JOIN KEY LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER ' +
+    'PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME REPLACE RESTRICT RETURNING ' +
+    'RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING ' +
+    'VACUUM VALUES VIEW VIRTUAL WHEN WHERE WINDOW WITH WITHOUT'
+  ).split(' '),
+);
+
+/**
+ * A table or column name as the starter writes it: bare when it is a plain identifier and no
+ * keyword, quoted otherwise. Bare names keep a rename honest: SQLite reads a double-quoted name it
+ * cannot resolve as a string, so a `"full_name"` left behind would pass as a constant.
+ */
+export const ident = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.has(name.toUpperCase()) ? name : quoteIdent(name));
 
 /** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html, 3.1). */
 export function affinity(type: string): 'integer' | 'text' | 'blob' | 'real' | 'numeric' {
@@ -100,10 +137,26 @@ function scenarioId(fileName: string): string {
 
 const TIME_NAME = /(^|_)(at|date|time|timestamp|day|created|updated)$|_at$|date|time/i;
 
-/** A generator for values of `column` (not a key, not a foreign key). */
-function valueSpec(column: SchemaColumn): ParamSpec {
+/**
+ * A generator for values of `column` (not a key, not a foreign key), following what its sample
+ * held: the few values of a status or a flag, the range of its integers, some of its numbers; a
+ * unique column gets values that cannot repeat. Without a sample, by its declared type.
+ */
+function valueSpec(column: SchemaColumn, name: string): ParamSpec {
+  const sample = column.sample;
+  const kind = affinity(column.type);
   const base = ((): ParamSpec => {
-    switch (affinity(column.type)) {
+    if (column.unique) {
+      if (kind === 'integer' || kind === 'numeric' || sample?.ints) {
+        const top = sample?.ints?.[1] ?? 0;
+        return { int: [top + 1, top + 1_000_000_000] };
+      }
+      return /mail/i.test(column.name) ? { template: `${name}-{seq}@example.com` } : { template: `${name}-{seq}` };
+    }
+    if (sample?.values) return { oneOf: [...sample.values] };
+    if (sample?.ints) return { int: [sample.ints[0], sample.ints[1]] };
+    if (sample?.reals && sample.reals.length > 0) return { oneOf: [...sample.reals] };
+    switch (kind) {
       case 'integer':
         return { int: [0, 1000] };
       case 'real':
@@ -116,7 +169,8 @@ function valueSpec(column: SchemaColumn): ParamSpec {
         return { text: [1, 3] };
     }
   })();
-  return column.notNull ? base : { nullable: 0.1, of: base };
+  // NULL as often as the sample shows it (a tenth of the time when it held one), never in a NOT NULL column.
+  return column.notNull || sample?.nulls === false ? base : { nullable: 0.1, of: base };
 }
 
 interface Column {
@@ -155,13 +209,13 @@ export function starterScenario(input: StarterInput): Starter {
     const fields = columns.filter((c) => c.column.pk === 0);
     const renamed = columns.filter((c) => c.name !== c.column.name);
     if (renamed.length > 0) notes.push(`table "${t.name}": ${renamed.map((c) => `column "${c.column.name}" is "${c.name}" in the scenario`).join(', ')} (parameters need plain names)`);
-    const table = quoteIdent(t.name);
-    const list = (cs: readonly Column[]): string => cs.map((c) => quoteIdent(c.column.name)).join(', ');
-    const select = `SELECT ${columns.map((c) => (c.name === c.column.name ? quoteIdent(c.name) : `${quoteIdent(c.column.name)} AS ${c.name}`)).join(', ')} FROM ${table}`;
-    const where = key.map((c) => `${quoteIdent(c.column.name)} = :${c.name}`).join(' AND ');
+    const table = ident(t.name);
+    const list = (cs: readonly Column[]): string => cs.map((c) => ident(c.column.name)).join(', ');
+    const select = `SELECT ${columns.map((c) => (c.name === c.column.name ? ident(c.name) : `${ident(c.column.name)} AS ${c.name}`)).join(', ')} FROM ${table}`;
+    const where = key.map((c) => `${ident(c.column.name)} = :${c.name}`).join(' AND ');
     const upsert =
       `INSERT INTO ${table} (${list(columns)}) VALUES (${columns.map((c) => `:${c.name}`).join(', ')}) ON CONFLICT (${list(key)}) ` +
-      (fields.length > 0 ? `DO UPDATE SET ${fields.map((c) => `${quoteIdent(c.column.name)} = excluded.${quoteIdent(c.column.name)}`).join(', ')}` : 'DO NOTHING');
+      (fields.length > 0 ? `DO UPDATE SET ${fields.map((c) => `${ident(c.column.name)} = excluded.${ident(c.column.name)}`).join(', ')}` : 'DO NOTHING');
     const remove = `DELETE FROM ${table} WHERE ${where}`;
     const readName = safeName(`get${pascal(collection)}`, operationNames, 'op');
     const writeName = safeName(`put${pascal(collection)}`, operationNames, 'op');
@@ -199,9 +253,11 @@ export function starterScenario(input: StarterInput): Starter {
     }
     const writeParams: Record<string, ParamSpec> = {};
     for (const c of key) writeParams[c.name] = keySpec(c);
-    for (const c of fields) writeParams[c.name] = parentOf(c) ?? valueSpec(c.column);
+    for (const c of fields) writeParams[c.name] = parentOf(c) ?? valueSpec(c.column, c.name);
     const readParams: Record<string, ParamSpec> = {};
-    for (const c of key) readParams[c.name] = { existing: collection, field: c.name, missing: 0.1 };
+    // An integer key reads over the same range the write draws from (a missing record is one the
+    // range holds and the table does not); other keys read records the workload knows, now and then one that is not there.
+    for (const c of key) readParams[c.name] = integerKey ? keySpec(c) : { existing: collection, field: c.name, missing: 0.1 };
 
     collections[collection] = {
       key: key.map((c) => c.name),
@@ -240,7 +296,7 @@ export function starterScenario(input: StarterInput): Starter {
 
   // Views first, then tables, children before the tables they refer to.
   const dropOrder = [...input.tables].sort((a, b) => dependents(a, input.tables) - dependents(b, input.tables));
-  const drop = [...input.views.map((v) => `DROP VIEW IF EXISTS ${quoteIdent(v)}`), ...dropOrder.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t.name)}`)];
+  const drop = [...input.views.map((v) => `DROP VIEW IF EXISTS ${ident(v)}`), ...dropOrder.map((t) => `DROP TABLE IF EXISTS ${ident(t.name)}`)];
   const id = scenarioId(input.fileName);
   const scenario: Scenario = {
     format: SCENARIO_FORMAT,

@@ -116,7 +116,7 @@ describe('cl-database-import', () => {
     await el.updateComplete;
     expect(inspected).toEqual([]);
     expect(alertText(el)).toContain('x.sqlite was not imported');
-    expect(alertText(el)).toContain('it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one is it starts with "id,name');
+    expect(alertText(el)).toContain('it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one starts with "id,name');
     expect(alertText(el)).toContain('Nothing was stored or changed.');
     expect(el.shadowRoot!.querySelector('cl-scenario-editor')).toBeNull();
   });

@@ -39,7 +39,11 @@ export const DATABASE_FILE = /\.(sqlite3?|db3?|s3db|sl3)$/i;
 /** The worker's stages, in words. */
 const TIMING_LABELS: Readonly<Record<string, string>> = { open: 'opening', integrity: 'integrity check', tables: 'reading the tables', starter: 'making the starter' };
 
-const formatBytes = (n: number): string => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+const formatBytes = (n: number): string => {
+  const mib = n / 1024 / 1024;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+};
 
 /** Reads `file` in chunks, telling `onProgress` how many bytes are in; stops when `signal` aborts. */
 async function readFile(file: File, onProgress: (read: number) => void, signal: AbortSignal): Promise<Uint8Array> {

@@ -130,6 +130,15 @@ describe('cl-actions', () => {
     expect(commandButton(el, 'backfill', 'start').disabled).toBe(true);
     expect(commandButton(el, 'reverse-sync', 'start').disabled).toBe(true);
     expect(section(el, 'backfill').textContent).toContain('the old schema is dropped');
+    // Verify too: with old gone it would call every record different.
+    const verify = [...el.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Verify')!;
+    expect(verify.disabled).toBe(true);
+    expect(el.shadowRoot!.getElementById(verify.getAttribute('aria-describedby')!)?.textContent).toContain('Old is dropped: there is nothing left to compare new with');
+  });
+
+  it('says why a verify in new-only differs: writes go to new alone until a reverse-sync', async () => {
+    const el = await mount<ClActions>('cl-actions', { state: makeState({ phase: 'new-only', lastVerify: { clean: false, diverged: 27, lostByDrop: 0, divergenceEvents: 0, phase: 'new-only' } }) });
+    expect(el.shadowRoot!.getElementById('verify-new-only')?.textContent).toMatch(/writes go to new alone: records written since the cut-over differ until a reverse-sync/);
   });
 
   it('fires cl-verify and shows the last verify summary', async () => {

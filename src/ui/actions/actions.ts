@@ -135,8 +135,14 @@ export class ClActions extends LitElement {
         <div class="title"><h3 id="verify-title">Verify</h3></div>
         <p class="muted">Compares both sides record by record with the scenario's consistency queries, and through the application's own reads.</p>
         ${this.renderVerifySummary(state.lastVerify, state.control.divergenceEvents)}
+        ${state.phase === 'new-only' && state.lastVerify?.phase === 'new-only' && !state.lastVerify.clean
+          ? html`<p class="muted" id="verify-new-only">In new-only, writes go to new alone: records written since the cut-over differ until a reverse-sync copies them back. The history check (the badge) is what says whether one was lost.</p>`
+          : nothing}
+        ${state.phase === 'old-dropped'
+          ? html`<p class="muted" id="verify-dropped">Old is dropped: there is nothing left to compare new with. The history check (the badge) holds every acknowledged write and starting record now.</p>`
+          : nothing}
         <div class="buttons">
-          <button type="button" @click=${this.handleVerify}>Verify</button>
+          <button type="button" ?disabled=${state.phase === 'old-dropped'} aria-describedby=${state.phase === 'old-dropped' ? 'verify-dropped' : nothing} @click=${this.handleVerify}>Verify</button>
         </div>
       </section>
     `;

@@ -272,6 +272,8 @@ export type DryRunResult =
         readonly new: DryRunRows;
         /** Records whose canonical form differs between the sides (key as JSON, each side's fields or null). */
         readonly differences: readonly { readonly key: string; readonly old: Readonly<Record<string, SqlValue>> | null; readonly new: Readonly<Record<string, SqlValue>> | null }[];
+        /** How many records differ in all (`differences` lists the first of them); absent from a dry run that did not count them. */
+        readonly differing?: number;
         /** A statement that failed, with its path in the scenario (`collections.items.upsert.new[1]`). */
         readonly error?: Problem;
       }[];

@@ -6,6 +6,12 @@ export const scenarioEditorStyles = css`
     display: block;
     max-width: 80rem;
   }
+  /* Headings start at h4: the editor sits under an h3 (the picker's editor area, "Your own database"). */
+  h4,
+  h5 {
+    margin: 0 0 0.5rem;
+    font-size: 1rem;
+  }
   header {
     display: flex;
     flex-wrap: wrap;
@@ -39,7 +45,7 @@ export const scenarioEditorStyles = css`
     font-weight: 600;
     padding: 0 0.25rem;
   }
-  h4 {
+  h6 {
     margin: 0.75rem 0 0.25rem;
     font-size: 0.95rem;
   }
@@ -187,6 +193,24 @@ export const scenarioEditorStyles = css`
     font-family: var(--cl-mono);
     font-size: 0.8rem;
     overflow-wrap: anywhere;
+  }
+  /* Room for the sticky actions bar: whatever is scrolled into view (focus, find, a table's last rows)
+     stops above the bar, not under it; the dry run ends with room before the bar. */
+  * {
+    scroll-margin-bottom: 5rem;
+  }
+  .actions,
+  .actions * {
+    scroll-margin-bottom: 0;
+  }
+  .dry-run {
+    padding-bottom: 1rem;
+  }
+  @media (max-width: 30rem) {
+    /* The three buttons wrap to two lines on a phone. */
+    * {
+      scroll-margin-bottom: 8rem;
+    }
   }
   .actions {
     position: sticky;

@@ -171,6 +171,7 @@ describe('cl-scenario-editor', () => {
         {
           name: 'items',
           sampled: 2,
+          differing: 1,
           old: { columns: ['sku', 'name', 'stock', 'price_cents'], rows: [['a', html, null, 100], ['b', 'plain', 2, new Uint8Array([1, 171])]] },
           new: { columns: ['sku', 'name', 'stock', 'price_cents'], rows: [['a', html, null, 1000], ['b', 'plain', 2, new Uint8Array([1, 171])]] },
           differences: [{ key: '["a"]', old: { name: html, stock: null, price_cents: 100 }, new: { name: html, stock: null, price_cents: 1000 } }],
@@ -195,10 +196,54 @@ describe('cl-scenario-editor', () => {
     expect(marked('old')).toEqual([true, false]);
     expect(marked('new')).toEqual([true, false]);
     expect(section.querySelector('.differences')!.textContent).toContain(`old name ${html}, stock NULL, price_cents 100; new name ${html}, stock NULL, price_cents 1000`);
+    expect(section.querySelector('.verdict')!.textContent).toMatch(/All 2 records compared\.\s+1 of 2 differ\./);
+    expect(root(el).querySelector('.dry-run [aria-live]')!.textContent).toMatch(/2 records compared,\s+1 differing\./);
     expect(section.querySelector('.error')!.textContent).toMatch(/collections\.items\.upsert\.new\[1\]\s*: NOT NULL constraint failed/);
     expect(root(el).querySelector('.stale')).toBeNull();
     await userEvent.fill(root(el).querySelector<HTMLInputElement>('#f-title')!, 'Edited');
     expect(root(el).querySelector('.stale')!.textContent).toContain('edited after this dry run');
+  });
+
+  it('says how many records were compared and how many differ, the first 20 listed', async () => {
+    const columns = ['sku', 'name'];
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => [`s${String(i + 1).padStart(3, '0')}`, `item ${i + 1}`]);
+    const result: DryRunResult = {
+      ok: true,
+      source: 'seed data',
+      collections: [
+        { name: 'agree', sampled: 500, old: { columns, rows: rows(20) }, new: { columns, rows: rows(20) }, differences: [], differing: 0 },
+        {
+          name: 'differ',
+          sampled: 500,
+          old: { columns, rows: rows(20) },
+          new: { columns, rows: rows(20) },
+          differences: Array.from({ length: 20 }, (_, i) => ({ key: `["x${i}"]`, old: { name: 'a' }, new: { name: null } })),
+          differing: 37,
+        },
+      ],
+    };
+    const el = await mount({ dryRun: async () => result });
+    await userEvent.click(button(el, 'Dry run'));
+    await expect.poll(() => root(el).querySelectorAll('.dry-collection').length).toBe(2);
+    const text = (name: string) => root(el).querySelector(`.dry-collection[data-collection="${name}"]`)!.textContent!.replace(/\s+/g, ' ');
+    expect(text('agree')).toMatch(/500 records sampled.*500 records compared, spread over the whole collection in key order\. Both sides agree on every sampled record\./);
+    expect(text('differ')).toContain('500 records compared, spread over the whole collection in key order. 37 of 500 differ (the first 20 listed).');
+    expect(root(el).querySelectorAll('.dry-collection[data-collection="differ"] .differences li')).toHaveLength(20);
+    expect(root(el).querySelector('.dry-run [aria-live] > p')!.textContent!.replace(/\s+/g, ' ')).toContain('1,000 records compared, 37 differing.');
+  });
+
+  it('gives every button a name that contains its visible text, and headings from h4 (it sits under an h3)', async () => {
+    const el = await mount();
+    const buttons = [...root(el).querySelectorAll('button')];
+    expect(buttons.some((b) => b.getAttribute('aria-label') === 'Add statement to old schema')).toBe(true);
+    for (const b of buttons) {
+      const visible = b.textContent!.trim().replace(/\s+/g, ' ');
+      const name = b.getAttribute('aria-label') ?? visible;
+      expect(name.toLowerCase(), name).toContain(visible.toLowerCase());
+    }
+    expect(root(el).querySelector('header h4')!.textContent).toBe('Edit scenario');
+    expect(root(el).querySelectorAll('h1, h2, h3')).toHaveLength(0);
+    expect([...root(el).querySelectorAll('section > h5')].map((h) => h.textContent)).toEqual(['Scenario', 'Schemas', 'Collections', 'Operations', 'Drop', 'Seed data', 'Workload mix', 'Dry run']);
   });
 
   it('checks through the real engine worker: a broken new DDL statement gets SQLite\'s message at that statement', async () => {

@@ -4,8 +4,12 @@
  * CodeMirror editor with SQLite highlighting, and a JSON view of the whole for anything else.
  * Every edit is checked by the worker (`check`, 300 ms after the last keystroke); each problem is
  * shown at the field its path points into, the field marked `aria-invalid`. A dry run (`dryRun`)
- * writes a sample of the old side's records into the new schema and shows the first rows of each
- * side and what differs, before a rehearsal starts.
+ * writes a sample of the old side's records (up to 500 per collection, spread over all of it in key
+ * order) into the new schema, compares every one, and shows the first rows of each side, how many
+ * records differ and the first of them, before a rehearsal starts.
+ *
+ * Headings start at h4 (title) and h5 (sections): the editor is placed under an h3 (the picker's
+ * editor area, "Your own database").
  *
  * @fires cl-editor-start - start a rehearsal of the edited scenario ({ scenario }); only once the last check passed
  * @fires cl-editor-save - keep the edited scenario in the user's scenarios ({ scenario }); only once the last check passed
@@ -19,6 +23,9 @@ import { tableStyles } from '../shared-styles.ts';
 import { arr, arrAt, commaList, fieldPaths, keyOf, obj, objAt, objIn, placeProblems, str, valueText, type JsonObject } from './draft.ts';
 import { scenarioEditorStyles } from './scenario-editor.styles.ts';
 import './sql-field.ts';
+
+/** Records a dry run compares per collection, at most (`DRY_RUN_SAMPLE` in src/worker/dry-run.ts). */
+const DRY_RUN_MOST = 500;
 
 /** Milliseconds after the last edit before the scenario is checked. */
 export const CHECK_DELAY_MS = 300;
@@ -194,7 +201,7 @@ export class ClScenarioEditor extends LitElement {
     const status = this._checking ? 'Checking…' : count > 0 ? plural(count, 'problem') : this._check?.ok ? 'No problems' : '';
     return html`
       <header>
-        <h2>Edit scenario</h2>
+        <h4>Edit scenario</h4>
         <p class="status ${count > 0 && !this._checking ? 'bad' : ''}" role="status" aria-live="polite">${status}</p>
       </header>
       ${top.length > 0
@@ -307,7 +314,7 @@ export class ClScenarioEditor extends LitElement {
       )}
       ${list.length === 0 ? html`<p class="muted">No statements.</p>` : nothing} ${this.#renderProblems(path, at(path))}
       <button
-        aria-label="Add a statement to ${label.toLowerCase()}"
+        aria-label="Add statement to ${label.toLowerCase()}"
         @click=${() => {
           arrAt(parent, key).push('');
           this.#edited();
@@ -338,7 +345,7 @@ export class ClScenarioEditor extends LitElement {
       </div>`;
     };
     return html`<section aria-labelledby="about-heading">
-      <h3 id="about-heading">Scenario</h3>
+      <h5 id="about-heading">Scenario</h5>
       <div class="grid">
         ${this.#renderInput('id', 'Id (lower-case letters, digits and dashes)', str(d.id), at, (v) => (d.id = v))}
         ${this.#renderInput('title', 'Title', str(d.title), at, (v) => (d.title = v))} ${choice('topology', 'Topology', ['shared', 'split'])}
@@ -354,7 +361,7 @@ export class ClScenarioEditor extends LitElement {
   #renderSchemas(d: JsonObject, at: (path: string) => Problem[]): TemplateResult {
     const schema = objAt(d, 'schema');
     return html`<section aria-labelledby="schema-heading">
-      <h3 id="schema-heading">Schemas</h3>
+      <h5 id="schema-heading">Schemas</h5>
       <div class="sides">${SIDES.map((side) => this.#renderStatements(`schema.${side}`, `${SIDE_LABEL[side]} schema`, schema, side, at))}</div>
     </section>`;
   }
@@ -362,7 +369,7 @@ export class ClScenarioEditor extends LitElement {
   #renderCollections(d: JsonObject, at: (path: string) => Problem[]): TemplateResult {
     const collections = obj(d.collections);
     return html`<section aria-labelledby="collections-heading">
-      <h3 id="collections-heading">Collections</h3>
+      <h5 id="collections-heading">Collections</h5>
       ${Object.keys(collections).length === 0 ? html`<p class="muted">None: add one in the JSON view.</p>` : nothing}
       ${Object.entries(collections).map(([name, value]) => {
         const c = obj(value);
@@ -392,7 +399,7 @@ export class ClScenarioEditor extends LitElement {
   #renderOperations(d: JsonObject, at: (path: string) => Problem[]): TemplateResult {
     const operations = obj(d.operations);
     return html`<section aria-labelledby="operations-heading">
-      <h3 id="operations-heading">Operations</h3>
+      <h5 id="operations-heading">Operations</h5>
       ${Object.entries(operations).map(([name, value]) => {
         const op = obj(value);
         const path = `operations.${name}`;
@@ -415,7 +422,7 @@ export class ClScenarioEditor extends LitElement {
 
   #renderDrop(d: JsonObject, at: (path: string) => Problem[]): TemplateResult {
     return html`<section aria-labelledby="drop-heading">
-      <h3 id="drop-heading">Drop</h3>
+      <h5 id="drop-heading">Drop</h5>
       ${this.#renderStatements('drop', 'Drop', d, 'drop', at)}
     </section>`;
   }
@@ -426,7 +433,7 @@ export class ClScenarioEditor extends LitElement {
       .filter(([, op]) => obj(op).kind === 'write')
       .map(([name]) => name);
     return html`<section aria-labelledby="seed-heading">
-      <h3 id="seed-heading">Seed data</h3>
+      <h5 id="seed-heading">Seed data</h5>
       ${this.#renderProblems('seedData', at('seedData'))}
       ${steps.map((value, i) => {
         const step = obj(value);
@@ -478,7 +485,7 @@ export class ClScenarioEditor extends LitElement {
   #renderMix(d: JsonObject, at: (path: string) => Problem[]): TemplateResult {
     const names = [...new Set([...Object.keys(obj(d.operations)), ...Object.keys(obj(obj(d.workload).mix))])];
     return html`<section aria-labelledby="mix-heading">
-      <h3 id="mix-heading">Workload mix</h3>
+      <h5 id="mix-heading">Workload mix</h5>
       ${this.#renderProblems('workload.mix', at('workload.mix'))}
       <div class="grid mix">
         ${names.map((name) => {
@@ -532,9 +539,13 @@ export class ClScenarioEditor extends LitElement {
   #renderDryRun(): TemplateResult {
     const dry = this._dry;
     const source = this.importName ? html`a sample of the rows of <strong>${this.importName}</strong>` : html`the records the seed data writes`;
+    const differing = (c: DryRunCollection): number => c.differing ?? c.differences.length;
     return html`<section aria-labelledby="dry-heading" class="dry-run">
-      <h3 id="dry-heading">Dry run</h3>
-      <p class="muted">Applies the new schema and each collection's upsert statements to ${source}, then reads both sides back and compares them. Nothing is stored.</p>
+      <h5 id="dry-heading">Dry run</h5>
+      <p class="muted">
+        Applies the new schema and each collection's upsert statements to ${source} (up to ${DRY_RUN_MOST} records a collection, spread evenly over all of it in key order), then reads both sides
+        back and compares every record. Nothing is stored.
+      </p>
       <button ?disabled=${this._dryRunning} @click=${this.#handleDryRun}>${this._dryRunning ? 'Running the dry run…' : 'Dry run'}</button>
       <div aria-live="polite">
         ${dry !== null && this._dryStale ? html`<p class="muted stale">The scenario was edited after this dry run: run it again to see the edit.</p>` : nothing}
@@ -549,7 +560,8 @@ export class ClScenarioEditor extends LitElement {
                   </ul>`
               : html`<p>
                     ${dry.source === 'import' ? `A sample of the rows of ${this.importName ?? 'the imported database'}` : 'The seed data'}:
-                    ${plural(dry.collections.reduce((n, c) => n + c.differences.length, 0), 'difference')}.
+                    ${plural(dry.collections.reduce((n, c) => n + c.sampled, 0), 'record')} compared,
+                    ${dry.collections.reduce((n, c) => n + differing(c), 0).toLocaleString('en-US')} differing.
                   </p>
                   ${dry.collections.map((c) => this.#renderDryCollection(c))}`}
       </div>
@@ -557,12 +569,13 @@ export class ClScenarioEditor extends LitElement {
   }
 
   #renderDryCollection(c: DryRunCollection): TemplateResult {
+    const differing = c.differing ?? c.differences.length;
     const keyCount = Math.max(1, arr(obj(obj(this.#draft.collections)[c.name]).key).length);
-    const differing = new Set(c.differences.map((d) => d.key));
+    const listed = new Set(c.differences.map((d) => d.key));
     const table = (side: Side, rows: DryRunRows): TemplateResult => html`<div class="table-wrap">
       <table class="rows" data-side=${side}>
         <caption>
-          ${SIDE_LABEL[side]}: ${rows.rows.length === 0 ? 'no rows' : `the first ${plural(rows.rows.length, 'row')}`}
+          ${SIDE_LABEL[side]}: ${rows.rows.length === 0 ? 'no rows' : `the first ${plural(rows.rows.length, 'row')} of the sample, in key order`}
         </caption>
         <thead>
           <tr>
@@ -572,7 +585,7 @@ export class ClScenarioEditor extends LitElement {
         </thead>
         <tbody>
           ${rows.rows.map((row) => {
-            const differs = differing.has(keyOf(row.slice(0, keyCount)));
+            const differs = listed.has(keyOf(row.slice(0, keyCount)));
             return html`<tr class=${differs ? 'differs' : ''}>
               <td>${differs ? html`<span aria-hidden="true">≠</span><span class="visually-hidden">differs</span>` : nothing}</td>
               ${row.map((v) => html`<td class=${v === null ? 'null' : ''}>${valueText(v)}</td>`)}
@@ -587,17 +600,22 @@ export class ClScenarioEditor extends LitElement {
         : Object.entries(record)
             .map(([k, v]) => `${k} ${valueText(v)}`)
             .join(', ');
+    // A collection of more records than the dry run compares is sampled across all of it; else all are compared.
+    const compared = c.sampled >= DRY_RUN_MOST ? `${plural(c.sampled, 'record')} compared, spread over the whole collection in key order` : `All ${plural(c.sampled, 'record')} compared`;
     return html`<article class="dry-collection" data-collection=${c.name}>
-      <h4>${c.name} <span class="muted">(${plural(c.sampled, 'record')} sampled)</span></h4>
+      <h6>${c.name} <span class="muted">(${plural(c.sampled, 'record')} sampled)</span></h6>
       ${c.error
         ? html`<p class="bad error"><code>${c.error.path}</code>: ${c.error.message}</p>`
         : nothing}
       <div class="sides">${table('old', c.old)} ${table('new', c.new)}</div>
-      ${c.differences.length === 0
+      ${differing === 0
         ? c.error
           ? nothing
-          : html`<p class="ok">Both sides agree on every sampled record.</p>`
-        : html`<ul class="differences" aria-label="Differences in ${c.name}">
+          : html`<p class="ok verdict">${compared}. Both sides agree on every sampled record.</p>`
+        : html`<p class="bad verdict">
+              ${compared}. ${differing.toLocaleString('en-US')} of ${c.sampled.toLocaleString('en-US')} differ${c.differences.length < differing ? ` (the first ${c.differences.length.toLocaleString('en-US')} listed)` : ''}.
+            </p>
+            <ul class="differences" aria-label="Differences in ${c.name}">
             ${c.differences.map(
               (d) => html`<li><code>${d.key}</code>: old ${fields(d.old)}; new ${fields(d.new)}</li>`,
             )}

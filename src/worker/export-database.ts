@@ -5,7 +5,7 @@
  * bytes hold nothing that was dropped. The rehearsal's own database is only read.
  */
 import type { Rehearsal } from '../engine/rehearsal.ts';
-import { sideLabel, type Scenario, type Side } from '../engine/scenario/format.ts';
+import type { Scenario, Side } from '../engine/scenario/format.ts';
 import type { SqlDatabase, SqlEngine } from '../engine/sql.ts';
 import type { ExportedDatabase } from './protocol.ts';
 
@@ -25,24 +25,25 @@ export function exportDatabase(rehearsal: Rehearsal, sql: SqlEngine, side: Side)
     dropObjects(copy, (name) => name.startsWith(ENGINE_PREFIX) || foreign.has(name));
     copy.exec('VACUUM');
     const tables = rowsPerTable(copy);
-    return { fileName: exportFileName(rehearsal.id, sideLabel(rehearsal.scenario, side), side), bytes: copy.export(), tables };
+    return { fileName: exportFileName(rehearsal.id, side), bytes: copy.export(), tables };
   } finally {
     copy.close();
   }
 }
 
-/** `<rehearsal-id>-<label>.sqlite`, accents stripped and anything else but ASCII letters, digits, `.`, `_` and `-` made a `-`. */
-export function exportFileName(rehearsalId: string, label: string, side: Side): string {
-  const safe = (text: string): string =>
-    text
-      .normalize('NFKD')
-      .replace(/\p{M}+/gu, '')
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .replace(/-{2,}/g, '-')
-      .replace(/^[-.]+|[-.]+$/g, '');
-  const id = safe(rehearsalId) || 'rehearsal';
-  const name = safe(label) || side;
-  return `${id}-${name}.sqlite`;
+/**
+ * `<rehearsal-id>-<side>.sqlite`, accents stripped and anything else but ASCII letters, digits, `.`,
+ * `_` and `-` made a `-`. The side, not its label: labels describe schemas ("members.full_name",
+ * "shop.sqlite") and made names that hid which file was which.
+ */
+export function exportFileName(rehearsalId: string, side: Side): string {
+  const safe = rehearsalId
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  return `${safe || 'rehearsal'}-${side}.sqlite`;
 }
 
 /** Names the other side's DDL makes and this side's does not (both run on a scratch database). */

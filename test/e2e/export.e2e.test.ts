@@ -91,7 +91,7 @@ describe('the Export menu', () => {
     const figures: string[] = [];
     for (const side of ['old', 'new'] as const) {
       const file = await exportItem(page, side === 'old' ? 'Old database (.sqlite)' : 'New database (.sqlite)');
-      expect(file.name).toMatch(new RegExp(`^consensus-artifacts-[a-z0-9]+-${side === 'old' ? 'consensus_artifacts' : 'consensus_runs-agent_outputs'}\\.sqlite$`));
+      expect(file.name).toMatch(new RegExp(`^consensus-artifacts-[a-z0-9]+-${side}\\.sqlite$`));
       expect(await sqlite3(file.path, 'PRAGMA integrity_check')).toEqual(['ok']);
       expect(await sqlite3(file.path, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).toEqual([...TABLES[side]]);
       expect(await sqlite3(file.path, "SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_\\_cutover\\_%' ESCAPE '\\'")).toEqual(['0']);
@@ -99,7 +99,7 @@ describe('the Export menu', () => {
       figures.push(`${file.name}: ${file.bytes} bytes, ${file.ms} ms from click to saved`);
     }
     // The menu says what it exported.
-    await expect.poll(() => page.locator('cl-app').locator('.notice').allTextContents()).toContainEqual(expect.stringMatching(/Exported consensus-artifacts-.*-consensus_runs-agent_outputs\.sqlite: 2 tables/));
+    await expect.poll(() => page.locator('cl-app').locator('.notice').allTextContents()).toContainEqual(expect.stringMatching(/Exported consensus-artifacts-.*-new\.sqlite: 2 tables/));
 
     const scenario = await exportItem(page, 'Scenario (.json)');
     expect(scenario.name).toBe('consensus-artifacts.scenario.json');

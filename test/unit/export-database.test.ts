@@ -82,8 +82,8 @@ describe('exportDatabase', () => {
       expect(fresh.file.tables).toEqual({ agent_outputs: 3, consensus_runs: 1 });
       // AUTOINCREMENT counters of the other side's tables go with them.
       expect(old.db.query('SELECT name FROM sqlite_sequence ORDER BY name').map((r) => r.name)).toEqual(['consensus_artifacts']);
-      expect(old.file.fileName).toBe('test-consensus_artifacts.sqlite');
-      expect(fresh.file.fileName).toBe('test-consensus_runs-agent_outputs.sqlite');
+      expect(old.file.fileName).toBe('test-old.sqlite');
+      expect(fresh.file.fileName).toBe('test-new.sqlite');
       // VACUUM: the other side's pages are not in the file.
       expect(fresh.file.bytes.length).toBeLessThan(rig.rehearsal.database('new').export().length);
     } finally {
@@ -98,13 +98,13 @@ describe('exportDatabase', () => {
     expect(() => exportDatabase(rig.rehearsal, sql, 'old')).toThrow(/old database cannot be exported: its schema was dropped/);
     const { file, db } = exported(rig, 'new');
     db.close();
-    expect(file.fileName).toBe('test-workspace-keys.sqlite');
+    expect(file.fileName).toBe('test-new.sqlite');
   });
 
   it('makes file names safe', () => {
-    expect(exportFileName('r-1', 'JSON', 'old')).toBe('r-1-JSON.sqlite');
-    expect(exportFileName('../../etc', 'a/b:c*?', 'new')).toBe('etc-a-b-c.sqlite');
-    expect(exportFileName('r 1', 'Ünïcode ✓', 'new')).toBe('r-1-Unicode.sqlite');
-    expect(exportFileName('r', '…', 'new')).toBe('r-new.sqlite');
+    expect(exportFileName('r-1', 'old')).toBe('r-1-old.sqlite');
+    expect(exportFileName('../../etc/a:b*?', 'new')).toBe('etc-a-b-new.sqlite');
+    expect(exportFileName('Ünïcode ✓', 'new')).toBe('Unicode-new.sqlite');
+    expect(exportFileName('…', 'new')).toBe('rehearsal-new.sqlite');
   });
 });

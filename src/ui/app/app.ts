@@ -203,6 +203,17 @@ export class ClApp extends LitElement {
       await this.plan.loadShared(`${scenario.id}.shared-plan.json`, JSON.stringify(plan, null, 2), seed);
       this.#reveal('#plan', 'cl-plan-panel', 'button.primary:not([disabled])');
     };
+    el.keep = async (scenario) => {
+      // As a scenario file is kept: checked by the worker (a built-in's id is refused), then listed on the picker.
+      const checked = await this.#checkScenario(JSON.stringify(scenario));
+      if (!checked.ok) {
+        this.engine.notify('warning', `the shared scenario was not kept: ${checked.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`);
+        return;
+      }
+      await this.#keepScenario({ scenario: checked.scenario, warnings: checked.warnings });
+      this.engine.notify('info', `"${checked.scenario.id}" is kept on the picker with your scenarios.`);
+      this._picking = true;
+    };
     el.dismiss = () => {
       if (isShareFragment(location.hash)) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     };

@@ -88,4 +88,14 @@ export const databaseImportStyles = css`
     padding-top: 0.75rem;
     border-top: 1px solid var(--cl-border);
   }
+  .use {
+    margin: 0.5rem 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.25rem 0.5rem;
+    align-items: center;
+  }
+  .use select {
+    max-width: 100%;
+  }
 `;

@@ -177,6 +177,26 @@ describe('cl-database-import', () => {
     expect([...sent.subarray(0, 15)].map((b) => String.fromCharCode(b)).join('')).toBe('SQLite format 3');
   });
 
+  it('rehearses the file with one of your scenarios instead of the starter (one written or shared for this database)', async () => {
+    const { ports } = fakePorts((bytes, fileName) => inspectionOf(fileName, bytes.length));
+    const el = await mount(ports);
+    const mine = { ...starter, id: 'shop-split-names', title: 'Split the names' } as Scenario;
+    el.scenarios = [mine];
+    const { file, bytes } = await sqliteFile();
+    void el.openFile(file);
+    await ready(el);
+    const select = el.shadowRoot!.querySelector<HTMLSelectElement>('select#use-scenario')!;
+    expect([...select.options].map((o) => o.textContent!.trim())).toEqual(['the starter made of shop.sqlite', 'your scenario “shop-split-names”: Split the names']);
+    select.value = 'shop-split-names';
+    select.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    await expect.poll(() => el.shadowRoot!.querySelector('cl-scenario-editor')?.scenario.id, { timeout: 10_000 }).toBe('shop-split-names');
+    const opened: unknown[] = [];
+    el.addEventListener('cl-open-rehearsal', (e) => opened.push((e as CustomEvent).detail));
+    buttonNamed(el, 'Start a rehearsal of shop-split-names as it is')!.click();
+    expect(opened).toEqual([{ scenario: mine, durability: 'group', startingImport: { name: 'shop.sqlite', bytes } }]);
+  });
+
   it('after Cancel in the editor, focus goes to "Edit the starter scenario", which opens it again', async () => {
     const { ports } = fakePorts((bytes, fileName) => inspectionOf(fileName, bytes.length));
     const el = await mount(ports);

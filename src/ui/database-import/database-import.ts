@@ -31,7 +31,14 @@ type Stage =
   | { readonly kind: 'reading'; readonly name: string; readonly read: number; readonly size: number }
   | { readonly kind: 'checking'; readonly name: string; readonly size: number }
   | { readonly kind: 'refused'; readonly name: string; readonly problem: string }
-  | { readonly kind: 'ready'; readonly inspection: Extract<DatabaseInspection, { ok: true }>; readonly bytes: Uint8Array; readonly editing: boolean };
+  | {
+      readonly kind: 'ready';
+      readonly inspection: Extract<DatabaseInspection, { ok: true }>;
+      readonly bytes: Uint8Array;
+      readonly editing: boolean;
+      /** One of the user's scenarios chosen to rehearse on the file instead of the starter (null: the starter). */
+      readonly use: Scenario | null;
+    };
 
 /** File names taken for a database (a file with another name is still checked by its header). */
 export const DATABASE_FILE = /\.(sqlite3?|db3?|s3db|sl3)$/i;
@@ -76,6 +83,7 @@ async function readFile(file: File, onProgress: (read: number) => void, signal: 
 export class ClDatabaseImport extends LitElement {
   static override properties = {
     ports: { attribute: false },
+    scenarios: { attribute: false },
     durability: { type: String },
     busy: { type: Boolean },
     _stage: { state: true },
@@ -83,6 +91,11 @@ export class ClDatabaseImport extends LitElement {
 
   /** The engine's calls; null while there is no engine to ask. */
   declare ports: ImportPorts | null;
+  /**
+   * The user's own scenarios: one may be rehearsed on the file instead of the starter (a scenario
+   * written, or shared, for this database); the engine checks that the file fits it.
+   */
+  declare scenarios: readonly Scenario[];
   /** Durability of the rehearsal started from here (the picker's choice). */
   declare durability: DurabilityMode;
   /** Disables starting while a rehearsal opens. */
@@ -93,6 +106,7 @@ export class ClDatabaseImport extends LitElement {
   constructor() {
     super();
     this.ports = null;
+    this.scenarios = [];
     this.durability = 'strict';
     this.busy = false;
     this._stage = { kind: 'idle' };
@@ -139,7 +153,7 @@ export class ClDatabaseImport extends LitElement {
     }
     if (abort.signal.aborted) return;
     if (!inspection.ok) return refuse(inspection.problem);
-    this._stage = { kind: 'ready', inspection, bytes, editing: false };
+    this._stage = { kind: 'ready', inspection, bytes, editing: false, use: null };
     // The starter opens in the editor by itself, once the editor has loaded.
     void this.#edit(false);
   }
@@ -174,6 +188,13 @@ export class ClDatabaseImport extends LitElement {
     this._stage = { ...stage, editing: true };
     await this.updateComplete;
     if (scroll) this.renderRoot.querySelector('cl-scenario-editor')?.scrollIntoView({ block: 'start' });
+  }
+
+  /** Rehearses the file with one of the user's scenarios (by id), or the starter (""); the editor shows it. */
+  #use(id: string): void {
+    const stage = this._stage;
+    if (stage.kind !== 'ready') return;
+    this._stage = { ...stage, use: this.scenarios.find((sc) => sc.id === id) ?? null };
   }
 
   /** Closes the editor; focus goes to the button that reopens it. */
@@ -224,14 +245,25 @@ export class ClDatabaseImport extends LitElement {
         ${withCollection.length === 1 ? 'collection' : 'collections'}, a read and a write per table. A rehearsal of it starts with the file as its old
         database: its ${rows.toLocaleString('en-US')} rows are committed records the backfill must copy and the checker holds to their first state.
       </p>
+      ${this.scenarios.length > 0
+        ? html`<div class="use">
+            <label for="use-scenario">Rehearse the file with</label>
+            <select id="use-scenario" ?disabled=${this.busy} @change=${(e: Event) => this.#use((e.target as HTMLSelectElement).value)}>
+              <option value="" ?selected=${stage.use === null}>the starter made of ${i.fileName}</option>
+              ${this.scenarios.map((sc) => html`<option value=${sc.id} ?selected=${stage.use?.id === sc.id}>your scenario “${sc.id}”: ${sc.title}</option>`)}
+            </select>
+          </div>`
+        : nothing}
       <div class="buttons">
-        <button class="primary edit-starter" ?disabled=${this.busy || stage.editing} @click=${() => void this.#edit(true)}>Edit the starter scenario</button>
-        <button ?disabled=${this.busy || withCollection.length === 0} @click=${() => this.#start(i.starter)}>Start a rehearsal of the starter as it is</button>
+        <button class="primary edit-starter" ?disabled=${this.busy || stage.editing} @click=${() => void this.#edit(true)}>${stage.use ? `Edit ${stage.use.id}` : 'Edit the starter scenario'}</button>
+        <button ?disabled=${this.busy || (stage.use === null && withCollection.length === 0)} @click=${() => this.#start(stage.use ?? i.starter)}>
+          ${stage.use ? `Start a rehearsal of ${stage.use.id} as it is` : 'Start a rehearsal of the starter as it is'}
+        </button>
         <button @click=${() => this.#cancel()}>Forget this file</button>
       </div>
       ${stage.editing && ports
         ? html`<cl-scenario-editor
-            .scenario=${i.starter}
+            .scenario=${stage.use ?? i.starter}
             .check=${ports.check}
             .dryRun=${(scenario: unknown) => ports.dryRun(scenario, i.importId)}
             .importName=${i.fileName}

@@ -388,7 +388,7 @@ export class ClScenarioPicker extends LitElement {
         )}
       </fieldset>
       ${this.#renderFile()}
-      <cl-database-import .ports=${this.importPorts} .durability=${this._durability} ?busy=${this.busy}></cl-database-import>
+      <cl-database-import .ports=${this.importPorts} .scenarios=${this.userScenarios.map((u) => u.scenario)} .durability=${this._durability} ?busy=${this.busy}></cl-database-import>
       ${this.#renderEditor()}
       <div class="cards">
         ${this.userScenarios.map((u) => this.#renderCard(scenarioInfo(u.scenario), u))} ${this.scenarios.map((s) => this.#renderCard(s))}

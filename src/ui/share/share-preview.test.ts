@@ -37,6 +37,22 @@ function stubs() {
 const text = (el: ClSharePreview): string => (query(el.shadowRoot, 'dialog').textContent ?? '').replace(/\s+/g, ' ');
 
 describe('cl-share-preview', () => {
+  it('says when a scenario was made from a database the link cannot carry, and keeps it for an import of one\'s own copy', async () => {
+    const { calls, props } = stubs();
+    const kept: Scenario[] = [];
+    const fromFile: Scenario = { ...BUILT_IN_SCENARIOS['job-keys']!, id: 'library', sources: ['imported from library.sqlite'], seedData: [] };
+    const el = await mount<ClSharePreview>('cl-share-preview', { ...props, keep: async (s: Scenario) => void kept.push(s) });
+    await el.show(await encodeShare({ scenario: fromFile }));
+    expect(query(el.shadowRoot, '[data-share="database"]').textContent?.replace(/\s+/g, ' ')).toMatch(
+      /made from the database library\.sqlite, and a link carries none of its data: Load opens a rehearsal with no records at all\. .*import your copy of library\.sqlite on the picker and choose this scenario there/,
+    );
+    button(el.shadowRoot, 'Keep in my scenarios').click();
+    await expect.poll(() => kept.length).toBe(1);
+    expect(kept[0]).toEqual(fromFile);
+    expect(calls.load).toEqual([]);
+    expect(el.open).toBe(false);
+  });
+
   it('shows the title, schemas and operations as text, runs nothing until Load, then loads that scenario with its seed', async () => {
     const { calls, props } = stubs();
     const el = await mount<ClSharePreview>('cl-share-preview', props);

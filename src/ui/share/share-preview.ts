@@ -26,6 +26,7 @@ export class ClSharePreview extends LitElement {
   static override properties = {
     check: { attribute: false },
     load: { attribute: false },
+    keep: { attribute: false },
     dismiss: { attribute: false },
     _view: { state: true },
     _loading: { state: true },
@@ -35,6 +36,8 @@ export class ClSharePreview extends LitElement {
   declare check: ((scenario: unknown, plan?: unknown) => Promise<ShareCheck>) | undefined;
   /** Opens a new rehearsal of the scenario (Load) and puts the link's plan, when it has one (checked by `check`), into the Plan panel. */
   declare load: ((scenario: Scenario, seed: number | undefined, plan: unknown) => Promise<void>) | undefined;
+  /** Keeps the scenario among the user's own (Keep in my scenarios), to rehearse later, on an imported database too. */
+  declare keep: ((scenario: Scenario) => Promise<void>) | undefined;
   /** Forgets the link (Dismiss, Escape, and after Load). */
   declare dismiss: (() => void) | undefined;
   declare private _view: View | undefined;
@@ -72,6 +75,7 @@ export class ClSharePreview extends LitElement {
     super();
     this.check = undefined;
     this.load = undefined;
+    this.keep = undefined;
     this.dismiss = undefined;
     this._loading = false;
   }
@@ -131,13 +135,26 @@ export class ClSharePreview extends LitElement {
     }
   }
 
+  async #keep(): Promise<void> {
+    const view = this._view;
+    if (view?.kind !== 'ready' || !this.keep) return;
+    this._loading = true;
+    try {
+      this.#close();
+      await this.keep(view.check.scenario);
+    } finally {
+      this._loading = false;
+    }
+  }
+
   override render() {
     return html`<dialog part="dialog" aria-labelledby="share-title" @close=${() => this.dismiss?.()}>
       <h2 id="share-title">${this._view?.kind === 'link' ? 'Share link' : 'Shared scenario'}</h2>
       ${this.#renderBody()}
       <div class="buttons">
         ${this._view?.kind === 'ready'
-          ? html`<button class="primary" ?disabled=${this._loading} @click=${() => void this.#load()}>Load</button>`
+          ? html`<button class="primary" ?disabled=${this._loading} @click=${() => void this.#load()}>Load</button>
+              ${this.keep ? html`<button ?disabled=${this._loading} @click=${() => void this.#keep()}>Keep in my scenarios</button>` : nothing}`
           : nothing}
         <button @click=${() => this.#close()}>Dismiss</button>
       </div>
@@ -159,6 +176,13 @@ export class ClSharePreview extends LitElement {
     const info = view.check.info;
     return html`<p class="muted">A link holds a scenario (and maybe a plan and seed), never data. Nothing runs until you press Load, which opens a new rehearsal of it in this browser.</p>
       <h3 data-share="title">${s.title}</h3>
+      ${madeFrom(s)
+        ? html`<p class="note" data-share="database">
+            This scenario was made from the database <strong>${madeFrom(s)}</strong>, and a link carries none of its data: Load opens a rehearsal
+            ${s.seedData.length === 0 ? 'with no records at all' : 'with its seed data only'}. To rehearse it on the data, press Keep in my scenarios, then
+            import your copy of ${madeFrom(s)} on the picker and choose this scenario there.
+          </p>`
+        : nothing}
       <p>${s.summary}</p>
       <p class="muted">Scenario <code>${s.id}</code>, ${info.topology} topology, ${info.policy} dual-write${view.seed === undefined ? '' : `, seed ${view.seed}`}</p>
       <h4>Old schema (${info.labels.old})</h4>
@@ -177,6 +201,15 @@ export class ClSharePreview extends LitElement {
             </ol>`
         : nothing}`;
   }
+}
+
+/** The database file a scenario's starter was made from (its sources say `imported from <file>`), or undefined. */
+function madeFrom(s: Scenario): string | undefined {
+  for (const source of s.sources ?? []) {
+    const m = /^imported from (.+)$/.exec(source);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 if (!customElements.get('cl-share-preview')) customElements.define('cl-share-preview', ClSharePreview);

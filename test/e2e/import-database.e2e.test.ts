@@ -9,7 +9,7 @@
  * are refused with their message and nothing stored. The figures the issue asks for are printed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -203,7 +203,7 @@ describe('bring your own database', () => {
     expectClean(problems);
   }, 600_000);
 
-  it('refuses a file that is not SQLite, one cut short and one damaged, each with its message; nothing is stored', async () => {
+  it('refuses a file that is not SQLite, one cut short, one damaged and one too large, each with its message; nothing is stored', async () => {
     const good = join(dir, 'small.sqlite');
     sqlite3(good, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 3000) INSERT INTO t SELECT i, 'value ' || i FROM s");
     const bytes = await readFile(good);
@@ -213,6 +213,10 @@ describe('bring your own database', () => {
       damaged: [join(dir, 'damaged.sqlite'), Buffer.concat([bytes.subarray(0, 4096 * 2), Buffer.alloc(bytes.length - 4096 * 2, 0x5a)])],
     } as const;
     for (const [path, content] of Object.values(files)) await writeFile(path, content);
+    // 300 MiB, sparse on disk: refused by its size before the page reads a byte.
+    const oversized = join(dir, 'huge.sqlite');
+    await writeFile(oversized, bytes);
+    await truncate(oversized, 300 * 1024 * 1024);
     const { page, problems } = await app.newPage();
     await page.goto(app.url);
     await button(page, 'Start a rehearsal of job-keys').waitFor();
@@ -222,8 +226,9 @@ describe('bring your own database', () => {
       csv: /export\.csv\.sqlite was not imported: it is not a SQLite database: a SQLite 3 file starts with "SQLite format 3", and this one starts with "id,name.1,ada."/,
       truncated: /truncated\.sqlite was not imported: the file is truncated: its header says [\d,]+ pages of 4096 bytes/,
       damaged: /damaged\.sqlite was not imported: (the database is damaged|SQLite cannot open it)/,
+      oversized: /huge\.sqlite was not imported: the file is 300 MiB, over the 256 MiB an import can hold in a tab/,
     };
-    for (const [name, [path]] of Object.entries(files)) {
+    for (const [name, [path]] of [...Object.entries(files), ['oversized', [oversized]] as const]) {
       await page.locator('cl-database-import input[type="file"]').setInputFiles(path);
       await expect.poll(() => importer(page), { timeout: 30_000, message: name }).toMatch(expected[name as keyof typeof expected]);
       expect(await importer(page)).toContain('Nothing was stored or changed.');

@@ -12,6 +12,27 @@ import { shared } from '../theme.ts';
 import type { SqlFieldEditor } from './sql-field-editor.ts';
 
 let editorModule: Promise<typeof import('./sql-field-editor.ts')> | undefined;
+
+/**
+ * Mounts waiting their turn: a starter of a few tables has dozens of statements, and making all
+ * their CodeMirror editors in one go held the main thread ~200 ms. They are made a few at a time,
+ * ~8 ms of work, then the page gets its turn.
+ */
+const mountQueue: (() => void)[] = [];
+let draining = false;
+const SLICE_MS = 8;
+function scheduleMount(mount: () => void): void {
+  mountQueue.push(mount);
+  if (draining) return;
+  draining = true;
+  setTimeout(drainMounts, 0);
+}
+function drainMounts(): void {
+  const end = performance.now() + SLICE_MS;
+  while (mountQueue.length > 0 && performance.now() < end) mountQueue.shift()?.();
+  if (mountQueue.length > 0) setTimeout(drainMounts, 0);
+  else draining = false;
+}
 let nextId = 0;
 
 /** A statement editor with its label and problems. */
@@ -114,23 +135,28 @@ export class ClScenarioSqlField extends LitElement {
   #mount(): void {
     if (this.#mounting) return;
     editorModule ??= import('./sql-field-editor.ts');
-    this.#mounting = editorModule.then(({ mountSqlField }) => {
-      this.#mounting = null;
-      const parent = this.renderRoot.querySelector<HTMLElement>('.frame');
-      if (this.#editor || !this.isConnected || !parent || !(this.renderRoot instanceof ShadowRoot)) return;
-      this.#editor = mountSqlField({
-        doc: this.value,
-        root: this.renderRoot,
-        parent,
-        label: this.label,
-        describedBy: `${this.#id}-problems`,
-        onChange: (value) => {
-          this.value = value;
-          this.dispatchEvent(new CustomEvent('cl-sql-field-change', { detail: { value }, bubbles: true, composed: true }));
-        },
-      });
-      this.#editor.setInvalid(this.problems.length > 0);
+    // The editor is made inside its turn of the queue (not in a microtask after it, which would
+    // run every field's in the same task again).
+    this.#mounting = editorModule
+      .then((module) => new Promise<void>((resolve) => scheduleMount(() => (this.#make(module), resolve()))))
+      .finally(() => (this.#mounting = null));
+  }
+
+  #make({ mountSqlField }: typeof import('./sql-field-editor.ts')): void {
+    const parent = this.renderRoot.querySelector<HTMLElement>('.frame');
+    if (this.#editor || !this.isConnected || !parent || !(this.renderRoot instanceof ShadowRoot)) return;
+    this.#editor = mountSqlField({
+      doc: this.value,
+      root: this.renderRoot,
+      parent,
+      label: this.label,
+      describedBy: `${this.#id}-problems`,
+      onChange: (value) => {
+        this.value = value;
+        this.dispatchEvent(new CustomEvent('cl-sql-field-change', { detail: { value }, bubbles: true, composed: true }));
+      },
     });
+    this.#editor.setInvalid(this.problems.length > 0);
   }
 
   protected override render() {

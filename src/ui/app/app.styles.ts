@@ -30,6 +30,24 @@ export const appStyles = css`
       overflow: hidden;
       text-overflow: ellipsis;
     }
+    /* The scenario's title may take two lines (the badge beside it is taller anyway), then ends in an ellipsis; the whole of it is the element's title. */
+    header .title > div:first-child:not(.muted) {
+      white-space: normal;
+      overflow-wrap: anywhere;
+      display: -webkit-box;
+      -webkit-box-orient: vertical;
+      -webkit-line-clamp: 2;
+      line-clamp: 2;
+    }
+  }
+  /* The header's buttons keep their labels on one line ("Copy share link" wrapped in two when the header was crowded); the title gives way instead. */
+  header > button,
+  header > cl-export-menu {
+    flex: none;
+  }
+  /* Not on the Export menu: white-space is inherited into it, and its list's note must wrap (its toggle keeps to one line by itself). */
+  header > button {
+    white-space: nowrap;
   }
   header h1 {
     font-size: 1.1rem;

@@ -379,7 +379,7 @@ export class ClApp extends LitElement {
       <h1>Cutover Lab</h1>
       <div class="title">
         ${state
-          ? html`<div>${state.scenario.title}</div>
+          ? html`<div title=${state.scenario.title}>${state.scenario.title}</div>
               <div class="badge-line muted">rehearsal ${state.rehearsalId} · ${state.durability} · phase ${state.phase} · engine #${state.incarnation}</div>`
           : html`<div class="muted">zero-downtime migration rehearsals</div>`}
       </div>

@@ -41,9 +41,30 @@ export const databaseImportStyles = css`
   .tables td:last-child {
     padding-right: 0;
   }
-  /* Only a table's name may break anywhere (a long name at 390 px); counts, keys and words stay whole. */
-  .tables tbody th {
+  /* A table's name and its key's columns may break anywhere (long names at 390 px: a key column of 27 letters pushed the table through the section's border); counts and words stay whole. */
+  .tables tbody th,
+  .tables td:nth-child(3) {
     overflow-wrap: anywhere;
+  }
+  /* On a phone, shares of the width instead of the automatic layout's: that one gave the names a few letters a line (custo|mers, order_|items) to keep the Key and In the starter columns whole. */
+  @media (max-width: 30rem) {
+    .tables {
+      width: 100%;
+      font-size: 0.8rem;
+    }
+    .tables th,
+    .tables td {
+      padding-right: 0.5rem;
+    }
+    .tables tr > :first-child {
+      width: 31%;
+    }
+    .tables tr > :nth-child(3) {
+      width: 21%;
+    }
+    .tables tr > :last-child {
+      width: 30%;
+    }
   }
   .tables code {
     overflow-wrap: anywhere;

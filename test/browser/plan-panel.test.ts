@@ -74,7 +74,8 @@ describe('cl-plan-panel', () => {
   it('loads a dropped plan without running it, then Step (from the keyboard) and Continue show every gate\'s verdict', async () => {
     const { el, downloads } = await panelFor('job-keys');
     drop(el, 'seed-002-job-keys.json', JSON.stringify(seed002));
-    await expect.poll(() => steps(el).length).toBe(10);
+    // The worker checks the plan: as the first test of a run, it may still be loading sql.js.
+    await expect.poll(() => steps(el).length, { timeout: 30_000 }).toBe(10);
     expect(current(el)).toBe('0');
     expect(root(el).querySelectorAll('li.verdict')).toHaveLength(0);
     // Before it runs, a step lists its gates as the plan writes them.
@@ -102,7 +103,7 @@ describe('cl-plan-panel', () => {
   it('shows a failing gate as ✗ with what was measured against the threshold, and the step that failed', async () => {
     const { el } = await panelFor('consensus-artifacts');
     pick(el, 'drop-before-backfill.json', JSON.stringify(brokenPlan));
-    await expect.poll(() => steps(el).length).toBe(brokenPlan.steps.length);
+    await expect.poll(() => steps(el).length, { timeout: 30_000 }).toBe(brokenPlan.steps.length);
     button(root(el), 'Continue').click();
     await expect.poll(() => root(el).textContent ?? '', { timeout: 60_000 }).toMatch(/Failed at step 8/);
     const failed = root(el).querySelector('li.step[data-index="7"]');
@@ -114,7 +115,7 @@ describe('cl-plan-panel', () => {
   it('refuses an invalid plan, a plan for another scenario and a file that is not JSON, with the paths, and keeps the plan it had', async () => {
     const { el } = await panelFor('job-keys');
     pick(el, 'seed-002-job-keys.json', JSON.stringify(seed002));
-    await expect.poll(() => steps(el).length).toBe(10);
+    await expect.poll(() => steps(el).length, { timeout: 30_000 }).toBe(10);
 
     pick(el, 'typo.json', JSON.stringify({ format: 1, steps: [{ kind: 'move', to: 'dual-write' }, { kind: 'wrkload', operations: 5 }] }));
     await expect.poll(() => root(el).querySelector('[role="alert"]')?.textContent ?? '').toMatch(/typo\.json was not loaded/);
@@ -135,7 +136,7 @@ describe('cl-plan-panel', () => {
   it('Stop ends the replay after the step running now; the final checks run on the steps so far', async () => {
     const { el } = await panelFor('job-keys');
     drop(el, 'seed-002-job-keys.json', JSON.stringify(seed002));
-    await expect.poll(() => steps(el).length).toBe(10);
+    await expect.poll(() => steps(el).length, { timeout: 30_000 }).toBe(10);
     expect(button(root(el), 'Stop').disabled).toBe(true);
     button(root(el), 'Step').click();
     await expect.poll(() => current(el), { timeout: 30_000 }).toBe('1');

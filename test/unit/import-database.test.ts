@@ -98,6 +98,20 @@ describe('a database file checked for import', () => {
     expect(result.notes.join('\n')).toMatch(/column "Item ID" is "Item_ID" in the scenario/);
   });
 
+  it('gives an integer column of a composite key its range and as many again, so writes add rows too', () => {
+    const db = sql.open();
+    db.exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY)`);
+    db.exec(`CREATE TABLE lines (order_id INTEGER NOT NULL REFERENCES orders (id), line_no INTEGER NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY (order_id, line_no))`);
+    db.exec(`INSERT INTO orders VALUES (1), (2)`);
+    db.exec(`INSERT INTO lines VALUES (1, 1, 5), (1, 2, 5), (1, 3, 5), (2, 1, 5)`);
+    const result = inspected(db.export());
+    db.close();
+    const put = result.starter.operations.putLines;
+    expect(put?.kind === 'write' && put.params).toMatchObject({ order_id: { existing: 'orders', field: 'id' }, line_no: { int: [1, 6] } });
+    expect(result.notes.join('\n')).not.toMatch(/only updates records that exist/);
+    expect(validateScenario(result.starter, sql).ok).toBe(true);
+  });
+
   it('refuses what is not a whole, sound SQLite file, saying what it is and what to do', () => {
     const good = shopFile();
     const refused = (bytes: Uint8Array): string => {

@@ -246,9 +246,13 @@ export function starterScenario(input: StarterInput): Starter {
         const top = Math.max(hi, lo) + Math.max(100, t.rows);
         return { int: [Math.min(lo, 1), top] };
       }
-      return affinity(c.column.type) === 'integer' ? { existing: collection, field: c.name } : { existing: collection, field: c.name, missing: 0.25 };
+      if (affinity(c.column.type) !== 'integer') return { existing: collection, field: c.name, missing: 0.25 };
+      // An integer column of a composite key (a line number beside an order id): its range and as
+      // many again, so some writes add a row beside the existing ones.
+      const ints = c.column.sample?.ints;
+      return ints ? { int: [ints[0], ints[1] + Math.max(1, ints[1] - ints[0] + 1)] } : { existing: collection, field: c.name };
     };
-    if (!integerKey && key.some((c) => affinity(c.column.type) === 'integer' && parentOf(c) === undefined)) {
+    if (!integerKey && key.some((c) => affinity(c.column.type) === 'integer' && parentOf(c) === undefined && !c.column.sample?.ints)) {
       notes.push(`table "${t.name}": its key has integer columns, so ${writeName} only updates records that exist (a new key would need a value for each); add an insert operation for new ones`);
     }
     const writeParams: Record<string, ParamSpec> = {};

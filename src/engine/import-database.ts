@@ -69,7 +69,7 @@ export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: str
   try {
     db = timed('open', () => sql.open(readable));
   } catch (error) {
-    return { ok: false, problem: `SQLite cannot open it (${(error as Error).message}): it is damaged or not a database. Check it with "sqlite3 ${fileName} 'PRAGMA integrity_check'", or recover it with sqlite3's .recover, then import the result.` };
+    return { ok: false, problem: `SQLite cannot open it (${(error as Error).message}): it is damaged or not a database. Check it with "sqlite3 ${shellWord(fileName)} 'PRAGMA integrity_check'", or recover it with sqlite3's .recover, then import the result.` };
   }
   try {
     let integrity: string[];
@@ -85,9 +85,12 @@ export function inspectDatabase(sql: SqlEngine, bytes: Uint8Array, fileName: str
   }
 }
 
+/** A file name as one shell word, for the commands a message suggests: a name is the file's, not ours. */
+const shellWord = (name: string): string => (/^[A-Za-z0-9._/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`);
+
 function damaged(fileName: string, messages: readonly string[]): string {
   const shown = messages.slice(0, 3).join('; ');
-  return `the database is damaged: PRAGMA integrity_check reports ${shown}${messages.length > 3 ? ` and ${messages.length - 3} more` : ''}. Recover it with the sqlite3 tool ("sqlite3 ${fileName} .recover > recovered.sql"), load that into a new file, and import that.`;
+  return `the database is damaged: PRAGMA integrity_check reports ${shown}${messages.length > 3 ? ` and ${messages.length - 3} more` : ''}. Recover it with the sqlite3 tool ("sqlite3 ${shellWord(fileName)} .recover > recovered.sql"), load that into a new file, and import that.`;
 }
 
 function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: string, walNotes: readonly string[], timings: Record<string, number>, importId: string, now: () => number): DatabaseInspection {
@@ -102,18 +105,41 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
   const notes: string[] = [...walNotes];
   const master = db.query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid");
   const ddl: string[] = [];
+  // A virtual table (FTS5, R*Tree) is kept when this build's SQLite can make it (its shadow tables
+  // come with it); one it cannot make is left out, with every trigger that writes to it.
+  const virtualTables = new Set<string>();
   const skipped = new Set<string>();
+  const scratch = sql.open();
+  try {
+    for (const r of master) {
+      const table = String(r.tbl_name);
+      if (kind.get(table) !== 'virtual' || r.type !== 'table' || virtualTables.has(table) || skipped.has(table)) continue;
+      try {
+        scratch.exec(String(r.sql));
+        virtualTables.add(table);
+      } catch (error) {
+        skipped.add(table);
+        notes.push(`virtual table "${table}" is left out of both schemas (this build's SQLite cannot make it: ${(error as Error).message}), with the triggers that write to it; its data stays in the old database`);
+      }
+    }
+  } finally {
+    scratch.close();
+  }
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // A name stands alone when no word character touches it (quotes and dots do not).
+  const mentionsSkipped = (statement: string): string | undefined => [...skipped].find((t) => new RegExp(`(^|\\W)${escape(t)}(\\W|$)`, 'i').test(statement));
   for (const r of master) {
     const name = String(r.name);
     const table = String(r.tbl_name);
     if (name.startsWith('sqlite_') || table.startsWith('sqlite_')) continue;
     const t = kind.get(table);
-    if (t === 'virtual' || t === 'shadow') {
-      if (t === 'virtual' && r.type === 'table' && !skipped.has(table)) {
-        skipped.add(table);
-        notes.push(`virtual table "${table}" is left out of both schemas (its module, such as FTS5, may be missing from this build); its data stays in the old database`);
+    if (t === 'shadow' || skipped.has(table)) continue;
+    if (r.type === 'trigger') {
+      const target = mentionsSkipped(String(r.sql));
+      if (target !== undefined) {
+        notes.push(`trigger "${name}" is left out of both schemas: it writes to the virtual table "${target}", which is left out`);
+        continue;
       }
-      continue;
     }
     ddl.push(String(r.sql));
   }
@@ -147,14 +173,15 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
     if (keyColumns.length === 1 && rows > 0) {
       const k = quoteIdent((keyColumns[0] as { name: string }).name);
       const r = db.query(`SELECT min(${k}) AS lo, max(${k}) AS hi FROM ${q}`)[0];
-      if (r && typeof r.lo === 'number' && typeof r.hi === 'number') keyRange = [r.lo, r.hi];
+      if (r && Number.isSafeInteger(r.lo) && Number.isSafeInteger(r.hi)) keyRange = [r.lo as number, r.hi as number];
     }
-    tables.push({ name, columns: described, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}) });
+    const unkeyable = rows > 0 ? keyProblem(db, q, keyColumns.map((c) => c.name)) : undefined;
+    tables.push({ name, columns: described, foreignKeys: [...fks.values()], rows, ...(keyRange ? { keyRange } : {}), ...(unkeyable ? { unkeyable } : {}) });
   }
   const views = [...kind].filter(([, t]) => t === 'view').map(([n]) => n);
   const t0 = now();
   timings.tables = Math.round(t0 - started);
-  const starter = starterScenario({ fileName, ddl, tables, views });
+  const starter = starterScenario({ fileName, ddl, tables, views, virtualTables: [...virtualTables] });
   const v = validateScenario(starter.scenario, sql);
   timings.starter = Math.round(now() - t0);
   if (!v.ok) notes.push(`the starter needs editing before it can run:\n${formatProblems(v.problems)}`);
@@ -176,6 +203,23 @@ function describe(db: SqlDatabase, sql: SqlEngine, bytes: Uint8Array, fileName: 
     notes: [...notes, ...starter.notes],
     timings,
   };
+}
+
+/**
+ * Why the rows of `table` cannot be told apart by `key`, or undefined: a NULL in a key column
+ * (SQLite allows it outside an INTEGER PRIMARY KEY, so such rows share one key), or an integer
+ * beyond ±2^53, which JavaScript reads rounded (distinct keys would read as one, and paging by key
+ * would never move past them).
+ */
+function keyProblem(db: SqlDatabase, table: string, key: readonly string[]): string | undefined {
+  for (const column of key) {
+    const k = quoteIdent(column);
+    const nulls = Number(db.query(`SELECT count(*) AS n FROM ${table} WHERE ${k} IS NULL`)[0]?.n ?? 0);
+    if (nulls > 0) return `${nulls.toLocaleString('en-US')} of its rows have no value (NULL) in key column "${column}", so they cannot be told apart`;
+    const huge = Number(db.query(`SELECT count(*) AS n FROM ${table} WHERE typeof(${k}) = 'integer' AND (${k} > 9007199254740991 OR ${k} < -9007199254740991)`)[0]?.n ?? 0);
+    if (huge > 0) return `key column "${column}" holds ${huge.toLocaleString('en-US')} integers beyond ±2^53 (snowflake-style ids), which JavaScript reads rounded, so distinct keys would read as one`;
+  }
+  return undefined;
 }
 
 /** Columns a one-column UNIQUE constraint or unique index holds (a primary key aside). */
@@ -208,7 +252,8 @@ function sampleColumns(db: SqlDatabase, table: string, columns: readonly string[
     const distinct = [...new Set(present.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number'))];
     const few = rows.length >= FEW_VALUES_MIN_ROWS && distinct.length > 0 && distinct.length <= FEW_VALUES && distinct.length === new Set(present).size;
     const numbers = present.filter((v): v is number => typeof v === 'number');
-    const allInts = present.length > 0 && numbers.length === present.length && numbers.every((n) => Number.isInteger(n));
+    // Integers beyond ±2^53 arrive rounded: no range is taken from them.
+    const allInts = present.length > 0 && numbers.length === present.length && numbers.every((n) => Number.isSafeInteger(n));
     const allNumbers = present.length > 0 && numbers.length === present.length;
     let lo = Infinity;
     let hi = -Infinity;

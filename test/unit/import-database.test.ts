@@ -112,6 +112,63 @@ describe('a database file checked for import', () => {
     expect(validateScenario(result.starter, sql).ok).toBe(true);
   });
 
+  it('gives no collection to a table whose rows its key cannot tell apart: NULL in the key, integers beyond 2^53', () => {
+    const db = sql.open();
+    db.exec(`CREATE TABLE tags (name TEXT PRIMARY KEY, n INTEGER)`);
+    db.exec(`INSERT INTO tags VALUES ('a', 1), (NULL, 2), (NULL, 3)`);
+    db.exec(`CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT)`);
+    db.exec(`INSERT INTO events VALUES (1152921504606846976, 'a'), (1152921504606846977, 'b')`);
+    db.exec(`CREATE TABLE fine (id INTEGER PRIMARY KEY)`);
+    db.exec(`INSERT INTO fine VALUES (1)`);
+    const result = inspected(db.export());
+    db.close();
+    expect(result.tables.map((t) => [t.name, t.collection])).toEqual([
+      ['tags', null],
+      ['events', null],
+      ['fine', 'fine'],
+    ]);
+    expect(result.tables[0]?.note).toMatch(/2 of its rows have no value \(NULL\) in key column "name"/);
+    expect(result.tables[1]?.note).toMatch(/key column "id" holds 2 integers beyond ±2\^53/);
+    expect(validateScenario(result.starter, sql).ok).toBe(true);
+  });
+
+  it('keeps a virtual table this build can make, and leaves out one it cannot with the triggers that write to it', () => {
+    const db = sql.open();
+    db.exec(`CREATE TABLE posts (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+    // sql.js builds FTS3/4, not FTS5 (a file made elsewhere with FTS5 is the second case below).
+    db.exec(`CREATE VIRTUAL TABLE posts_fts USING fts4(content='posts', body)`);
+    db.exec(`CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts (docid, body) VALUES (new.id, new.body); END`);
+    db.exec(`INSERT INTO posts VALUES (1, 'hello')`);
+    const kept = inspected(db.export());
+    expect(validateScenario(kept.starter, sql).ok).toBe(true);
+    expect(kept.starter.schema.old.some((d) => d.includes('posts_fts USING fts4'))).toBe(true);
+    expect(kept.starter.drop).toContain('DROP TABLE IF EXISTS posts_fts');
+    // A module this build lacks (FTS5, as a file made by the sqlite3 tool may use): the table and its trigger are left out, and the starter still validates.
+    db.exec(`PRAGMA writable_schema = ON`);
+    db.exec(`UPDATE sqlite_master SET sql = replace(sql, 'fts4', 'fts5') WHERE name = 'posts_fts'`);
+    db.exec(`PRAGMA writable_schema = OFF`);
+    const bytes = db.export();
+    db.close();
+    const left = inspected(bytes);
+    expect(left.notes.join('\n')).toMatch(/virtual table "posts_fts" is left out of both schemas \(this build's SQLite cannot make it: .*fts5/);
+    expect(left.notes.join('\n')).toMatch(/trigger "posts_ai" is left out of both schemas: it writes to the virtual table "posts_fts"/);
+    expect(validateScenario(left.starter, sql).ok).toBe(true);
+  });
+
+  it('quotes an alias that is a keyword, and cuts a long file name in the title', () => {
+    const db = sql.open();
+    db.exec(`CREATE TABLE t ("from?" TEXT PRIMARY KEY, v INTEGER)`);
+    db.exec(`INSERT INTO t VALUES ('a', 1)`);
+    const bytes = db.export();
+    db.close();
+    const name = `${'very-long-name-'.repeat(14)}.sqlite`;
+    const r = inspectDatabase(sql, bytes, name);
+    if (!r.ok) throw new Error(r.problem);
+    expect(r.starter.collections.t?.rows.old).toBe('SELECT "from?" AS "from", v FROM t');
+    expect(validateScenario(r.starter, sql).ok).toBe(true);
+    expect(r.starter.title.length).toBeLessThanOrEqual(200);
+  });
+
   it('refuses what is not a whole, sound SQLite file, saying what it is and what to do', () => {
     const good = shopFile();
     const refused = (bytes: Uint8Array): string => {

@@ -45,6 +45,8 @@ export interface SchemaTable {
   readonly rows: number;
   /** The smallest and largest value of a one-column integer primary key (absent when empty or not one). */
   readonly keyRange?: readonly [number, number];
+  /** Why its rows cannot be told apart by its key (NULLs in it, integers beyond ±2^53): it gets no collection. */
+  readonly unkeyable?: string;
 }
 
 /** What the starter is made from. */
@@ -57,6 +59,8 @@ export interface StarterInput {
   readonly tables: readonly SchemaTable[];
   /** Views, by name, dropped with the old schema. */
   readonly views: readonly string[];
+  /** Virtual tables kept in the schemas (FTS5, R*Tree), dropped with the old schema. */
+  readonly virtualTables?: readonly string[];
 }
 
 /** The starter and what it could not turn into a collection. */
@@ -191,9 +195,14 @@ export function starterScenario(input: StarterInput): Starter {
   const collectionNames = new Set<string>();
   const operationNames = new Set<string>();
   // A table's collection name, decided first: foreign keys name their parent's.
-  const keyed = input.tables.filter((t) => t.columns.some((c) => c.pk > 0));
+  const keyed = input.tables.filter((t) => t.columns.some((c) => c.pk > 0) && t.unkeyable === undefined);
   for (const t of input.tables) {
-    if (t.columns.some((c) => c.pk > 0)) byTable[t.name] = safeName(t.name, collectionNames, 'table');
+    if (t.unkeyable !== undefined) {
+      byTable[t.name] = null;
+      tableNotes[t.name] =
+        `table "${t.name}" has no collection: ${t.unkeyable}. Its rows stay in the old database but are not copied, compared or checked; ` +
+        'declare a collection for it by hand, keyed by columns that identify a row, to rehearse its migration.';
+    } else if (t.columns.some((c) => c.pk > 0)) byTable[t.name] = safeName(t.name, collectionNames, 'table');
     else {
       byTable[t.name] = null;
       tableNotes[t.name] =
@@ -211,7 +220,7 @@ export function starterScenario(input: StarterInput): Starter {
     if (renamed.length > 0) notes.push(`table "${t.name}": ${renamed.map((c) => `column "${c.column.name}" is "${c.name}" in the scenario`).join(', ')} (parameters need plain names)`);
     const table = ident(t.name);
     const list = (cs: readonly Column[]): string => cs.map((c) => ident(c.column.name)).join(', ');
-    const select = `SELECT ${columns.map((c) => (c.name === c.column.name ? ident(c.name) : `${ident(c.column.name)} AS ${c.name}`)).join(', ')} FROM ${table}`;
+    const select = `SELECT ${columns.map((c) => (c.name === c.column.name ? ident(c.name) : `${ident(c.column.name)} AS ${ident(c.name)}`)).join(', ')} FROM ${table}`;
     const where = key.map((c) => `${ident(c.column.name)} = :${c.name}`).join(' AND ');
     const upsert =
       `INSERT INTO ${table} (${list(columns)}) VALUES (${columns.map((c) => `:${c.name}`).join(', ')}) ON CONFLICT (${list(key)}) ` +
@@ -300,20 +309,26 @@ export function starterScenario(input: StarterInput): Starter {
 
   // Views first, then tables, children before the tables they refer to.
   const dropOrder = [...input.tables].sort((a, b) => dependents(a, input.tables) - dependents(b, input.tables));
-  const drop = [...input.views.map((v) => `DROP VIEW IF EXISTS ${ident(v)}`), ...dropOrder.map((t) => `DROP TABLE IF EXISTS ${ident(t.name)}`)];
+  const drop = [
+    ...input.views.map((v) => `DROP VIEW IF EXISTS ${ident(v)}`),
+    ...(input.virtualTables ?? []).map((v) => `DROP TABLE IF EXISTS ${ident(v)}`),
+    ...dropOrder.map((t) => `DROP TABLE IF EXISTS ${ident(t.name)}`),
+  ];
   const id = scenarioId(input.fileName);
   const scenario: Scenario = {
     format: SCENARIO_FORMAT,
     version: SCENARIO_VERSION,
     id,
-    title: `${input.fileName}: its schema, a copy to migrate`,
+    // A title may be 200 characters: a long file name is cut.
+    title: `${input.fileName.length > 150 ? `${input.fileName.slice(0, 149)}…` : input.fileName}: its schema, a copy to migrate`,
     summary:
       `A starter made from ${input.fileName}: the old schema is the file's, the new one an unchanged copy in a database of its own. ` +
       'Edit the new schema and each collection\'s new-side statements (upsert, remove, rows) to describe the migration, then the operations\' new-side SQL.',
     sources: [`imported from ${input.fileName}`],
     topology: 'split',
     policy: 'compensate',
-    labels: { old: input.fileName.slice(0, 40), new: 'new schema' },
+    // By code point, so a name is never cut inside a character.
+    labels: { old: Array.from(input.fileName).slice(0, 40).join('') || 'old', new: 'new schema' },
     schema: { old: [...input.ddl], new: [...input.ddl] },
     collections,
     operations,

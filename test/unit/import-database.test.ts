@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/clock.ts';
+import type { KeyValueBackend } from '../../src/engine/durability/types.ts';
 import { importSizeProblem, sqliteFileProblem } from '../../src/engine/import-file.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { Rehearsal } from '../../src/engine/rehearsal.ts';
@@ -239,6 +240,54 @@ describe('a rehearsal of an imported database', () => {
     expect(seen).toEqual([]);
     expect(again.database('old').query(`SELECT count(*) AS n FROM orders`)[0]?.n).toBe(ORDERS);
     await again.close();
+  });
+
+  it('a page killed after the image was stored and before the control state recorded it: the reopen installs the image', async () => {
+    const inner = new MemoryBackend();
+    let killed = false;
+    // Storage stops answering right after the image is written, as a killed tab's would.
+    const dying: KeyValueBackend = {
+      get: (key) => inner.get(key),
+      keys: (prefix) => inner.keys(prefix),
+      write: async (change) => {
+        if (killed) throw new Error('the tab was killed');
+        await inner.write(change);
+        if (change.set?.some(([key]) => key.includes('starting-records'))) killed = true;
+      },
+    };
+    const clock = new VirtualClock(SIMULATION_EPOCH_MS);
+    await expect(Rehearsal.open({ scenario: starter, id: 'killed', seed: 1, durability: 'strict', ports: { sql, backend: dying, digest: webCryptoSha256, clock }, startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow();
+    // Reopened without the file (the page that had it is gone).
+    const r = await Rehearsal.open({ scenario: starter, id: 'killed', seed: 1, durability: 'strict', ports: { sql, backend: inner, digest: webCryptoSha256, clock } });
+    expect(r.recoveryProblems.join('\n')).not.toMatch(/interrupted/);
+    expect(r.control.startingRecords).toMatchObject({ status: 'loaded', records: { customers: CUSTOMERS, orders: ORDERS, order_items: ORDERS } });
+    expect(r.database('old').query(`SELECT count(*) AS n FROM orders`)[0]?.n).toBe(ORDERS);
+    await r.close();
+  });
+
+  it('a page killed before the image was stored: the reopen says the rows are not there and to import again', async () => {
+    const inner = new MemoryBackend();
+    let writes = 0;
+    let dead = false;
+    const dying: KeyValueBackend = {
+      get: (key) => inner.get(key),
+      keys: (prefix) => inner.keys(prefix),
+      write: async (change) => {
+        if (dead || change.set?.some(([key]) => key.includes('starting-records'))) {
+          dead = true;
+          throw new Error('the tab was killed');
+        }
+        writes++;
+        await inner.write(change);
+      },
+    };
+    const clock = new VirtualClock(SIMULATION_EPOCH_MS);
+    await expect(Rehearsal.open({ scenario: starter, id: 'early', seed: 1, durability: 'strict', ports: { sql, backend: dying, digest: webCryptoSha256, clock }, startingImport: { name: 'shop.sqlite', bytes } })).rejects.toThrow();
+    expect(writes).toBeGreaterThan(0);
+    const r = await Rehearsal.open({ scenario: starter, id: 'early', seed: 1, durability: 'strict', ports: { sql, backend: inner, digest: webCryptoSha256, clock } });
+    expect(r.recoveryProblems.join('\n')).toMatch(/the import of shop\.sqlite was interrupted before it was stored, so this rehearsal starts without its rows: delete the rehearsal and import the file again/);
+    expect(r.control.startingRecords ?? null).toBeNull();
+    await r.close();
   });
 
   it('refuses a file that lacks what the scenario\'s old side reads and writes, naming each statement, and stores nothing', async () => {

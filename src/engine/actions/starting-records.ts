@@ -150,7 +150,19 @@ async function importStartingRecords(
 ): Promise<string | undefined> {
   const { control, files, store, sql, scenario, versions, records } = parts;
   if (!imported) {
-    // The page stopped after the rehearsal was made and before the image was stored: the file is gone.
+    // The page stopped during the import. If the image was stored (the control state had not
+    // recorded it yet), it is whole: install it. If not, the file is gone with the page.
+    const stored = await store.readBackup(STARTING_IMAGE).catch(() => undefined);
+    const info = stored?.info;
+    if (stored && typeof info?.import === 'string' && typeof info.version === 'number' && typeof info.recordsJson === 'string' && holdsNoRecords(parts)) {
+      const counts = JSON.parse(info.recordsJson) as Record<string, number>;
+      const loaded: StartingRecordsState = { ...state, count: Number(info.records ?? 0), records: counts, version: info.version, status: 'pending' };
+      await control.update({ startingRecords: loaded });
+      await files.replace(files.fileOf('old'), sql.open(stored.bytes));
+      await control.update({ startingRecords: { ...loaded, status: 'loaded' } });
+      await onProgress({ done: loaded.count, total: loaded.count, stage: 'installed' });
+      return undefined;
+    }
     await control.update({ startingRecords: null });
     return `the import of ${state.import?.name ?? 'a database file'} was interrupted before it was stored, so this rehearsal starts without its rows: delete the rehearsal and import the file again`;
   }
@@ -182,6 +194,8 @@ async function importStartingRecords(
         const page = records.recordsAfter(scratch, 'old', name, after, BATCH, { keysOnly: true });
         const last = page[page.length - 1];
         if (!last) break;
+        // A key the page cannot move past (values JavaScript reads rounded) would loop for ever.
+        if (after && recordKey(c, last) === recordKey(c, after)) throw new Error(`${imported.name}: the records of "${name}" cannot be told apart by their key (${recordKey(c, last)} twice): give the collection a key that identifies a row`);
         runInTransaction(scratch, [records.versionsStatement('old', name, page.map((row) => ({ key: recordKey(c, row), version, deleted: false })))]);
         n += page.length;
         done += page.length;
@@ -191,7 +205,7 @@ async function importStartingRecords(
       counts[name] = n;
     }
     await onProgress({ done: total, total, stage: 'storing' });
-    await store.writeBackup(STARTING_IMAGE, scratch.export(), { import: imported.name, records: total, version });
+    await store.writeBackup(STARTING_IMAGE, scratch.export(), { import: imported.name, records: total, recordsJson: JSON.stringify(counts), version });
     const loaded: StartingRecordsState = { ...state, count: total, status: 'pending', records: counts, version };
     await control.update({ startingRecords: loaded });
     await files.replace(file, scratch);

@@ -5,6 +5,7 @@
  * collection's `upsert.new` statements, both sides read back in canonical form and compared by key.
  * Scratch databases only; the caller's bytes are never written.
  */
+import { quoteIdent } from '../engine/scenario/starter.ts';
 import { compareText } from '../engine/compare.ts';
 import { sqlExpressions } from '../engine/expressions.ts';
 import { createRandom } from '../engine/random.ts';
@@ -38,7 +39,7 @@ export function dryRun(sql: SqlEngine, scenario: unknown, image: Uint8Array | un
   const valid = validation.scenario;
   const scratch = closingEngine(sql);
   try {
-    const old = image ? scratch.open(image.slice()) : seededOld(valid, scratch);
+    const old = image ? scratch.open(image) : seededOld(valid, scratch);
     const collections = Object.entries(valid.collections).map(([name, collection]) => dryRunCollection(valid, scratch, old, name, collection));
     return { ok: true, source: image ? 'import' : 'seed data', collections };
   } finally {
@@ -121,7 +122,6 @@ function dryRunCollection(scenario: Scenario, sql: SqlEngine, old: SqlDatabase, 
   return { name, sampled: sample.length, old: oldRows, new: tableOf(columns, written.slice(0, DRY_RUN_SHOWN)), differences: listed, differing };
 }
 
-const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * At most `DRY_RUN_SAMPLE` records of a canonical `rows.old` query, in key order: all of them when
@@ -133,7 +133,7 @@ const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
  * else read whole, sorted and picked here.
  */
 function sampleRows(db: SqlDatabase, collection: Collection): Row[] {
-  const order = collection.key.map(quoted).join(', ');
+  const order = collection.key.map(quoteIdent).join(', ');
   const rn = '"__cutover_dry_run_rn"';
   try {
     const count = Number(db.query(`SELECT count(*) AS n FROM (${collection.rows.old}
@@ -166,7 +166,7 @@ function samplePositions(count: number): number[] {
 function inKeyOrder(db: SqlDatabase, collection: Collection, query: string): Row[] {
   try {
     return db.query(`SELECT * FROM (${query}
-) ORDER BY ${collection.key.map(quoted).join(', ')}`);
+) ORDER BY ${collection.key.map(quoteIdent).join(', ')}`);
   } catch (error) {
     if (!(error instanceof SqlError)) throw error;
     return sortByKey(collection, db.query(query));

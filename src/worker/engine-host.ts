@@ -359,6 +359,8 @@ export function createEngineHost(ports: HostPorts): EngineApi {
         });
         rehearsal = r;
         openSeed = options.seed ?? 1;
+        // The imported file is the rehearsal's now: the copy kept for dry runs goes (it can be 256 MiB).
+        if (options.startingImport) lastImport = undefined;
         r.on(onEngineEvent);
         ownedByOld = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'old') : undefined;
         ownedByNew = v.scenario.topology === 'shared' ? ownedNames(v.scenario, 'new') : undefined;

@@ -4,6 +4,7 @@
  * holds both sides (topology `shared`), the other side's objects dropped too; then VACUUM, so the
  * bytes hold nothing that was dropped. The rehearsal's own database is only read.
  */
+import { quoteIdent } from '../engine/scenario/starter.ts';
 import type { Rehearsal } from '../engine/rehearsal.ts';
 import type { Scenario, Side } from '../engine/scenario/format.ts';
 import type { SqlDatabase, SqlEngine } from '../engine/sql.ts';
@@ -76,7 +77,7 @@ function dropObjects(db: SqlDatabase, unwanted: (name: string) => boolean): void
       for (const o of objects.filter((x) => x.type === type)) {
         // An index of a dropped table is gone already.
         if (type === 'index' && db.query(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n`, { n: o.name }).length === 0) continue;
-        db.exec(`DROP ${type.toUpperCase()} IF EXISTS ${quoteName(o.name)}`);
+        db.exec(`DROP ${type.toUpperCase()} IF EXISTS ${quoteIdent(o.name)}`);
         if (type === 'table') dropped.add(o.name);
       }
     }
@@ -95,7 +96,6 @@ function dropObjects(db: SqlDatabase, unwanted: (name: string) => boolean): void
 function rowsPerTable(db: SqlDatabase): Record<string, number> {
   const names = db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).map((r) => String(r.name));
   // fromEntries defines own properties: a table named __proto__ is counted, not made a prototype.
-  return Object.fromEntries(names.map((name) => [name, Number(db.query(`SELECT COUNT(*) AS n FROM ${quoteName(name)}`)[0]?.n ?? 0)]));
+  return Object.fromEntries(names.map((name) => [name, Number(db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(name)}`)[0]?.n ?? 0)]));
 }
 
-const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;

@@ -298,4 +298,29 @@ describe('a rehearsal of an imported database', () => {
     await expect(Rehearsal.open({ scenario: starter, id: 'y', seed: 1, durability: 'strict', ports: p, startingImport: { name: 'cut.sqlite', bytes: bytes.slice(0, 4096 * 2) } })).rejects.toThrow(/cut\.sqlite cannot be imported: the file is truncated/);
     expect(await p.backend.keys('')).toEqual([]);
   });
+
+  it('refuses a shared-topology scenario whose new schema collides with a table of the file, before anything is stored', async () => {
+    const db = sql.open();
+    db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)`);
+    db.exec(`CREATE TABLE items_v2 (whatever TEXT)`);
+    db.exec(`INSERT INTO items VALUES (1, 'a')`);
+    const file = db.export();
+    db.close();
+    const base = inspected(file).starter;
+    const shared: Scenario = {
+      ...base,
+      topology: 'shared',
+      policy: 'atomic',
+      schema: { old: ['CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)'], new: ['CREATE TABLE items_v2 (id INTEGER PRIMARY KEY, v TEXT)'] },
+      collections: { items: { ...base.collections.items!, rows: { ...base.collections.items!.rows, new: 'SELECT id, v FROM items_v2' }, upsert: { ...base.collections.items!.upsert, new: ['INSERT INTO items_v2 (id, v) VALUES (:id, :v) ON CONFLICT (id) DO UPDATE SET v = excluded.v'] }, remove: { ...base.collections.items!.remove, new: ['DELETE FROM items_v2 WHERE id = :id'] } } },
+      operations: Object.fromEntries(Object.entries(base.operations).filter(([n]) => n.endsWith('Items')).map(([n, op]) => [n, op.kind === 'read' ? { ...op, new: op.new.replace('FROM items', 'FROM items_v2') } : { ...op, new: op.new.map((q) => q.replace(/\bitems\b/g, 'items_v2')) }])),
+      drop: ['DROP TABLE items'],
+    };
+    expect(validateScenario(shared, sql).ok).toBe(true);
+    const p = ports();
+    await expect(Rehearsal.open({ scenario: shared, id: 's', seed: 1, durability: 'strict', ports: p, startingImport: { name: 'app.sqlite', bytes: file } })).rejects.toThrow(
+      /the new schema cannot be created beside app\.sqlite's tables \(the scenario's topology is "shared": one file holds both\): .*items_v2 already exists/,
+    );
+    expect(await p.backend.keys('')).toEqual([]);
+  });
 });

@@ -234,6 +234,14 @@ export function importProblem(scenario: Scenario, sql: SqlEngine, imported: Star
   }
   try {
     const missing = oldSideProblems(scenario, db);
+    // Topology "shared": the new schema is made beside the file's tables, in this scratch copy first.
+    if (missing.length === 0 && scenario.topology === 'shared') {
+      try {
+        for (const ddl of scenario.schema.new) db.exec(ddl);
+      } catch (error) {
+        return `the new schema cannot be created beside ${imported.name}'s tables (the scenario's topology is "shared": one file holds both): ${(error as Error).message}`;
+      }
+    }
     if (missing.length === 0) return undefined;
     return `${imported.name} does not hold what the scenario's old side reads and writes:\n${missing.map((m) => `  ${m}`).join('\n')}\nImport the database the scenario was written for, or start from this file's own schema (the starter scenario).`;
   } finally {

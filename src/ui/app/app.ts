@@ -210,8 +210,12 @@ export class ClApp extends LitElement {
         this.engine.notify('warning', `the shared scenario was not kept: ${checked.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`);
         return;
       }
-      await this.#keepScenario({ scenario: checked.scenario, warnings: checked.warnings });
-      this.engine.notify('info', `"${checked.scenario.id}" is kept on the picker with your scenarios.`);
+      // A link never replaces a scenario of yours: one with the same id is kept under a new one.
+      const taken = new Set(this._userScenarios.map((u) => u.scenario.id));
+      let id = checked.scenario.id;
+      for (let n = 2; taken.has(id); n++) id = `${checked.scenario.id.slice(0, 56)}-${n}`;
+      await this.#keepScenario({ scenario: { ...checked.scenario, id }, warnings: checked.warnings });
+      this.engine.notify('info', `"${id}" is kept on the picker with your scenarios${id === checked.scenario.id ? '' : ` (you already had a "${checked.scenario.id}")`}.`);
       this._picking = true;
     };
     el.dismiss = () => {

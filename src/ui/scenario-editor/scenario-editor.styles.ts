@@ -162,19 +162,27 @@ export const scenarioEditorStyles = css`
     overflow-x: auto;
     min-width: 0;
   }
-  /* Columns of equal width (fixed layout): in the automatic layout one long column name took the
-     width and ids, names and e-mails broke a character or two a line. Values still break anywhere,
-     so a table never widens the page at 390 px. */
+  /* Columns as wide as their longest word (automatic layout; a value breaks between words, and
+     inside a word only when one alone is wider than the table can be): an e-mail or a name stays
+     whole, and a table wider than its place scrolls sideways inside its own frame (focusable), never
+     the page. Equal fixed columns broke e-mails a letter from their end; breaking anywhere
+     squeezed ids and names to a character or two a line. */
   table.rows {
     font-family: var(--cl-mono);
     font-size: 0.8rem;
-    table-layout: fixed;
+    table-layout: auto;
+    min-width: 100%;
   }
   table.rows th,
   table.rows td {
     padding: 0.15rem 0.4rem;
     white-space: pre-wrap;
-    overflow-wrap: anywhere;
+    overflow-wrap: break-word;
+    max-width: 24rem;
+  }
+  .table-wrap:focus-visible {
+    outline: 3px solid var(--cl-focus);
+    outline-offset: 2px;
   }
   /* The "differs" mark. */
   table.rows th:first-child,

@@ -572,7 +572,8 @@ export class ClScenarioEditor extends LitElement {
     const differing = c.differing ?? c.differences.length;
     const keyCount = Math.max(1, arr(obj(obj(this.#draft.collections)[c.name]).key).length);
     const listed = new Set(c.differences.map((d) => d.key));
-    const table = (side: Side, rows: DryRunRows): TemplateResult => html`<div class="table-wrap">
+    // The frame scrolls sideways when a table is wider than its place: keyboard users reach it too.
+    const table = (side: Side, rows: DryRunRows): TemplateResult => html`<div class="table-wrap" tabindex="0" role="region" aria-label="${SIDE_LABEL[side]} rows of ${c.name}">
       <table class="rows" data-side=${side}>
         <caption>
           ${SIDE_LABEL[side]}: ${rows.rows.length === 0 ? 'no rows' : `the first ${plural(rows.rows.length, 'row')} of the sample, in key order`}

@@ -228,6 +228,9 @@ export class EngineController implements ReactiveController {
       };
       const opened = await this.client.open(options, () => ({ rehearsalId, ...this.settings.openOptions() }));
       this.history.readOnly = opened.readOnly;
+      // What recovery found wrong and skipped (an import interrupted by a killed browser, a damaged
+      // snapshot passed over) is said when the rehearsal opens, not only after a crash in the page.
+      if (opened.recoveryProblems.length > 0) this.notify('warning', `Recovery reported: ${opened.recoveryProblems.join('; ')}`);
       // Remembered as the open rehearsal before its seed data runs: a page killed while seeding
       // reopens it and carries on where the history stopped. The rehearsal shows once seeded.
       await this.settings.opened(rehearsalId);

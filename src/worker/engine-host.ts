@@ -38,7 +38,7 @@ import {
 } from './protocol.ts';
 import { checkScenario, checkShare } from './check-scenario.ts';
 import { dryRun } from './dry-run.ts';
-import { exportDatabase } from './export-database.ts';
+import { exportDatabase, namesMadeBy } from './export-database.ts';
 import { planReplays } from './plan-replays.ts';
 import { describeSchema, runConsoleStatement } from './sql-console.ts';
 
@@ -261,15 +261,7 @@ export function createEngineHost(ports: HostPorts): EngineApi {
     }
   };
 
-  const ownedNames = (scenario: Scenario, side: Side): Set<string> => {
-    const scratch = ports.sql.open();
-    try {
-      for (const ddl of scenario.schema[side]) scratch.exec(ddl);
-      return new Set(scratch.query(`SELECT name FROM sqlite_master`).map((r) => String(r.name)));
-    } finally {
-      scratch.close();
-    }
-  };
+  const ownedNames = (scenario: Scenario, side: Side): Set<string> => namesMadeBy(scenario.schema[side], ports.sql);
 
   /**
    * Runs a copy pass in the background, batches back to back for up to COPY_SLICE_MS, then a turn

@@ -53,7 +53,8 @@ function otherSideNames(scenario: Scenario, sql: SqlEngine, side: Side, other: S
   return new Set([...namesMadeBy(scenario.schema[other], sql)].filter((n) => !mine.has(n)));
 }
 
-function namesMadeBy(ddl: readonly string[], sql: SqlEngine): Set<string> {
+/** Names of the schema objects `ddl` makes, run on a scratch database (the host's schema panel uses it too). */
+export function namesMadeBy(ddl: readonly string[], sql: SqlEngine): Set<string> {
   const scratch = sql.open();
   try {
     for (const statement of ddl) scratch.exec(statement);
